@@ -1,0 +1,177 @@
+"""The `gatenet` command: list the gates, train them into ONNX models, verify the models."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gatenet.check import DEFAULT_MARGIN
+from gatenet.network import NetworkError, NetworkSpec
+from gatenet.plugins import Registry, collect_gates
+
+
+@click.group()
+@click.version_option(package_name="gatenet")
+def cli() -> None:
+    """Learn logic gates with small neural networks and ship them as verified ONNX models."""
+
+
+@cli.command(name="list")
+def list_gates() -> None:
+    """List the gates every plugin registers, and which plugin gives each."""
+    registry = collect_gates()
+    for key, gate in sorted(registry.gates.items()):
+        shape = f"{gate.inputs} in, {gate.outputs} out"
+        click.echo(f"{gate.name:<12} {shape:<12} {registry.plugin_of[key]:<10} {gate.description}")
+    _exit_on_problems(registry)
+
+
+@cli.command()
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.option(
+    "--out",
+    "out_dir",
+    default="exported",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the .onnx models and manifest.json.",
+)
+@click.option("--hidden", help="Hidden layer sizes, e.g. 16 or 16,8; 'none' for no hidden layer. [16]")
+@click.option("--activation", help="Hidden activation, or one per layer: relu or relu,tanh. [relu]")
+@click.option("--output-activation", help="Output activation. [sigmoid]")
+@click.option("--loss", help="Keras loss. [mse]")
+@click.option("--optimizer", help="Keras optimizer. [adam]")
+@click.option("--learning-rate", type=float, help="Optimizer learning rate. [0.01]")
+@click.option("--steps", type=int, help="Training steps, each over the whole truth table. [1000]")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first attempt.")
+@click.option("--attempts", type=int, default=3, show_default=True, help="Seeds to try before giving up.")
+@click.option(
+    "--margin",
+    type=float,
+    default=DEFAULT_MARGIN,
+    show_default=True,
+    help="How far on the right side of 0.5 every output must be.",
+)
+def train(
+    gate_names,
+    out_dir,
+    hidden,
+    activation,
+    output_activation,
+    loss,
+    optimizer,
+    learning_rate,
+    steps,
+    seed,
+    attempts,
+    margin,
+) -> None:
+    """Train GATEs (all by default), export each to ONNX and verify it with onnxruntime."""
+    registry = collect_gates()
+    gates = _select(registry, gate_names)
+    try:
+        network = NetworkSpec().with_changes(
+            hidden=_parse_hidden(hidden),
+            activation=_parse_list(activation),
+            output_activation=output_activation,
+            loss=loss,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            steps=steps,
+        )
+        from gatenet import pipeline
+
+        click.echo(
+            f"{'gate':<12} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+            f"{'seconds':>8}  file"
+        )
+        results = pipeline.train_gates(gates, out_dir, network, seed, margin, attempts, on_result=_print_row)
+    except (NetworkError, ValueError, ImportError) as error:
+        raise click.ClickException(str(error)) from None
+    failed = [result for result in results if not result.verified]
+    for result in failed:
+        click.echo(
+            f"error: gate {result.gate.name!r} not verified after {result.attempts} attempt(s); "
+            f"{result.problem}; the model exported before is left as it was",
+            err=True,
+        )
+    _exit_on_problems(registry, failed=bool(failed))
+
+
+@cli.command()
+@click.option(
+    "--dir",
+    "directory",
+    default="exported",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder of .onnx models.",
+)
+@click.option("--margin", type=float, help="Margin to verify at. [each model's own]")
+def verify(directory: Path, margin: float | None) -> None:
+    """Verify every model in a folder against its own truth table, with onnxruntime only."""
+    from gatenet import runtime
+
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory}: no such folder")
+    try:
+        results = runtime.verify_dir(directory, margin)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if not results:
+        raise click.ClickException(f"{directory}: holds no .onnx models")
+    for result in results:
+        if result.ok:
+            click.echo(f"{result.path.name:<24} verified   worst margin {result.check.worst_margin:.3f}")
+        else:
+            reason = result.problem or result.check.details
+            click.echo(f"{result.path.name:<24} FAILED     {reason}")
+    if not all(result.ok for result in results):
+        sys.exit(1)
+
+
+def _select(registry: Registry, names: tuple[str, ...]) -> list:
+    if not names:
+        return [gate for _, gate in sorted(registry.gates.items())]
+    unknown = [name for name in names if registry.find(name) is None]
+    if unknown:
+        known = ", ".join(gate.name for _, gate in sorted(registry.gates.items()))
+        raise click.UsageError(f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}")
+    return list({registry.find(name).key: registry.find(name) for name in names}.values())
+
+
+def _parse_list(text: str | None) -> str | tuple[str, ...] | None:
+    if text is None or "," not in text:
+        return text
+    return tuple(part.strip() for part in text.split(","))
+
+
+def _parse_hidden(text: str | None) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise click.BadParameter(
+            f"expected sizes like 16 or 16,8, got {text!r}", param_hint="--hidden"
+        ) from None
+
+
+def _print_row(result) -> None:
+    right = "-" if result.first_right_step is None else str(result.first_right_step)
+    where = str(result.path) if result.path else "-"
+    click.echo(
+        f"{result.gate.name:<12} {'yes' if result.verified else 'NO':<9} {result.worst_margin:>12.3f} "
+        f"{result.steps:>6} {right:>12} {result.seconds:>8.2f}  {where}"
+    )
+
+
+def _exit_on_problems(registry: Registry, failed: bool = False) -> None:
+    for problem in registry.problems:
+        click.echo(f"error: {problem}", err=True)
+    if failed or registry.problems:
+        sys.exit(1)

@@ -1,0 +1,58 @@
+"""The contract between gatenet and every app that runs its models: names, shapes and metadata keys.
+
+Kept free of TensorFlow and onnx so the exporter writes, and the runtime reads, the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from gatenet.gate import Gate
+
+OPSET = 13
+INPUT_NAME = "bits"
+OUTPUT_NAME = "probabilities"
+BATCH_DIM = "N"
+FORMAT_VERSION = "1"
+
+KEY_FORMAT = "gatenet.format"
+KEY_GATE = "gatenet.gate"
+KEY_DESCRIPTION = "gatenet.description"
+KEY_INPUTS = "gatenet.inputs"
+KEY_OUTPUTS = "gatenet.outputs"
+KEY_TRUTH = "gatenet.truth_table"
+KEY_MARGIN = "gatenet.margin"
+KEY_SEED = "gatenet.seed"
+KEY_NETWORK = "gatenet.network"
+
+
+def model_metadata(gate: Gate, margin: float, seed: int, network: dict) -> dict[str, str]:
+    """The metadata that lets a model file describe and check itself."""
+    return {
+        KEY_FORMAT: FORMAT_VERSION,
+        KEY_GATE: gate.name,
+        KEY_DESCRIPTION: gate.description,
+        KEY_INPUTS: json.dumps(list(gate.input_names)),
+        KEY_OUTPUTS: json.dumps(list(gate.output_names)),
+        KEY_TRUTH: json.dumps(encode_table(gate.table)),
+        KEY_MARGIN: repr(float(margin)),
+        KEY_SEED: str(int(seed)),
+        KEY_NETWORK: json.dumps(network, sort_keys=True),
+    }
+
+
+def encode_table(table: np.ndarray) -> list[str]:
+    """One string of 0s and 1s per output; character i is row i in binary counting order."""
+    return ["".join(str(int(bit)) for bit in column) for column in np.asarray(table).T]
+
+
+def decode_table(columns: list[str], inputs: int) -> np.ndarray:
+    """The inverse of `encode_table`, refusing anything that is not a full table of 0s and 1s."""
+    if not isinstance(columns, list) or not columns:
+        raise ValueError("truth table must be a non-empty list of strings")
+    for column in columns:
+        if not isinstance(column, str) or len(column) != 2**inputs or set(column) - {"0", "1"}:
+            raise ValueError(f"truth table columns must be {2**inputs} characters of 0 and 1")
+    return np.array([[int(bit) for bit in column] for column in columns], np.uint8).T

@@ -1,0 +1,32 @@
+"""Convert a trained Keras model to ONNX with tf2onnx, in the shape the contract promises."""
+
+from __future__ import annotations
+
+from gatenet import contract
+from gatenet.gate import Gate
+from gatenet.tensorflow_quiet import import_training_stack
+
+import_training_stack()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+import tf2onnx  # noqa: E402
+
+
+def to_onnx(model: keras.Model, gate: Gate, metadata: dict[str, str]) -> bytes:
+    """One float32 input `bits` [N, inputs] and one float32 output `probabilities` [N, outputs]."""
+    signature = [tf.TensorSpec([None, gate.inputs], tf.float32, name=contract.INPUT_NAME)]
+
+    @tf.function(input_signature=signature)
+    def serve(bits):
+        return {contract.OUTPUT_NAME: model(bits, training=False)}
+
+    proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=contract.OPSET)
+    for value in [*proto.graph.input, *proto.graph.output]:
+        value.type.tensor_type.shape.dim[0].dim_param = contract.BATCH_DIM
+    proto.producer_name = "gatenet"
+    proto.doc_string = f"gatenet model of gate {gate.name}: {gate.description}".strip(": ")
+    del proto.metadata_props[:]
+    for key, value in metadata.items():
+        proto.metadata_props.add(key=key, value=value)
+    return proto.SerializeToString()
