@@ -175,3 +175,7 @@ def _exit_on_problems(registry: Registry, failed: bool = False) -> None:
         click.echo(f"error: {problem}", err=True)
     if failed or registry.problems:
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    cli()

@@ -24,6 +24,11 @@ def to_onnx(model: keras.Model, gate: Gate, metadata: dict[str, str]) -> bytes:
     proto, _ = tf2onnx.convert.from_function(serve, input_signature=signature, opset=contract.OPSET)
     for value in [*proto.graph.input, *proto.graph.output]:
         value.type.tensor_type.shape.dim[0].dim_param = contract.BATCH_DIM
+    used_domains = {node.domain for node in proto.graph.node}
+    for opset in [opset for opset in proto.opset_import if opset.domain not in used_domains]:
+        proto.opset_import.remove(opset)  # tf2onnx adds ai.onnx.ml even when no node uses it
+    proto.graph.name = gate.key
+    proto.graph.doc_string = ""  # names the traced function's counter, which would make exports differ
     proto.producer_name = "gatenet"
     proto.doc_string = f"gatenet model of gate {gate.name}: {gate.description}".strip(": ")
     del proto.metadata_props[:]

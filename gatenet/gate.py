@@ -85,7 +85,9 @@ def _check_name(name: object) -> str:
 
 
 def _default_input_names(count: int) -> tuple[str, ...]:
-    return tuple("abcdefghijklmnop"[:count])
+    return (
+        tuple("abcdefghijklmnopqrstuvwxyz"[:count]) if count <= 26 else tuple(f"x{i}" for i in range(count))
+    )
 
 
 def _default_output_names(count: int) -> tuple[str, ...]:

@@ -1,0 +1,111 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from gatenet.cli import cli
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_list_shows_the_shipped_gates_and_their_plugins():
+    result = run("list")
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert {"XOR", "AND", "OR", "NAND"} <= set(lines)
+    assert lines["XOR"].split()[5] == "xor" and lines["NAND"].split()[5] == "basic"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli")
+    result = run("train", "xor", "AND", "--out", str(out))
+    return out, result
+
+
+def test_train_prints_a_line_per_gate_and_writes_verified_models(trained):
+    out, result = trained
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split() == [
+        "gate",
+        "verified",
+        "worst",
+        "margin",
+        "steps",
+        "all",
+        "right",
+        "at",
+        "seconds",
+        "file",
+    ]
+    assert [row.split()[0] for row in rows] == ["XOR", "AND"]
+    for row in rows:
+        name, verified, margin, steps, right_at, seconds, path = row.split()
+        assert verified == "yes" and float(margin) >= 0.4 and steps == "1000"
+        assert 0 <= int(right_at) <= 1000 and float(seconds) > 0
+        assert path == str(out / f"{name.lower()}.onnx")
+    assert sorted(json.loads((out / "manifest.json").read_text())["models"]) == ["and.onnx", "xor.onnx"]
+
+
+def test_verify_passes_good_models_and_fails_a_tampered_one(trained, tmp_path):
+    out, _ = trained
+    result = run("verify", "--dir", str(out))
+    assert result.exit_code == 0
+    assert [line.split()[:2] for line in result.output.splitlines()] == [
+        ["and.onnx", "verified"],
+        ["xor.onnx", "verified"],
+    ]
+    for path in out.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    data = bytearray((tmp_path / "xor.onnx").read_bytes())
+    data[-40] ^= 0xFF
+    (tmp_path / "xor.onnx").write_bytes(bytes(data))
+    result = run("verify", "--dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert "xor.onnx                 FAILED     SHA-256 differs from manifest.json" in result.output
+    assert "and.onnx                 verified" in result.output
+
+
+def test_verify_needs_a_folder_with_models(tmp_path):
+    result = run("verify", "--dir", str(tmp_path / "missing"))
+    assert result.exit_code == 1 and "missing: no such folder" in result.output
+    result = run("verify", "--dir", str(tmp_path))
+    assert result.exit_code == 1 and "holds no .onnx models" in result.output
+
+
+def test_unknown_gate_names_list_the_known_ones(tmp_path):
+    result = run("train", "XOR", "NOPE", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "unknown gate 'NOPE'; known gates: AND, NAND, OR, XOR" in result.output
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--hidden", "16,x"], "Invalid value for --hidden: expected sizes like 16 or 16,8, got '16,x'"),
+        (["--optimizer", "adamm"], "Error: optimizer: Keras has no optimizer called 'adamm'"),
+        (["--steps", "0"], "Error: steps: must be a whole number >= 1, got 0"),
+        (["--margin", "0.7"], "Error: margin: must be in (0, 0.5], got 0.7"),
+        (
+            ["--hidden", "8,8", "--activation", "relu,tanh,relu"],
+            "activation: give one activation, or one per",
+        ),
+    ],
+)
+def test_bad_settings_get_one_clear_line(tmp_path, args, message):
+    result = run("train", "XOR", "--out", str(tmp_path), *args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_gate_that_does_not_verify_makes_train_fail_after_the_others(tmp_path):
+    result = run("train", "XOR", "AND", "--steps", "3", "--attempts", "1", "--out", str(tmp_path))
+    assert result.exit_code == 1
+    assert "error: gate 'XOR' not verified after 1 attempt(s); seed 0: row " in result.output
+    assert "the model exported before is left as it was" in result.output
+    assert not (tmp_path / "xor.onnx").exists()

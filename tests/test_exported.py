@@ -1,0 +1,36 @@
+"""The committed models in exported/ are what other apps get: check them without trusting gatenet."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+from gatenet import runtime
+from gatenet.manifest import sha256
+
+EXPORTED = Path(__file__).resolve().parent.parent / "exported"
+EXPECTED = {"xor": [0, 1, 1, 0], "and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "nand": [1, 1, 1, 0]}
+
+
+def test_committed_models_verify_row_by_row_with_plain_onnxruntime():
+    rows = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    for name, expected in EXPECTED.items():
+        session = ort.InferenceSession(str(EXPORTED / f"{name}.onnx"), providers=["CPUExecutionProvider"])
+        probabilities = session.run(["probabilities"], {"bits": rows})[0][:, 0]
+        for row, truth, probability in zip(rows, expected, probabilities, strict=True):
+            assert abs(probability - truth) <= 0.1, (name, row, probability)
+
+
+def test_committed_manifest_matches_the_files():
+    models = json.loads((EXPORTED / "manifest.json").read_text())["models"]
+    assert sorted(models) == sorted(f"{name}.onnx" for name in EXPECTED)
+    for file_name, entry in models.items():
+        assert entry["sha256"] == sha256(EXPORTED / file_name)
+        assert entry["verified"] is True and entry["worst_margin"] >= 0.4
+
+
+def test_committed_folder_passes_gatenet_verify():
+    results = runtime.verify_dir(EXPORTED)
+    assert [result.path.name for result in results] == ["and.onnx", "nand.onnx", "or.onnx", "xor.onnx"]
+    assert all(result.ok for result in results)

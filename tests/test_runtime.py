@@ -1,0 +1,72 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gatenet import runtime
+
+EXPORTED = Path(__file__).resolve().parent.parent / "exported"
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return runtime.load(EXPORTED / "xor.onnx")
+
+
+def test_a_model_describes_and_checks_itself(xor):
+    assert (xor.name, xor.input_names, xor.output_names) == ("XOR", ("a", "b"), ("out",))
+    assert xor.table[:, 0].tolist() == [0, 1, 1, 0]
+    check = xor.verify()
+    assert check.verified and check.margin == 0.4 and check.worst_margin >= 0.4
+
+
+def test_predict_takes_lists_tuples_and_arrays(xor):
+    assert xor.predict([[0, 0], [0, 1], [1, 0], [1, 1]]).tolist() == [[0], [1], [1], [0]]
+    assert xor.predict(((1, 1), (1, 0))).tolist() == [[0], [1]]
+    assert xor.predict(np.array([[True, False]])).tolist() == [[1]]
+    probabilities = xor.probabilities(np.array([[0, 1]], np.int64))
+    assert probabilities.dtype == np.float32 and probabilities[0, 0] > 0.9
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ([[0, 1, 1]], "gate 'XOR': expected rows of 2 bits (a, b), got an array of shape (1, 3)"),
+        ([0, 1], "got an array of shape (2,)"),
+        ([[0, 1], [1]], "the rows have different lengths"),
+        ([[0, 2]], "inputs must be 0 or 1, got [2]"),
+        ([[0, 0.5]], "inputs must be 0 or 1, got [0.5]"),
+        ([[0, float("nan")]], "inputs must be 0 or 1, got [nan]"),
+        ([["0", "1"]], "given as numbers 0 or 1, got <U1 values"),
+        (np.zeros((0, 2)), "got an empty batch"),
+    ],
+)
+def test_bad_rows_are_refused_naming_the_gate(xor, rows, message):
+    with pytest.raises(ValueError) as error:
+        xor.predict(rows)
+    assert message in str(error.value)
+
+
+def test_files_that_are_not_gatenet_models_are_named_in_the_error(tmp_path):
+    with pytest.raises(runtime.ModelError, match="nothing.onnx: no such model file"):
+        runtime.load(tmp_path / "nothing.onnx")
+    (tmp_path / "text.onnx").write_text("not a model")
+    with pytest.raises(runtime.ModelError, match="text.onnx: not a loadable ONNX model"):
+        runtime.load(tmp_path / "text.onnx")
+    (tmp_path / "half.onnx").write_bytes((EXPORTED / "xor.onnx").read_bytes()[:700])
+    with pytest.raises(runtime.ModelError, match="half.onnx: not a loadable ONNX model"):
+        runtime.load(tmp_path / "half.onnx")
+
+
+def test_running_models_never_imports_tensorflow():
+    code = (
+        "import sys; from gatenet import runtime; "
+        f"m = runtime.load({str(EXPORTED / 'xor.onnx')!r}); "
+        "assert m.predict([[0, 1]]).tolist() == [[1]]; assert m.verify().verified; "
+        "from gatenet.cli import cli; "
+        "print(sorted(k for k in ('tensorflow', 'keras', 'tf2onnx', 'onnx') if k in sys.modules))"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert output.strip() == "[]"
