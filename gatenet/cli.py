@@ -132,6 +132,47 @@ def verify(directory: Path, margin: float | None) -> None:
         sys.exit(1)
 
 
+@cli.command()
+@click.argument("gate_name", metavar="GATE")
+@click.argument("bits", nargs=-1)
+@click.option("--dir", "directory", default="exported", show_default=True, type=click.Path(path_type=Path))
+@click.option("--table", is_flag=True, help="Print the model's whole truth table instead.")
+@click.option("--probabilities", is_flag=True, help="Print probabilities instead of bits.")
+def predict(gate_name: str, bits: tuple[str, ...], directory: Path, table: bool, probabilities: bool) -> None:
+    """Run GATE's exported model on BITS (one per input), with onnxruntime only.
+
+    \b
+    gatenet predict XOR 0 1        -> 1
+    gatenet predict XOR --table    -> every row, with its probability
+    """
+    from gatenet import runtime
+
+    try:
+        model = runtime.load_gate(gate_name, directory)
+        if table:
+            rows, values = model.rows, model.probabilities(model.rows)
+            click.echo(f"{' '.join(model.input_names)} | {' '.join(model.output_names)}")
+            for row, value in zip(rows, values, strict=True):
+                outputs = " ".join(f"{int(p > 0.5)} ({p:.3f})" for p in value)
+                click.echo(f"{' '.join(map(str, row))} | {outputs}")
+            return
+        row = [[_number(bit) for bit in bits]]
+        values = model.probabilities(row)[0] if probabilities else model.predict(row)[0]
+    except ValueError as error:  # ModelError is a ValueError too
+        raise click.ClickException(str(error)) from None
+    click.echo(" ".join(f"{value:.6f}" if probabilities else str(value) for value in values))
+
+
+def _number(text: str) -> object:
+    """A command-line bit as a number when it is one, so the runtime can say what is wrong with it."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _select(registry: Registry, names: tuple[str, ...]) -> list:
     if not names:
         return [gate for _, gate in sorted(registry.gates.items())]

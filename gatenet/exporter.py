@@ -9,8 +9,10 @@ from gatenet.tensorflow_quiet import import_training_stack
 import_training_stack()
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf2onnx  # noqa: E402
+from onnx import numpy_helper  # noqa: E402
 
 
 def to_onnx(model: keras.Model, gate: Gate, metadata: dict[str, str]) -> bytes:
@@ -35,3 +37,18 @@ def to_onnx(model: keras.Model, gate: Gate, metadata: dict[str, str]) -> bytes:
     for key, value in metadata.items():
         proto.metadata_props.add(key=key, value=value)
     return proto.SerializeToString()
+
+
+def test_data_set(rows: np.ndarray, probabilities: np.ndarray) -> dict[str, bytes]:
+    """The whole table as an ONNX test-data set (the backend-test and model-zoo layout).
+
+    Outputs are the model's own probabilities, which is what test harnesses compare against.
+    """
+    return {
+        "input_0.pb": numpy_helper.from_array(
+            rows.astype(np.float32), contract.INPUT_NAME
+        ).SerializeToString(),
+        "output_0.pb": numpy_helper.from_array(
+            probabilities.astype(np.float32), contract.OUTPUT_NAME
+        ).SerializeToString(),
+    }

@@ -18,6 +18,7 @@ from gatenet.manifest import record_model, sha256, write_atomically
 from gatenet.network import NetworkSpec
 
 DEFAULT_ATTEMPTS = 3
+TEST_DATA_SET = "test_data_set_0"
 
 
 @dataclass
@@ -81,6 +82,7 @@ def train_gate(
         if check.verified:
             check = _export(gate, path, trained, network, margin)
         if check.verified:
+            _write_test_data(gate, out_dir)
             record_model(out_dir, path.name, _manifest_entry(gate, path, network, check, trained))
             return GateResult(
                 gate=gate,
@@ -121,6 +123,15 @@ def _export(gate: Gate, path: Path, trained: trainer.Trained, network: NetworkSp
     return replace(checks[0], details=f"onnxruntime: {checks[0].details}")
 
 
+def _write_test_data(gate: Gate, out_dir: Path) -> None:
+    """`<gate>/test_data_set_0/`, so any runtime's test harness can check the model without gatenet."""
+    folder = out_dir / gate.key / TEST_DATA_SET
+    folder.mkdir(parents=True, exist_ok=True)
+    probabilities = runtime.load(out_dir / f"{gate.key}.onnx").probabilities(gate.rows)
+    for name, data in exporter.test_data_set(gate.rows, probabilities).items():
+        write_atomically(folder / name, data)
+
+
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else ""
@@ -135,6 +146,8 @@ def _manifest_entry(
         "opset": contract.OPSET,
         "inputs": list(gate.input_names),
         "outputs": list(gate.output_names),
+        "truth_table": contract.encode_table(gate.table),
+        "test_data": f"{gate.key}/{TEST_DATA_SET}",
         "verified": check.verified,
         "margin": check.margin,
         "worst_margin": round(check.worst_margin, 6),

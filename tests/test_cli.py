@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -58,14 +59,16 @@ def test_verify_passes_good_models_and_fails_a_tampered_one(trained, tmp_path):
         ["and.onnx", "verified"],
         ["xor.onnx", "verified"],
     ]
-    for path in out.iterdir():
-        (tmp_path / path.name).write_bytes(path.read_bytes())
-    data = bytearray((tmp_path / "xor.onnx").read_bytes())
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    data = bytearray((copy / "xor.onnx").read_bytes())
     data[-40] ^= 0xFF
-    (tmp_path / "xor.onnx").write_bytes(bytes(data))
-    result = run("verify", "--dir", str(tmp_path))
+    (copy / "xor.onnx").write_bytes(bytes(data))
+    result = run("verify", "--dir", str(copy))
     assert result.exit_code == 1
-    assert "xor.onnx                 FAILED     SHA-256 differs from manifest.json" in result.output
+    assert f"xor.onnx                 FAILED     {copy / 'xor.onnx'}: SHA-256 differs from manifest.json" in (
+        result.output
+    )
     assert "and.onnx                 verified" in result.output
 
 

@@ -39,7 +39,8 @@ def test_predict_takes_lists_tuples_and_arrays(xor):
         ([[0, 2]], "inputs must be 0 or 1, got [2]"),
         ([[0, 0.5]], "inputs must be 0 or 1, got [0.5]"),
         ([[0, float("nan")]], "inputs must be 0 or 1, got [nan]"),
-        ([["0", "1"]], "given as numbers 0 or 1, got <U1 values"),
+        ([["0", "1"]], "inputs must be the numbers 0 or 1, got text"),
+        ([[0, None]], "inputs must be the numbers 0 or 1, got object values"),
         (np.zeros((0, 2)), "got an empty batch"),
     ],
 )
@@ -70,3 +71,35 @@ def test_running_models_never_imports_tensorflow():
     )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"
+
+
+def test_the_base_install_alone_runs_and_verifies_models(tmp_path):
+    """`pip install .` without the train extra: predict and verify work, TensorFlow is not even there."""
+    root = EXPORTED.parent
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python, gatenet = venv / "bin" / "python", venv / "bin" / "gatenet"
+    subprocess.run([python, "-m", "pip", "install", "-q", str(root)], check=True, capture_output=True)
+    code = (
+        "import importlib.util, sys; from gatenet import runtime; "
+        "m = runtime.load(sys.argv[1]); "
+        "print(m.predict([[0, 0], [0, 1], [1, 0], [1, 1]]).ravel().tolist(), m.verify().verified, "
+        "'tensorflow' in sys.modules, importlib.util.find_spec('tensorflow') is not None)"
+    )
+    output = subprocess.run(
+        [python, "-c", code, EXPORTED / "xor.onnx"], capture_output=True, text=True, check=True
+    )
+    assert output.stdout.split() == ["[0,", "1,", "1,", "0]", "True", "False", "False"]
+    predicted = subprocess.run(
+        [gatenet, "predict", "XOR", "1", "0", "--dir", EXPORTED], capture_output=True, text=True
+    )
+    assert (predicted.returncode, predicted.stdout) == (0, "1\n")
+    verified = subprocess.run([gatenet, "verify", "--dir", EXPORTED], capture_output=True, text=True)
+    assert verified.returncode == 0 and verified.stdout.count("verified") == 4
+    listed = subprocess.run([gatenet, "list"], capture_output=True, text=True)
+    assert listed.returncode == 0 and "XOR" in listed.stdout
+    trained = subprocess.run(
+        [gatenet, "train", "XOR", "--out", tmp_path / "out"], capture_output=True, text=True
+    )
+    assert trained.returncode == 1
+    assert "training needs the 'train' extra" in trained.stderr and "Traceback" not in trained.stderr

@@ -1,0 +1,1 @@
+BprobabilitiesJR¶~? ¡}?ï¤}?@8<

@@ -1,0 +1,57 @@
+"""The exported models run in a second app: examples/node checks them with onnxruntime-node."""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_APP = ROOT / "examples" / "node"
+EXPORTED = ROOT / "exported"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("npm") is None,
+    reason="node and npm are not installed, so the Node.js example cannot run",
+)
+
+
+@pytest.fixture(scope="module")
+def node_check():
+    if not (NODE_APP / "node_modules" / "onnxruntime-node").is_dir():
+        subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=NODE_APP, check=True)
+
+    def run(directory: Path, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["node", NODE_APP / "check.mjs", directory, *args], capture_output=True, text=True, timeout=120
+        )
+
+    return run
+
+
+def test_node_verifies_every_committed_model_with_the_same_numbers_as_python(node_check):
+    result = node_check(EXPORTED, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)["models"]
+    assert sorted(report) == ["and.onnx", "nand.onnx", "or.onnx", "xor.onnx"]
+    rows = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    for name, entry in report.items():
+        assert entry["verified"] is True and entry["worst_margin"] >= 0.4
+        session = ort.InferenceSession(str(EXPORTED / name), providers=["CPUExecutionProvider"])
+        expected = session.run(["probabilities"], {"bits": rows})[0]
+        np.testing.assert_allclose(np.array(entry["probabilities"]), expected, atol=1e-6)
+
+
+def test_node_reports_a_tampered_model(node_check, tmp_path):
+    copy = tmp_path / "exported"
+    shutil.copytree(EXPORTED, copy)
+    data = bytearray((copy / "or.onnx").read_bytes())
+    data[-30] ^= 0xFF
+    (copy / "or.onnx").write_bytes(bytes(data))
+    result = node_check(copy)
+    assert result.returncode == 1
+    assert "or.onnx  FAILED  sha256 mismatch" in result.stdout
+    assert "xor.onnx  verified  worst margin" in result.stdout
