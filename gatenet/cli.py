@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gatenet.check import DEFAULT_MARGIN
-from gatenet.network import NetworkError, NetworkSpec
+from gatenet.gate import Gate
+from gatenet.network import DEFAULT_RESTARTS, NetworkError
 from gatenet.plugins import Registry, collect_gates
+
+if TYPE_CHECKING:
+    from gatenet.pipeline import GateResult
 
 
 @click.group()
@@ -19,17 +24,26 @@ def cli() -> None:
 
 
 @cli.command(name="list")
-def list_gates() -> None:
+@click.option("--family", "families", multiple=True, help="List this opt-in family's gates instead.")
+def list_gates(families: tuple[str, ...]) -> None:
     """List the gates every plugin registers, and which plugin gives each."""
     registry = collect_gates()
-    for key, gate in sorted(registry.gates.items()):
+    gates = _family_gates(registry, families) if families else registry.default_gates()
+    for gate in gates:
         shape = f"{gate.inputs} in, {gate.outputs} out"
-        click.echo(f"{gate.name:<12} {shape:<12} {registry.plugin_of[key]:<10} {gate.description}")
+        click.echo(f"{gate.name:<14} {shape:<12} {registry.plugin_of[gate.key]:<10} {gate.description}")
+    if not families:
+        for family, members in registry.families().items():
+            click.echo(
+                f"{'family ' + family:<27} {registry.plugin_of[members[0].key]:<10} {len(members)} gates, "
+                f"opt-in: gatenet train --family {family}"
+            )
     _exit_on_problems(registry)
 
 
 @cli.command()
 @click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
 @click.option(
     "--out",
     "out_dir",
@@ -45,8 +59,14 @@ def list_gates() -> None:
 @click.option("--optimizer", help="Keras optimizer. [adam]")
 @click.option("--learning-rate", type=float, help="Optimizer learning rate. [0.01]")
 @click.option("--steps", type=int, help="Training steps, each over the whole truth table. [1000]")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the first attempt.")
-@click.option("--attempts", type=int, default=3, show_default=True, help="Seeds to try before giving up.")
+@click.option("--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts.")
+@click.option(
+    "--restarts",
+    type=int,
+    default=DEFAULT_RESTARTS,
+    show_default=True,
+    help="Seeds trained side by side per gate; the best verified one is kept.",
+)
 @click.option(
     "--margin",
     type=float,
@@ -54,47 +74,33 @@ def list_gates() -> None:
     show_default=True,
     help="How far on the right side of 0.5 every output must be.",
 )
-def train(
-    gate_names,
-    out_dir,
-    hidden,
-    activation,
-    output_activation,
-    loss,
-    optimizer,
-    learning_rate,
-    steps,
-    seed,
-    attempts,
-    margin,
-) -> None:
-    """Train GATEs (all by default), export each to ONNX and verify it with onnxruntime."""
+def train(gate_names, families, out_dir, seed, restarts, margin, **network) -> None:
+    """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime.
+
+    Network settings given here override the plugin's hints for each gate, which override the defaults.
+    """
     registry = collect_gates()
-    gates = _select(registry, gate_names)
+    gates = _select(registry, gate_names, families)
+    settings = {key: value for key, value in network.items() if value is not None}
+    if "hidden" in settings:
+        settings["hidden"] = _parse_hidden(settings["hidden"])
+    if "activation" in settings:
+        settings["activation"] = _parse_list(settings["activation"])
     try:
-        network = NetworkSpec().with_changes(
-            hidden=_parse_hidden(hidden),
-            activation=_parse_list(activation),
-            output_activation=output_activation,
-            loss=loss,
-            optimizer=optimizer,
-            learning_rate=learning_rate,
-            steps=steps,
-        )
         from gatenet import pipeline
 
         click.echo(
-            f"{'gate':<12} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+            f"{'gate':<14} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
             f"{'seconds':>8}  file"
         )
-        results = pipeline.train_gates(gates, out_dir, network, seed, margin, attempts, on_result=_print_row)
+        results = pipeline.train_gates(gates, out_dir, settings, seed, margin, restarts, on_result=_print_row)
     except (NetworkError, ValueError, ImportError) as error:
         raise click.ClickException(str(error)) from None
     failed = [result for result in results if not result.verified]
     for result in failed:
         click.echo(
-            f"error: gate {result.gate.name!r} not verified after {result.attempts} attempt(s); "
-            f"{result.problem}; the model exported before is left as it was",
+            f"error: gate {result.gate.name!r} not verified: {result.problem}; "
+            "the model exported before is left as it was",
             err=True,
         )
     _exit_on_problems(registry, failed=bool(failed))
@@ -173,14 +179,29 @@ def _number(text: str) -> object:
     return text
 
 
-def _select(registry: Registry, names: tuple[str, ...]) -> list:
-    if not names:
-        return [gate for _, gate in sorted(registry.gates.items())]
+def _select(registry: Registry, names: tuple[str, ...], families: tuple[str, ...] = ()) -> list[Gate]:
+    selected = _family_gates(registry, families)
+    if not names and not families:
+        selected = registry.default_gates()
     unknown = [name for name in names if registry.find(name) is None]
     if unknown:
-        known = ", ".join(gate.name for _, gate in sorted(registry.gates.items()))
-        raise click.UsageError(f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}")
-    return list({registry.find(name).key: registry.find(name) for name in names}.values())
+        known = ", ".join(gate.name for gate in registry.default_gates())
+        families_hint = f"; families: {', '.join(registry.families())}" if registry.families() else ""
+        raise click.UsageError(
+            f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}{families_hint}"
+        )
+    selected += [registry.find(name) for name in names]
+    return list({gate.key: gate for gate in selected}.values())
+
+
+def _family_gates(registry: Registry, families: tuple[str, ...]) -> list[Gate]:
+    known = registry.families()
+    unknown = [family for family in families if family.lower() not in known]
+    if unknown:
+        raise click.UsageError(
+            f"unknown family {', '.join(map(repr, unknown))}; families: {', '.join(known) or 'none'}"
+        )
+    return [gate for family in families for gate in known[family.lower()]]
 
 
 def _parse_list(text: str | None) -> str | tuple[str, ...] | None:
@@ -202,11 +223,11 @@ def _parse_hidden(text: str | None) -> tuple[int, ...] | None:
         ) from None
 
 
-def _print_row(result) -> None:
+def _print_row(result: GateResult) -> None:
     right = "-" if result.first_right_step is None else str(result.first_right_step)
     where = str(result.path) if result.path else "-"
     click.echo(
-        f"{result.gate.name:<12} {'yes' if result.verified else 'NO':<9} {result.worst_margin:>12.3f} "
+        f"{result.gate.name:<14} {'yes' if result.verified else 'NO':<9} {result.worst_margin:>12.3f} "
         f"{result.steps:>6} {right:>12} {result.seconds:>8.2f}  {where}"
     )
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from gatenet.network import NetworkError, NetworkSpec
+
 MAX_INPUTS = 16
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -26,6 +28,9 @@ class Gate:
     `truth` is either a function of the input bits returning a bit (or a tuple of bits when there
     are several outputs), or an explicit table: a sequence with one entry per row in binary counting
     order (first input most significant), or a mapping from input tuples to outputs.
+
+    `network` holds the plugin's training hints (any `NetworkSpec` setting, e.g. `{"hidden": (32,)}`);
+    a gate in a `family` is trained only when that family is asked for.
     """
 
     def __init__(
@@ -35,6 +40,8 @@ class Gate:
         truth: Truth,
         outputs: int | Sequence[str] = 1,
         description: str = "",
+        network: Mapping[str, object] | None = None,
+        family: str | None = None,
     ) -> None:
         self.name = _check_name(name)
         self.input_names = _names(self.name, "inputs", inputs, _default_input_names)
@@ -45,6 +52,10 @@ class Gate:
                 f"are supported (the truth table has 2^inputs rows)"
             )
         self.description = str(description)
+        self.network = _check_network(self.name, network)
+        if family is not None and not (isinstance(family, str) and NAME_PATTERN.fullmatch(family)):
+            raise GateError(f"gate {self.name!r}: family must be a name like 'boolean3', got {family!r}")
+        self.family = family
         self.table = _build_table(self, truth)
         self.table.flags.writeable = False
 
@@ -74,6 +85,19 @@ def input_rows(inputs: int) -> np.ndarray:
     """All 2^inputs rows of bits in binary counting order, first column most significant."""
     rows = np.arange(2**inputs)[:, None] >> np.arange(inputs - 1, -1, -1)[None, :]
     return (rows & 1).astype(np.uint8)
+
+
+def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str, object]:
+    """Training hints from the plugin, checked now so a bad hint names its gate."""
+    hints = dict(network or {})
+    try:
+        NetworkSpec().with_changes(**hints)
+    except (NetworkError, TypeError) as error:
+        known = ", ".join(NetworkSpec.__dataclass_fields__)
+        raise GateError(
+            f"gate {gate!r}: network hints {hints} are not usable ({error}); settings are: {known}"
+        ) from None
+    return hints
 
 
 def _check_name(name: object) -> str:

@@ -30,10 +30,10 @@ def read_manifest(directory: Path) -> dict:
     return models
 
 
-def record_model(directory: Path, file_name: str, entry: dict) -> None:
-    """Add or replace one model's entry, writing the manifest atomically."""
+def record_models(directory: Path, entries: dict[str, dict]) -> None:
+    """Add or replace models' entries (file name -> entry), writing the manifest atomically."""
     models = read_manifest(directory)
-    models[file_name] = entry
+    models.update(entries)
     document = {"format": 1, "models": dict(sorted(models.items()))}
     write_atomically(Path(directory) / MANIFEST_NAME, (json.dumps(document, indent=2) + "\n").encode())
 

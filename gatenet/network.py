@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+DEFAULT_RESTARTS = 4  # seeds trained side by side per gate; the best verified one is kept
+
 
 class NetworkError(ValueError):
     """A network setting that cannot be used; the message names the setting."""

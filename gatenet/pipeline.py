@@ -1,12 +1,14 @@
-"""From gates to verified model files: train, retry on failure, export, check with onnxruntime, commit.
+"""From gates to verified model files: train, pick the best restart, export, check with onnxruntime, commit.
 
-A model file and its manifest entry are only replaced once the new model has passed both checks.
+Gates that share a shape and network train together, several seeds ("restarts") of each side by
+side. A model file, its test data and its manifest entry are replaced only once the new model has
+passed the Keras check and the onnxruntime check, so a failed run keeps what was exported before.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -14,10 +16,9 @@ from gatenet import contract, exporter, runtime, trainer
 from gatenet.check import DEFAULT_MARGIN, Check, check_table
 from gatenet.gate import Gate
 from gatenet.history import History
-from gatenet.manifest import record_model, sha256, write_atomically
-from gatenet.network import NetworkSpec
+from gatenet.manifest import record_models, sha256, write_atomically
+from gatenet.network import DEFAULT_RESTARTS, NetworkError, NetworkSpec
 
-DEFAULT_ATTEMPTS = 3
 TEST_DATA_SET = "test_data_set_0"
 
 
@@ -26,100 +27,140 @@ class GateResult:
     """How one gate's training went; `path` is set only when a verified model was written."""
 
     gate: Gate
+    network: NetworkSpec
     verified: bool
     worst_margin: float
-    steps: int
     first_right_step: int | None
     seconds: float
     seed: int
-    attempts: int
     path: Path | None = None
     problem: str = ""
     history: History | None = None
+
+    @property
+    def steps(self) -> int:
+        return self.network.steps
+
+
+def network_for(gate: Gate, settings: Mapping[str, object] | None = None) -> NetworkSpec:
+    """Defaults, then the plugin's hints for this gate, then the user's settings: the last one wins."""
+    try:
+        return NetworkSpec().with_changes(**gate.network).with_changes(**dict(settings or {}))
+    except TypeError as error:
+        raise NetworkError(
+            f"unknown network setting ({error}); settings are: {', '.join(NetworkSpec.__dataclass_fields__)}"
+        ) from None
 
 
 def train_gates(
     gates: Iterable[Gate],
     out_dir: Path | str = "exported",
-    network: NetworkSpec | None = None,
+    settings: Mapping[str, object] | None = None,
     seed: int = 0,
     margin: float = DEFAULT_MARGIN,
-    attempts: int = DEFAULT_ATTEMPTS,
+    restarts: int = DEFAULT_RESTARTS,
     on_result: Callable[[GateResult], None] | None = None,
+    export: bool = True,
 ) -> list[GateResult]:
-    """Train, export and verify each gate; a gate that fails leaves its earlier model untouched."""
-    network = network or NetworkSpec()
-    trainer.check_network(network)
+    """Train, (export) and verify each gate; a gate that fails leaves its earlier model untouched.
+
+    Each gate trains from seeds `seed` .. `seed + restarts - 1` at once and keeps its best verified
+    network. With `export=False` nothing is written and only the Keras check is made.
+    """
+    gates = list(gates)
     if not 0 < margin <= 0.5:
         raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
-    if attempts < 1:
-        raise ValueError(f"attempts: must be at least 1, got {attempts}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results = []
+    if restarts < 1:
+        raise ValueError(f"restarts: must be at least 1, got {restarts}")
+    groups: dict[tuple, list[Gate]] = {}
     for gate in gates:
-        result = train_gate(gate, out_dir, network, seed, margin, attempts)
-        if on_result is not None:
-            on_result(result)
-        results.append(result)
-    return results
-
-
-def train_gate(
-    gate: Gate, out_dir: Path, network: NetworkSpec, seed: int, margin: float, attempts: int
-) -> GateResult:
-    """Try seeds `seed`, `seed + 1`, ... until one gives a model that verifies in Keras and ONNX."""
-    started = time.perf_counter()
-    path = out_dir / f"{gate.key}.onnx"
-    worst_margin, problem = float("nan"), ""
-    for attempt, attempt_seed in enumerate(range(seed, seed + attempts), start=1):
+        network = network_for(gate, settings)
+        groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
+    for _, _, network in groups:
+        trainer.check_network(network)
+    out_dir = Path(out_dir)
+    if export:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    seeds = list(range(seed, seed + restarts))
+    results: dict[str, GateResult] = {}
+    for (_, _, network), group in groups.items():
+        started, problem = time.perf_counter(), ""
         try:
-            trained = trainer.train(gate, network, attempt_seed)
+            trials = trainer.train_together(group, network, seeds)
         except Exception as error:  # one line naming the failure, not a traceback from inside Keras
             problem = f"training failed: {type(error).__name__}: {_first_line(error)}"
-            break
-        check = check_table(gate.table, trained.probabilities, margin)
-        if check.verified:
-            check = _export(gate, path, trained, network, margin)
-        if check.verified:
-            _write_test_data(gate, out_dir)
-            record_model(out_dir, path.name, _manifest_entry(gate, path, network, check, trained))
-            return GateResult(
-                gate=gate,
-                verified=True,
-                worst_margin=check.worst_margin,
-                steps=network.steps,
-                first_right_step=trained.history.first_right_step,
-                seconds=time.perf_counter() - started,
-                seed=attempt_seed,
-                attempts=attempt,
-                path=path,
-                history=trained.history,
-            )
-        worst_margin, problem = check.worst_margin, f"seed {attempt_seed}: {check.details}"
-    return GateResult(
-        gate=gate,
-        verified=False,
-        worst_margin=worst_margin,
-        steps=network.steps,
-        first_right_step=None,
-        seconds=time.perf_counter() - started,
-        seed=attempt_seed,
-        attempts=attempt,
-        problem=problem,
+            trials = [[] for _ in group]
+        share = (time.perf_counter() - started) / len(group)
+        entries = {}
+        for gate, gate_trials in zip(group, trials, strict=True):
+            started = time.perf_counter()
+            result = _finish(gate, network, gate_trials, out_dir, margin, export) if gate_trials else None
+            if result is None:
+                result = GateResult(gate, network, False, float("nan"), None, 0.0, seed, problem=problem)
+            result.seconds += share + time.perf_counter() - started
+            if result.path is not None:
+                entries[result.path.name] = _manifest_entry(result, margin)
+            results[gate.key] = result
+        if entries:
+            record_models(out_dir, entries)
+        for gate in group:
+            if on_result is not None:
+                on_result(results[gate.key])
+    return [results[gate.key] for gate in gates]
+
+
+def _finish(
+    gate: Gate,
+    network: NetworkSpec,
+    trials: list[trainer.Trained],
+    out_dir: Path,
+    margin: float,
+    export: bool,
+) -> GateResult:
+    """Keep the restart with the widest margin that verifies in Keras and, when exporting, in ONNX."""
+    checked = sorted(
+        ((check_table(gate.table, trial.probabilities, margin), trial) for trial in trials),
+        key=lambda pair: pair[0].worst_margin,
+        reverse=True,
     )
+    seeds = f"{trials[0].seed}..{trials[-1].seed}" if len(trials) > 1 else str(trials[0].seed)
+    problem = f"no seed of {seeds} verified; the best, seed {checked[0][1].seed}: {checked[0][0].details}"
+    for check, trial in checked:
+        if not check.verified:
+            break
+        path = None
+        if export:
+            path = out_dir / f"{gate.key}.onnx"
+            check = _export(trial, path, margin)
+            if not check.verified:
+                problem = f"seed {trial.seed}: {check.details}"
+                continue
+            _write_test_data(gate, out_dir)
+        return GateResult(
+            gate,
+            network,
+            True,
+            check.worst_margin,
+            trial.history.first_right_step,
+            0.0,
+            trial.seed,
+            path,
+            history=trial.history,
+        )
+    best_check, best = checked[0]
+    return GateResult(gate, network, False, best_check.worst_margin, None, 0.0, best.seed, problem=problem)
 
 
-def _export(gate: Gate, path: Path, trained: trainer.Trained, network: NetworkSpec, margin: float) -> Check:
+def _export(trained: trainer.Trained, path: Path, margin: float) -> Check:
     """Export to a temporary file, verify it with onnxruntime, and only then move it into place."""
-    metadata = contract.model_metadata(gate, margin, trained.seed, network.to_dict())
+    metadata = contract.model_metadata(trained.gate, margin, trained.seed, trained.network.to_dict())
     checks: list[Check] = []
 
     def onnx_verifies(candidate: Path) -> bool:
         checks.append(runtime.load(candidate).verify(margin))
         return checks[0].verified
 
-    write_atomically(path, exporter.to_onnx(trained.model, gate, metadata), onnx_verifies)
+    write_atomically(path, exporter.to_onnx(trained, metadata), onnx_verifies)
     return replace(checks[0], details=f"onnxruntime: {checks[0].details}")
 
 
@@ -137,22 +178,21 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def _manifest_entry(
-    gate: Gate, path: Path, network: NetworkSpec, check: Check, trained: trainer.Trained
-) -> dict:
+def _manifest_entry(result: GateResult, margin: float) -> dict:
+    gate = result.gate
     return {
         "gate": gate.name,
-        "sha256": sha256(path),
+        "sha256": sha256(result.path),
         "opset": contract.OPSET,
         "inputs": list(gate.input_names),
         "outputs": list(gate.output_names),
         "truth_table": contract.encode_table(gate.table),
         "test_data": f"{gate.key}/{TEST_DATA_SET}",
-        "verified": check.verified,
-        "margin": check.margin,
-        "worst_margin": round(check.worst_margin, 6),
-        "seed": trained.seed,
-        "steps": network.steps,
-        "first_right_step": trained.history.first_right_step,
-        "network": network.to_dict(),
+        "verified": result.verified,
+        "margin": margin,
+        "worst_margin": round(result.worst_margin, 6),
+        "seed": result.seed,
+        "steps": result.steps,
+        "first_right_step": result.first_right_step,
+        "network": result.network.to_dict(),
     }

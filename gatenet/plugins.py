@@ -37,6 +37,18 @@ class Registry:
     def find(self, name: str) -> Gate | None:
         return self.gates.get(name.lower())
 
+    def default_gates(self) -> list[Gate]:
+        """What `gatenet train` trains with no names: every gate that is not in an opt-in family."""
+        return [gate for _, gate in sorted(self.gates.items()) if gate.family is None]
+
+    def families(self) -> dict[str, list[Gate]]:
+        """Opt-in families of gates, by lower-case family name."""
+        found: dict[str, list[Gate]] = {}
+        for _, gate in sorted(self.gates.items()):
+            if gate.family is not None:
+                found.setdefault(gate.family.lower(), []).append(gate)
+        return found
+
 
 def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     """Ask each plugin for its gates; a broken plugin or a name clash becomes a problem, not a crash."""

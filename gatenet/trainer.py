@@ -1,13 +1,19 @@
-"""Train one Keras network on one gate's truth table.
+"""Train Keras networks on truth tables, many at once.
 
-The classic recipe calls `model.fit` for 1000 one-step epochs; nearly all of its time is per-epoch
-overhead. Here the same full-table Adam steps run as one epoch in one compiled `tf.while_loop`
-(`steps_per_execution=steps`), and a metric records the history from inside that loop.
+Per-model overhead, not arithmetic, is what makes small networks slow to train: tracing and
+compiling a program costs far more than 1000 steps of a 2-16-1 network. So every network of one
+shape trains in one compiled program. The weights of all of them are stacked along a leading
+"network" axis (`StackedDense`, applied with `einsum`), the loss is the sum of each network's own
+mean loss, and with an element-wise optimizer such as Adam each network follows exactly the updates
+it would get alone. All steps run inside one compiled `tf.while_loop` of Keras layers, loss and
+optimizer, which records every network's history as it goes: `model.fit` with
+`steps_per_execution` was tried and spent more time in per-step bookkeeping than in the networks.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,15 +29,40 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import ops  # noqa: E402
 
+# Optimizers whose update of each weight depends only on that weight's own gradient history, so
+# stacking networks changes nothing. Others (lamb, adafactor, muon...) normalise per variable and
+# would mix the networks, so gatenet trains them one network per program instead.
+ELEMENTWISE_OPTIMIZERS = {
+    "adam",
+    "adamw",
+    "adamax",
+    "nadam",
+    "sgd",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "ftrl",
+    "lion",
+}
+
 
 @dataclass
 class Trained:
-    """A trained Keras model and how it behaved on the whole truth table."""
+    """One network trained on one gate: its weights, its outputs on the whole table, its history."""
 
-    model: keras.Model
+    gate: Gate
+    network: NetworkSpec
+    seed: int
+    weights: list[np.ndarray]
     probabilities: np.ndarray
     history: History
-    seed: int
+
+    @functools.cached_property
+    def model(self) -> keras.Model:
+        """The plain Keras model of this gate, the same layers a gate trained alone has."""
+        model = build_model(self.gate, self.network)
+        model.set_weights(self.weights)
+        return model
 
 
 def check_network(network: NetworkSpec) -> None:
@@ -39,7 +70,15 @@ def check_network(network: NetworkSpec) -> None:
     for activation in {*network.activation, network.output_activation}:
         _keras_get(keras.activations.get, activation, "activation")
     _keras_get(keras.losses.get, network.loss, "loss")
-    _keras_get(keras.optimizers.get, network.optimizer, "optimizer")
+    try:
+        make_optimizer(network)
+    except (ValueError, TypeError):
+        raise NetworkError(f"optimizer: Keras has no optimizer called {network.optimizer!r}") from None
+
+
+def make_optimizer(network: NetworkSpec) -> keras.optimizers.Optimizer:
+    """A fresh optimizer of the named kind with the spec's learning rate."""
+    return type(keras.optimizers.get(network.optimizer))(learning_rate=network.learning_rate)
 
 
 def _keras_get(getter, name: str, setting: str) -> object:
@@ -53,7 +92,7 @@ def _keras_get(getter, name: str, setting: str) -> object:
 
 
 def build_model(gate: Gate, network: NetworkSpec) -> keras.Model:
-    """Dense hidden layers, then one unit per output; the layer names are part of the contract."""
+    """Dense hidden layers, then one unit per output: what is exported for each gate."""
     layers = [keras.Input((gate.inputs,), name="bits")]
     for index, (units, activation) in enumerate(zip(network.hidden, network.activation, strict=True)):
         layers.append(keras.layers.Dense(units, activation=activation, name=f"hidden_{index}"))
@@ -61,100 +100,148 @@ def build_model(gate: Gate, network: NetworkSpec) -> keras.Model:
     return keras.Sequential(layers, name=gate.key)
 
 
+def initial_weights(inputs: int, outputs: int, network: NetworkSpec, seed: int) -> list[np.ndarray]:
+    """Glorot-uniform kernels and zero biases (Keras' Dense defaults), drawn from `seed` alone.
+
+    A network's start depends only on its seed and shape, never on what trains beside it.
+    """
+    sizes = [inputs, *network.hidden, outputs]
+    weights = []
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        rng = np.random.default_rng([seed, layer])
+        weights += [
+            rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32),
+            np.zeros(fan_out, np.float32),
+        ]
+    return weights
+
+
 def train(gate: Gate, network: NetworkSpec, seed: int) -> Trained:
-    """Train from the seed's initial weights for `network.steps` full-table steps."""
-    keras.utils.set_random_seed(seed)
-    model = build_model(gate, network)
-    program = _program(gate.inputs, gate.outputs, network)
-    program.start_from(model.get_weights())
-    x = gate.rows.astype(np.float32)
-    y = gate.table.astype(np.float32)
-    data = tf.data.Dataset.from_tensors((x, y)).repeat()
-    program.model.fit(data, epochs=1, steps_per_epoch=network.steps, verbose=0, shuffle=False)
-    model.set_weights(program.model.get_weights())
-    probabilities = np.asarray(model(x, training=False))
-    final_all_right = bool(np.all((probabilities > 0.5) == (y > 0.5)))
-    return Trained(model, probabilities, program.trace.history(final_all_right), seed)
+    """Train one network on one gate from `seed`."""
+    return train_together([gate], network, [seed])[0][0]
+
+
+def train_together(gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[int]) -> list[list[Trained]]:
+    """Train one network per (gate, seed), all gates of one shape in one program; result[gate][seed]."""
+    shapes = {(gate.inputs, gate.outputs) for gate in gates}
+    if len(shapes) != 1:
+        raise ValueError(f"gates trained together need one shape (inputs, outputs), got {sorted(shapes)}")
+    pairs = [(gate, seed) for gate in gates for seed in seeds]
+    if network.optimizer.lower() in ELEMENTWISE_OPTIMIZERS:
+        trained = _train_stack(pairs, network)
+    else:
+        trained = [one for pair in pairs for one in _train_stack([pair], network)]
+    return [trained[index * len(seeds) : (index + 1) * len(seeds)] for index in range(len(gates))]
+
+
+def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec) -> list[Trained]:
+    gates = [gate for gate, _ in pairs]
+    program = _program(gates[0].inputs, gates[0].outputs, network, len(pairs))
+    starts = [initial_weights(gate.inputs, gate.outputs, network, seed) for gate, seed in pairs]
+    x = np.broadcast_to(gates[0].rows.astype(np.float32), (len(pairs), *gates[0].rows.shape)).copy()
+    y = np.stack([gate.table.astype(np.float32) for gate in gates])
+    program.start_from([np.stack(layer) for layer in zip(*starts, strict=True)])
+    last_wrong = program.run(tf.constant(x), tf.constant(y)).numpy()
+    probabilities = np.asarray(program.model(x, training=False))
+    stacked = [weight.numpy() for weight in program.model.weights]
+    histories = program.histories(last_wrong, y, probabilities)
+    return [
+        Trained(
+            gate, network, seed, [weight[index] for weight in stacked], probabilities[index], histories[index]
+        )
+        for index, (gate, seed) in enumerate(pairs)
+    ]
+
+
+class StackedDense(keras.layers.Layer):
+    """`networks` independent Dense layers side by side: kernel [networks, fan_in, units]."""
+
+    def __init__(self, networks: int, units: int, activation: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.networks, self.units = networks, units
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape) -> None:
+        self.kernel = self.add_weight(shape=(self.networks, input_shape[-1], self.units), name="kernel")
+        self.bias = self.add_weight(shape=(self.networks, self.units), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return self.activation(ops.einsum("nri,niu->nru", x, self.kernel) + self.bias[:, None, :])
 
 
 class _Program:
-    """A compiled training loop for one network shape, reused so each gate is not traced anew.
+    """One compiled training loop for `networks` networks of one shape, reused across calls.
 
-    Tracing and compiling cost several times more than 1000 steps of a tiny network. Restoring the
-    optimizer's and the trace's initial state and loading a fresh model's weights makes a reused
-    program train exactly as a new one would.
+    The loss is the sum of each network's own mean loss over its table, so every network gets the
+    gradient it would get alone. Loss and accuracy are written to a history row every step (a row
+    covers `stride` steps and keeps the last), and the last step with a wrong row is carried along.
+    Restoring the optimizer's initial state and loading new starting weights makes a reused program
+    train exactly as a new one would.
     """
 
-    def __init__(self, inputs: int, outputs: int, network: NetworkSpec) -> None:
-        self.model = build_model(Gate("program", inputs, [(0,) * outputs] * 2**inputs, outputs), network)
-        self.trace = StepTrace(network.steps, network.loss)
-        optimizer = keras.optimizers.get(
-            {"class_name": network.optimizer, "config": {"learning_rate": network.learning_rate}}
-        )
-        self.model.compile(
-            optimizer=optimizer, loss=network.loss, metrics=[self.trace], steps_per_execution=network.steps
-        )
-        optimizer.build(self.model.trainable_variables)
-        self.state = [*optimizer.variables, *self.trace.variables]
-        self.initial_state = [variable.numpy() for variable in self.state]
+    def __init__(self, inputs: int, outputs: int, network: NetworkSpec, networks: int) -> None:
+        layers = [keras.Input((2**inputs, inputs), batch_size=networks)]
+        for units, activation in zip(network.hidden, network.activation, strict=True):
+            layers.append(StackedDense(networks, units, activation))
+        layers.append(StackedDense(networks, outputs, network.output_activation))
+        self.model = keras.Sequential(layers)
+        self.optimizer = make_optimizer(network)
+        self.optimizer.build(self.model.trainable_variables)
+        self.initial_state = [variable.numpy() for variable in self.optimizer.variables]
+        loss = keras.losses.get(network.loss)
+        self.per_row = getattr(loss, "fn", loss)  # a Loss object wraps the per-row function
+        self.steps, self.stride = network.steps, sample_stride(network.steps)
+        points = -(-self.steps // self.stride)
+        self.losses = tf.Variable(tf.zeros((points, networks)), trainable=False)
+        self.accuracies = tf.Variable(tf.zeros((points, networks)), trainable=False)
+        self.run = tf.function(self._run)
 
     def start_from(self, weights: list[np.ndarray]) -> None:
         self.model.set_weights(weights)
-        for variable, value in zip(self.state, self.initial_state, strict=True):
+        for variable, value in zip(self.optimizer.variables, self.initial_state, strict=True):
             variable.assign(value)
+
+    def network_losses(self, y, probabilities):
+        return ops.mean(self.per_row(y, probabilities), axis=-1)
+
+    def _run(self, x, y):
+        variables = self.model.trainable_variables
+
+        def step(number, last_wrong):
+            with tf.GradientTape() as tape:
+                probabilities = self.model(x, training=True)
+                losses = self.network_losses(y, probabilities)
+                total = ops.sum(losses)
+            self.optimizer.apply(tape.gradient(total, variables), variables)
+            right = ops.cast(ops.equal(probabilities > 0.5, y > 0.5), "float32")
+            accuracy = ops.mean(right, axis=(1, 2))
+            row = [[number // self.stride]]
+            self.losses.scatter_nd_update(row, [losses])
+            self.accuracies.scatter_nd_update(row, [accuracy])
+            return number + 1, ops.where(accuracy < 1.0, number, last_wrong)
+
+        start = (tf.constant(0), tf.fill([self.losses.shape[1]], -1))
+        return tf.while_loop(lambda number, _: number < self.steps, step, start)[1]
+
+    def histories(self, last_wrong: np.ndarray, y: np.ndarray, probabilities: np.ndarray) -> list[History]:
+        """One history per network, ending with the final weights, which no traced step saw."""
+        steps = [min((row + 1) * self.stride, self.steps) - 1 for row in range(self.losses.shape[0])]
+        final_loss = np.asarray(self.network_losses(y, probabilities))
+        final_right = (probabilities > 0.5) == (y > 0.5)
+        final_accuracy, all_right = final_right.mean(axis=(1, 2)), final_right.all(axis=(1, 2))
+        losses, accuracies = self.losses.numpy(), self.accuracies.numpy()
+        return [
+            History(
+                step=[*steps, self.steps],
+                loss=[*losses[:, index].tolist(), float(final_loss[index])],
+                accuracy=[*accuracies[:, index].tolist(), float(final_accuracy[index])],
+                first_right_step=int(last_wrong[index]) + 1 if all_right[index] else None,
+            )
+            for index in range(len(last_wrong))
+        ]
 
 
 @functools.lru_cache(maxsize=8)
-def _program(inputs: int, outputs: int, network: NetworkSpec) -> _Program:
-    return _Program(inputs, outputs, network)
-
-
-class StepTrace(keras.metrics.Metric):
-    """Records loss and accuracy every `stride` steps, and the last step with a wrong row."""
-
-    def __init__(self, steps: int, loss: str, name: str = "trace") -> None:
-        super().__init__(name=name)
-        self.steps = steps
-        self.stride = sample_stride(steps)
-        self.loss_fn = keras.losses.get(loss)
-        points = -(-steps // self.stride)
-        self.step = self.add_variable(shape=(), initializer="zeros", dtype="int32", name="step")
-        self.last_wrong = self.add_variable(
-            shape=(), initializer=keras.initializers.Constant(-1), dtype="int32", name="last_wrong"
-        )
-        self.losses = self.add_variable(shape=(points,), initializer="zeros", name="losses")
-        self.accuracies = self.add_variable(shape=(points,), initializer="zeros", name="accuracies")
-
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        step = self.step
-        accuracy = ops.mean(ops.cast(ops.equal(ops.cast(y_pred > 0.5, y_true.dtype), y_true), "float32"))
-        loss = ops.mean(self.loss_fn(y_true, y_pred))
-        index = ops.reshape(step // self.stride, (1,))
-        if_sampled = ops.equal(step % self.stride, 0)
-        self.losses.assign(
-            ops.where(if_sampled, ops.slice_update(self.losses, index, ops.reshape(loss, (1,))), self.losses)
-        )
-        self.accuracies.assign(
-            ops.where(
-                if_sampled,
-                ops.slice_update(self.accuracies, index, ops.reshape(accuracy, (1,))),
-                self.accuracies,
-            )
-        )
-        self.last_wrong.assign(ops.where(accuracy < 1.0, step, self.last_wrong))
-        self.step.assign(step + 1)
-
-    def result(self):
-        return self.last_wrong
-
-    def reset_state(self) -> None:
-        """Keras resets metrics at each epoch start; the trace spans the one epoch, so keep it."""
-
-    def history(self, final_all_right: bool) -> History:
-        """The trace; the final weights, which no traced step saw, decide whether rows ended right."""
-        return History(
-            step=list(range(0, self.steps, self.stride)),
-            loss=[float(v) for v in self.losses.numpy()],
-            accuracy=[float(v) for v in self.accuracies.numpy()],
-            first_right_step=int(self.last_wrong.numpy()) + 1 if final_all_right else None,
-        )
+def _program(inputs: int, outputs: int, network: NetworkSpec, networks: int) -> _Program:
+    return _Program(inputs, outputs, network, networks)

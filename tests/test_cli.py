@@ -82,7 +82,11 @@ def test_verify_needs_a_folder_with_models(tmp_path):
 def test_unknown_gate_names_list_the_known_ones(tmp_path):
     result = run("train", "XOR", "NOPE", "--out", str(tmp_path))
     assert result.exit_code == 2
-    assert "unknown gate 'NOPE'; known gates: AND, NAND, OR, XOR" in result.output
+    assert (
+        "unknown gate 'NOPE'; known gates: AND, FULL_ADDER, HALF_ADDER, IMPLIES, MAJORITY3, NAND, NOR, NOT"
+        in (result.output)
+    )
+    assert "families: boolean1, boolean2, boolean3" in result.output
     assert not list(tmp_path.iterdir())
 
 
@@ -107,8 +111,8 @@ def test_bad_settings_get_one_clear_line(tmp_path, args, message):
 
 
 def test_a_gate_that_does_not_verify_makes_train_fail_after_the_others(tmp_path):
-    result = run("train", "XOR", "AND", "--steps", "3", "--attempts", "1", "--out", str(tmp_path))
+    result = run("train", "XOR", "AND", "--steps", "3", "--restarts", "1", "--out", str(tmp_path))
     assert result.exit_code == 1
-    assert "error: gate 'XOR' not verified after 1 attempt(s); seed 0: row " in result.output
+    assert "error: gate 'XOR' not verified: no seed of 0 verified; the best, seed 0: row " in result.output
     assert "the model exported before is left as it was" in result.output
     assert not (tmp_path / "xor.onnx").exists()

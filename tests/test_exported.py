@@ -8,6 +8,7 @@ import onnxruntime as ort
 
 from gatenet import runtime
 from gatenet.manifest import sha256
+from gatenet.plugins import collect_gates
 
 EXPORTED = Path(__file__).resolve().parent.parent / "exported"
 EXPECTED = {"xor": [0, 1, 1, 0], "and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "nand": [1, 1, 1, 0]}
@@ -22,9 +23,10 @@ def test_committed_models_verify_row_by_row_with_plain_onnxruntime():
             assert abs(probability - truth) <= 0.1, (name, row, probability)
 
 
-def test_committed_manifest_matches_the_files():
+def test_committed_models_are_every_default_gate_and_match_the_manifest():
     models = json.loads((EXPORTED / "manifest.json").read_text())["models"]
-    assert sorted(models) == sorted(f"{name}.onnx" for name in EXPECTED)
+    shipped = {f"{gate.key}.onnx" for gate in collect_gates().default_gates()}
+    assert set(models) == shipped == {path.name for path in EXPORTED.glob("*.onnx")}
     for file_name, entry in models.items():
         assert entry["sha256"] == sha256(EXPORTED / file_name)
         assert entry["verified"] is True and entry["worst_margin"] >= 0.4
@@ -32,5 +34,5 @@ def test_committed_manifest_matches_the_files():
 
 def test_committed_folder_passes_gatenet_verify():
     results = runtime.verify_dir(EXPORTED)
-    assert [result.path.name for result in results] == ["and.onnx", "nand.onnx", "or.onnx", "xor.onnx"]
-    assert all(result.ok for result in results)
+    assert len(results) == len(collect_gates().default_gates())
+    assert [result.path.name for result in results if not result.ok] == []

@@ -16,18 +16,18 @@ def test_shipped_gates_come_from_entry_point_plugins():
     assert registry.problems == []
 
 
-class Xnor:
+class Equals:
     @gatenet.hookimpl
     def register_gates(self, register):
-        register(gatenet.Gate(name="XNOR", inputs=2, truth=lambda a, b: int(a == b)))
+        register(gatenet.Gate(name="EQUALS", inputs=2, truth=lambda a, b: int(a == b)))
 
 
 def test_a_plugin_registered_in_process_adds_its_gate(register_plugin):
-    register_plugin(Xnor(), "xnor-test")
+    register_plugin(Equals(), "equals-test")
     registry = collect_gates()
-    assert registry.find("xnor").table[:, 0].tolist() == [1, 0, 0, 1]
-    assert registry.find("XnOr") is registry.find("xnor")
-    assert registry.plugin_of["xnor"] == "xnor-test"
+    assert registry.find("equals").table[:, 0].tolist() == [1, 0, 0, 1]
+    assert registry.find("EqUaLs") is registry.find("equals")
+    assert registry.plugin_of["equals"] == "equals-test"
     assert registry.find("xor") is not None
 
 

@@ -95,7 +95,9 @@ def test_the_base_install_alone_runs_and_verifies_models(tmp_path):
     )
     assert (predicted.returncode, predicted.stdout) == (0, "1\n")
     verified = subprocess.run([gatenet, "verify", "--dir", EXPORTED], capture_output=True, text=True)
-    assert verified.returncode == 0 and verified.stdout.count("verified") == 4
+    assert verified.returncode == 0 and verified.stdout.count("verified") == len(
+        list(EXPORTED.glob("*.onnx"))
+    )
     listed = subprocess.run([gatenet, "list"], capture_output=True, text=True)
     assert listed.returncode == 0 and "XOR" in listed.stdout
     trained = subprocess.run(

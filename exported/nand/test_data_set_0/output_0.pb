@@ -1,1 +1,1 @@
-BprobabilitiesJR¶~? ¡}?ï¤}?@8<
+BprobabilitiesJ‚?Ç#~?ö~?ÀHø;

@@ -1,1 +1,1 @@
-BprobabilitiesJ¸|=ò«}?è}?ªÿ?
+BprobabilitiesJPîX=hœ~?7}?¶ÿ?

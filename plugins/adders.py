@@ -1,0 +1,25 @@
+"""Adders: gates with several outputs, trained as one network with one sigmoid unit per output."""
+
+import gatenet
+
+
+@gatenet.hookimpl
+def register_gates(register):
+    register(
+        gatenet.Gate(
+            name="HALF_ADDER",
+            inputs=["a", "b"],
+            outputs=["sum", "carry"],
+            truth=lambda a, b: (a ^ b, a & b),
+            description="a + b as two bits",
+        )
+    )
+    register(
+        gatenet.Gate(
+            name="FULL_ADDER",
+            inputs=["a", "b", "carry_in"],
+            outputs=["sum", "carry_out"],
+            truth=lambda a, b, c: ((a + b + c) % 2, int(a + b + c >= 2)),
+            description="a + b + carry_in as two bits",
+        )
+    )
