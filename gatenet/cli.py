@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from gatenet.check import DEFAULT_MARGIN
+from gatenet.config import project_settings
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_RESTARTS, NetworkError
-from gatenet.plugins import Registry, collect_gates
+from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
 
 if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
@@ -19,8 +22,44 @@ if TYPE_CHECKING:
 
 @click.group()
 @click.version_option(package_name="gatenet")
-def cli() -> None:
+@click.option(
+    "-p",
+    "--plugin",
+    "plugin_specs",
+    multiple=True,
+    metavar="MODULE|FILE.py|no:NAME",
+    help="Load a plugin module or .py file, or with no:NAME keep a plugin from loading. Repeatable.",
+)
+@click.option("--no-third-party", is_flag=True, help="Load no installed third-party plugins.")
+def cli(plugin_specs: tuple[str, ...], no_third_party: bool) -> None:
     """Learn logic gates with small neural networks and ship them as verified ONNX models."""
+    load_plugins(
+        extra=[spec for spec in plugin_specs if not spec.startswith("no:")],
+        disabled=[spec[3:] for spec in plugin_specs if spec.startswith("no:")],
+        third_party=not no_third_party,
+    )
+
+
+@cli.command(name="plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def list_plugins(as_json: bool) -> None:
+    """Every plugin: where it came from, the gates it gives, and why it failed if it did."""
+    registry = collect_gates()
+    rows = []
+    for info in plugin_infos():
+        gates = sorted(
+            registry.gates[key].name for key, plugin in registry.plugin_of.items() if plugin == info.name
+        )
+        rows.append({**asdict(info), "gates": gates})
+    if as_json:
+        click.echo(json.dumps({"plugins": rows, "problems": registry.problems}, indent=2))
+        return
+    for row in rows:
+        state = f"  {row['error']}" if row["error"] else ""
+        gates = ", ".join(row["gates"]) if len(row["gates"]) <= 8 else f"{len(row['gates'])} gates"
+        click.echo(f"{row['name']:<12} {row['source']:<12} {row['origin']:<24} {gates or '-'}{state}")
+    for problem in registry.problems:
+        click.echo(f"error: {problem}", err=True)
 
 
 @cli.command(name="list")
@@ -59,6 +98,7 @@ def list_gates(families: tuple[str, ...]) -> None:
 @click.option("--optimizer", help="Keras optimizer. [adam]")
 @click.option("--learning-rate", type=float, help="Optimizer learning rate. [0.01]")
 @click.option("--steps", type=int, help="Training steps, each over the whole truth table. [1000]")
+@click.option("--hidden-bias", type=float, help="Starting bias of hidden units. [0.01]")
 @click.option("--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts.")
 @click.option(
     "--restarts",
@@ -74,10 +114,12 @@ def list_gates(families: tuple[str, ...]) -> None:
     show_default=True,
     help="How far on the right side of 0.5 every output must be.",
 )
-def train(gate_names, families, out_dir, seed, restarts, margin, **network) -> None:
+@click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
+def train(gate_names, families, out_dir, seed, restarts, margin, no_export, **network) -> None:
     """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime.
 
-    Network settings given here override the plugin's hints for each gate, which override the defaults.
+    Network settings given here override [tool.gatenet] in ./pyproject.toml, which overrides the
+    plugin's hints for each gate, which override gatenet's defaults.
     """
     registry = collect_gates()
     gates = _select(registry, gate_names, families)
@@ -93,7 +135,17 @@ def train(gate_names, families, out_dir, seed, restarts, margin, **network) -> N
             f"{'gate':<14} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
             f"{'seconds':>8}  file"
         )
-        results = pipeline.train_gates(gates, out_dir, settings, seed, margin, restarts, on_result=_print_row)
+        results = pipeline.train_gates(
+            gates,
+            out_dir,
+            settings,
+            seed,
+            margin,
+            restarts,
+            on_result=_print_row,
+            export=not no_export,
+            gate_settings=project_settings([gate.name for gate in gates]),
+        )
     except (NetworkError, ValueError, ImportError) as error:
         raise click.ClickException(str(error)) from None
     failed = [result for result in results if not result.verified]
@@ -177,6 +229,23 @@ def _number(text: str) -> object:
         except ValueError:
             pass
     return text
+
+
+@cli.command(name="new-plugin")
+@click.argument("name")
+@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(path_type=Path))
+def new_plugin(name: str, directory: Path) -> None:
+    """Write an installable plugin package gatenet-NAME with one example gate and its tests."""
+    from gatenet.scaffold import new_plugin as scaffold
+
+    existing = collect_gates().find(name)
+    if existing is not None:
+        raise click.ClickException(f"gate name {existing.name!r} already exists; pick another NAME")
+    try:
+        root = scaffold(name, directory)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
 
 
 def _select(registry: Registry, names: tuple[str, ...], families: tuple[str, ...] = ()) -> list[Gate]:

@@ -42,14 +42,16 @@ class GateResult:
         return self.network.steps
 
 
-def network_for(gate: Gate, settings: Mapping[str, object] | None = None) -> NetworkSpec:
-    """Defaults, then the plugin's hints for this gate, then the user's settings: the last one wins."""
-    try:
-        return NetworkSpec().with_changes(**gate.network).with_changes(**dict(settings or {}))
-    except TypeError as error:
-        raise NetworkError(
-            f"unknown network setting ({error}); settings are: {', '.join(NetworkSpec.__dataclass_fields__)}"
-        ) from None
+def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSpec:
+    """gatenet's defaults, then the plugin's hints for this gate, then each mapping of settings in turn."""
+    network = NetworkSpec().with_changes(**gate.network)
+    for layer in settings:
+        try:
+            network = network.with_changes(**dict(layer or {}))
+        except TypeError as error:
+            known = ", ".join(NetworkSpec.__dataclass_fields__)
+            raise NetworkError(f"unknown network setting ({error}); settings are: {known}") from None
+    return network
 
 
 def train_gates(
@@ -61,11 +63,13 @@ def train_gates(
     restarts: int = DEFAULT_RESTARTS,
     on_result: Callable[[GateResult], None] | None = None,
     export: bool = True,
+    gate_settings: Mapping[str, Mapping[str, object]] | None = None,
 ) -> list[GateResult]:
     """Train, (export) and verify each gate; a gate that fails leaves its earlier model untouched.
 
     Each gate trains from seeds `seed` .. `seed + restarts - 1` at once and keeps its best verified
     network. With `export=False` nothing is written and only the Keras check is made.
+    `gate_settings` (by lower-case gate name) apply before `settings`, which apply to every gate.
     """
     gates = list(gates)
     if not 0 < margin <= 0.5:
@@ -74,7 +78,7 @@ def train_gates(
         raise ValueError(f"restarts: must be at least 1, got {restarts}")
     groups: dict[tuple, list[Gate]] = {}
     for gate in gates:
-        network = network_for(gate, settings)
+        network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
         groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
     for _, _, network in groups:
         trainer.check_network(network)

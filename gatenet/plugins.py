@@ -1,9 +1,27 @@
-"""Finds gate plugins through the `gatenet` entry-point group and collects the gates they register."""
+"""Finds gate plugins and collects the gates they register, so that one broken plugin hurts nobody else.
+
+Plugins load in this order, each under a name:
+1. gatenet's own plugins (entry points of the `gatenet` distribution), by entry-point name;
+2. third-party entry points in the `gatenet` group, by entry-point name;
+3. modules or `.py` files listed in `GATENET_PLUGINS` (comma-separated), in order;
+4. modules or `.py` files given with `gatenet -p`, in order.
+Names in `GATENET_DISABLE_PLUGINS` or given as `-p no:NAME` are not loaded at all, and
+`--no-third-party` (or `GATENET_NO_THIRD_PARTY=1`) skips step 2. No plugin wins a clash: two gates
+with one name are both left out and reported, so disable or rename one of them.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
 
 import pluggy
 
@@ -11,19 +29,158 @@ from gatenet import hookspecs
 from gatenet.gate import Gate, GateError
 
 ENTRY_POINT_GROUP = "gatenet"
+BUILTIN_DISTRIBUTION = "gatenet"
+ENV_PLUGINS = "GATENET_PLUGINS"
+ENV_DISABLE = "GATENET_DISABLE_PLUGINS"
+ENV_NO_THIRD_PARTY = "GATENET_NO_THIRD_PARTY"
 
 pm = pluggy.PluginManager("gatenet")
 pm.add_hookspecs(hookspecs)
+HOOKS = sorted(name for name in dir(hookspecs) if pm.parse_hookspec_opts(hookspecs, name))
+
+
+@dataclass
+class PluginInfo:
+    """Where a plugin came from, and why it did not load if it did not."""
+
+    name: str
+    source: str
+    origin: str
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) and self.source not in ("disabled", "skipped")
+
+
+_infos: dict[str, PluginInfo] = {}
 _entry_points_loaded = False
 
 
-def get_plugin_manager() -> pluggy.PluginManager:
-    """The plugin manager, with the installed entry-point plugins loaded on first use."""
+def load_plugins(extra: Sequence[str] = (), disabled: Sequence[str] = (), third_party: bool = True) -> None:
+    """Load the plugins in the documented order; call before the first `collect_gates` to configure."""
     global _entry_points_loaded
+    for name in [*_env_list(ENV_DISABLE), *disabled]:
+        pm.set_blocked(name)
+        _infos[name] = PluginInfo(name, "disabled", "", "disabled on request")
     if not _entry_points_loaded:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         _entry_points_loaded = True
+        third_party = third_party and os.environ.get(ENV_NO_THIRD_PARTY, "") in ("", "0")
+        found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (not _is_builtin(ep), ep.name))
+        for entry_point in found:
+            source = "builtin" if _is_builtin(entry_point) else "entry point"
+            if source == "entry point" and not third_party:
+                _infos[entry_point.name] = PluginInfo(
+                    entry_point.name, "skipped", _dist(entry_point), "--no-third-party"
+                )
+                continue
+            _load_one(entry_point.name, source, _dist(entry_point), entry_point.load)
+        for spec in _env_list(ENV_PLUGINS):
+            _load_one(*_module_loader(spec, ENV_PLUGINS))
+    for spec in extra:
+        _load_one(*_module_loader(spec, "-p"))
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The plugin manager, with the default plugins loaded on first use."""
+    load_plugins()
     return pm
+
+
+def plugin_infos() -> list[PluginInfo]:
+    """Every plugin known so far: loaded, failed, disabled, or registered in-process by a test."""
+    manager = get_plugin_manager()
+    infos = dict(_infos)
+    for name, plugin in manager.list_name_plugin():
+        if name not in infos and plugin is not None:
+            infos[name] = PluginInfo(name, "in-process", _file_of(plugin))
+    return list(infos.values())
+
+
+def _is_builtin(entry_point) -> bool:
+    return entry_point.dist is not None and entry_point.dist.name == BUILTIN_DISTRIBUTION
+
+
+def _dist(entry_point) -> str:
+    return f"{entry_point.dist.name} {entry_point.dist.version}" if entry_point.dist else entry_point.value
+
+
+def _env_list(variable: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(variable, "").split(",") if part.strip()]
+
+
+def _module_loader(spec: str, source: str) -> tuple[str, str, str, Callable[[], object]]:
+    """A module name or a path to a `.py` file; a file is named after its stem."""
+    if spec.endswith(".py") or os.sep in spec:
+        path = Path(spec).resolve()
+
+        def load_file() -> object:
+            if not path.is_file():
+                raise FileNotFoundError(f"no such file {path}")
+            if path.suffix != ".py":
+                raise ValueError(f"{path} is not a .py file")
+            module_spec = importlib.util.spec_from_file_location(f"gatenet_plugin_{path.stem}", path)
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            return module
+
+        return path.stem, source, str(path), load_file
+
+    def load_module() -> object:
+        sys.path.insert(0, os.getcwd())  # a module beside the user, as `python -m` would find it
+        try:
+            return importlib.import_module(spec)
+        finally:
+            sys.path.remove(os.getcwd())
+
+    return spec, source, spec, load_module
+
+
+def _load_one(name: str, source: str, origin: str, load: Callable[[], object]) -> None:
+    """Import and register one plugin; any failure is recorded against its name instead of raised."""
+    if pm.is_blocked(name):
+        return
+    if pm.has_plugin(name):
+        _infos.setdefault(name, PluginInfo(name, source, origin))
+        return
+    info = _infos[name] = PluginInfo(name, source, origin)
+    try:
+        plugin = load()
+    except Exception as error:
+        info.error = f"failed to load: {describe(error)}"
+        return
+    unknown = [
+        attr for attr in dir(plugin) if pm.parse_hookimpl_opts(plugin, attr) is not None and attr not in HOOKS
+    ]
+    if unknown:
+        info.error = (
+            f"defines {', '.join(unknown)}, which gatenet has no hook for (hooks: {', '.join(HOOKS)})"
+        )
+        return
+    try:
+        pm.register(plugin, name=name)
+    except (ValueError, pluggy.PluginValidationError) as error:
+        info.error = f"cannot be registered: {' '.join(str(error).split())}"
+    if hasattr(plugin, "__file__"):
+        info.origin = origin if source in ("builtin", "entry point") else plugin.__file__
+
+
+def _file_of(plugin: object) -> str:
+    try:
+        return inspect.getsourcefile(plugin if inspect.ismodule(plugin) else type(plugin)) or ""
+    except TypeError:
+        return ""
+
+
+def describe(error: BaseException) -> str:
+    """The exception on one line, with the file and line Python gives for where it was raised."""
+    if isinstance(error, SyntaxError):
+        return f"SyntaxError: {error.msg} ({error.filename}:{error.lineno})"
+    frames = [
+        frame for frame in traceback.extract_tb(error.__traceback__) if not frame.filename.startswith("<")
+    ]
+    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(error).__name__}: {error}{where}"
 
 
 @dataclass
@@ -54,7 +211,7 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     """Ask each plugin for its gates; a broken plugin or a name clash becomes a problem, not a crash."""
     manager = manager or get_plugin_manager()
     found: dict[str, list[tuple[Gate, str]]] = {}
-    problems: list[str] = []
+    problems = [f"plugin {info.name!r} {info.error}" for info in _infos.values() if info.failed]
     for impl in manager.hook.register_gates.get_hookimpls():
         plugin = impl.plugin_name
 
@@ -66,9 +223,9 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
         try:
             impl.function(**{name: register for name in impl.argnames})
         except GateError as error:
-            problems.append(f"plugin {plugin!r}: {error}")
+            problems.append(f"plugin {plugin!r}: {error}{_plugin_line(error, impl.function)}")
         except Exception as error:
-            problems.append(f"plugin {plugin!r}: register_gates failed: {_describe(error)}")
+            problems.append(f"plugin {plugin!r}: register_gates failed: {describe(error)}")
 
     registry = Registry(problems=problems)
     for key, entries in sorted(found.items()):
@@ -76,7 +233,7 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
             owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
             registry.problems.append(
                 f"gate name {entries[0][0].name!r} is registered by {owners}; "
-                "it is left out until one of them is renamed or removed"
+                "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
             )
             continue
         gate, plugin = entries[0]
@@ -85,8 +242,8 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     return registry
 
 
-def _describe(error: Exception) -> str:
-    """The exception and the innermost frame Python gives for it, on one line."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}: {error}{where}"
+def _plugin_line(error: BaseException, hook: Callable) -> str:
+    """Where in the plugin's own file the bad gate was made, when Python's traceback shows it."""
+    plugin_file = inspect.getsourcefile(hook)
+    lines = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == plugin_file]
+    return f" ({lines[-1].filename}:{lines[-1].lineno})" if lines else ""

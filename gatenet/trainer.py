@@ -101,18 +101,18 @@ def build_model(gate: Gate, network: NetworkSpec) -> keras.Model:
 
 
 def initial_weights(inputs: int, outputs: int, network: NetworkSpec, seed: int) -> list[np.ndarray]:
-    """Glorot-uniform kernels and zero biases (Keras' Dense defaults), drawn from `seed` alone.
-
-    A network's start depends only on its seed and shape, never on what trains beside it.
+    """Glorot-uniform kernels (Keras' Dense default), hidden biases at `network.hidden_bias` and
+    output biases at 0, drawn from `seed` alone: a start never depends on what trains beside it.
     """
     sizes = [inputs, *network.hidden, outputs]
     weights = []
     for layer, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:], strict=False)):
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         rng = np.random.default_rng([seed, layer])
+        bias = network.hidden_bias if layer < len(network.hidden) else 0.0
         weights += [
             rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32),
-            np.zeros(fan_out, np.float32),
+            np.full(fan_out, bias, np.float32),
         ]
     return weights
 

@@ -21,5 +21,7 @@ def register_gates(register):
             outputs=["sum", "carry_out"],
             truth=lambda a, b, c: ((a + b + c) % 2, int(a + b + c >= 2)),
             description="a + b + carry_in as two bits",
+            # 16 hidden units leave about 1 seed in 70 stuck; 32 verified 1000 of 1000.
+            network={"hidden": (32,)},
         )
     )

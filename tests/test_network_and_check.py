@@ -8,7 +8,7 @@ def test_default_network_is_the_tutorials_with_a_faster_learning_rate():
     spec = NetworkSpec()
     assert spec.hidden == (16,) and spec.activation == ("relu",)
     assert (spec.output_activation, spec.loss, spec.optimizer) == ("sigmoid", "mse", "adam")
-    assert spec.steps == 1000 and spec.learning_rate == 0.01
+    assert spec.steps == 1000 and spec.learning_rate == 0.01 and spec.hidden_bias == 0.01
 
 
 def test_with_changes_keeps_a_shared_activation_for_new_layers():

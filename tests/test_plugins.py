@@ -58,7 +58,7 @@ def test_two_gates_with_one_name_in_one_plugin_are_a_clash(register_plugin):
     assert "same" not in registry.gates
     assert registry.problems == [
         "gate name 'SAME' is registered by plugin 'twice' and plugin 'twice'; "
-        "it is left out until one of them is renamed or removed"
+        "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
     ]
 
 

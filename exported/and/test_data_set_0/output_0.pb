@@ -1,2 +1,1 @@
-BprobabilitiesJ€4Q;€ñ;€ã;
-$~?
+BprobabilitiesJ€· ;@Ú;Àmä;±2~?

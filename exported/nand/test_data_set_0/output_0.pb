@@ -1,1 +1,1 @@
-BprobabilitiesJ‚?З#~?ц~?АHш;
+BprobabilitiesJфа?‹џ~?ђ~?Ђзб;

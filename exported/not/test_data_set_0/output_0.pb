@@ -1,1 +1,1 @@
-BprobabilitiesJ4v?€€÷;
+BprobabilitiesJ;Å~?@:š;

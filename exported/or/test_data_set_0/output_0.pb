@@ -1,1 +1,1 @@
-BprobabilitiesJPîX=hœ~?7}?¶ÿ?
+BprobabilitiesJà&<V?ÆI~?Šı?
