@@ -5,6 +5,25 @@ from gatenet.gate import Gate, GateError
 from gatenet.hookspecs import hookimpl
 from gatenet.network import NetworkError, NetworkSpec
 
+_LAZY = {
+    "train": "gatenet.api",
+    "sweep": "gatenet.api",
+    "gates": "gatenet.api",
+    "load": "gatenet.runtime",
+    "load_dir": "gatenet.runtime",
+    "load_gate": "gatenet.runtime",
+}
+
+
+def __getattr__(name: str) -> object:
+    """`gatenet.train`, `gatenet.load` and friends, imported on first use so `import gatenet` stays light."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'gatenet' has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT_MARGIN",
     "Check",
@@ -13,5 +32,11 @@ __all__ = [
     "NetworkError",
     "NetworkSpec",
     "check_table",
+    "gates",
     "hookimpl",
+    "load",
+    "load_dir",
+    "load_gate",
+    "sweep",
+    "train",
 ]

@@ -115,7 +115,11 @@ def list_gates(families: tuple[str, ...]) -> None:
     help="How far on the right side of 0.5 every output must be.",
 )
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
-def train(gate_names, families, out_dir, seed, restarts, margin, no_export, **network) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only: no table, no progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
+def train(
+    gate_names, families, out_dir, seed, restarts, margin, no_export, quiet, as_json, **network
+) -> None:
     """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime.
 
     Network settings given here override [tool.gatenet] in ./pyproject.toml, which overrides the
@@ -128,26 +132,39 @@ def train(gate_names, families, out_dir, seed, restarts, margin, no_export, **ne
         settings["hidden"] = _parse_hidden(settings["hidden"])
     if "activation" in settings:
         settings["activation"] = _parse_list(settings["activation"])
+    show_rows = not quiet and not as_json
     try:
         from gatenet import pipeline
+        from gatenet.progress import progress_bar
 
-        click.echo(
-            f"{'gate':<14} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
-            f"{'seconds':>8}  file"
-        )
-        results = pipeline.train_gates(
-            gates,
-            out_dir,
-            settings,
-            seed,
-            margin,
-            restarts,
-            on_result=_print_row,
-            export=not no_export,
-            gate_settings=project_settings([gate.name for gate in gates]),
-        )
+        if show_rows:
+            click.echo(
+                f"{'gate':<14} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+                f"{'seconds':>8}  file"
+            )
+        with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
+
+            def on_result(result: GateResult) -> None:
+                if show_rows:
+                    _print_row(result)
+                advance()
+
+            results = pipeline.train_gates(
+                gates,
+                out_dir,
+                settings,
+                seed,
+                margin,
+                restarts,
+                on_result=on_result,
+                export=not no_export,
+                gate_settings=project_settings([gate.name for gate in gates]),
+            )
     except (NetworkError, ValueError, ImportError) as error:
         raise click.ClickException(str(error)) from None
+    if as_json:
+        document = {"results": [_result_json(result) for result in results], "problems": registry.problems}
+        click.echo(json.dumps(document, indent=1))
     failed = [result for result in results if not result.verified]
     for result in failed:
         click.echo(
@@ -231,6 +248,133 @@ def _number(text: str) -> object:
     return text
 
 
+@cli.command()
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.option(
+    "--dir",
+    "directory",
+    default="exported",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder of trained models, with their history.json files.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    default="plots",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the PNG files.",
+)
+def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
+    """Learning curves of the gates trained into DIR, and decision surfaces of its 2-input models."""
+    try:
+        from gatenet import plots, runtime
+
+        histories = _histories(directory, gate_names)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [plots.learning_curves(histories, out_dir / "learning_curves.png")]
+        for name in histories:
+            model = runtime.load_gate(name, directory)
+            if model.inputs == 2:
+                written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
+    except ImportError as error:
+        raise click.ClickException(
+            f"plots need the 'plot' extra ({error.name} is missing): pip install 'gatenet[plot]'"
+        ) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    for path in written:
+        click.echo(str(path))
+
+
+def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
+    """The history.json of each model the manifest lists (or of the named gates), by gate name."""
+    from gatenet.manifest import read_manifest
+
+    entries = {
+        entry["gate"].lower(): entry for entry in read_manifest(directory).values() if "history" in entry
+    }
+    if not entries:
+        raise ValueError(f"{directory}: no trained models with a history (train some with gatenet train)")
+    wanted = [name.lower() for name in gate_names] or sorted(entries)
+    missing = [name for name in wanted if name not in entries]
+    if missing:
+        raise ValueError(
+            f"{directory}: no history for {', '.join(missing)}; there: {', '.join(sorted(entries))}"
+        )
+    return {
+        entries[key]["gate"]: json.loads((directory / entries[key]["history"]).read_text()) for key in wanted
+    }
+
+
+@cli.command()
+@click.argument("gate_name", metavar="GATE")
+@click.option("--hidden-units", help="Units per hidden layer to try, e.g. 2,4,8,16.")
+@click.option("--layers", help="Numbers of hidden layers to try, e.g. 1,2.")
+@click.option("--activation", help="Hidden activations to try, e.g. relu,tanh.")
+@click.option("--loss", help="Losses to try, e.g. mse,binary_crossentropy.")
+@click.option("--optimizer", help="Optimizers to try, e.g. adam,sgd.")
+@click.option("--learning-rate", help="Learning rates to try, e.g. 0.001,0.01,0.1.")
+@click.option("--steps", help="Step counts to try, e.g. 250,1000.")
+@click.option("--seeds", type=int, default=20, show_default=True, help="Networks trained per setting.")
+@click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    default="sweeps",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Folder for the CSV, JSON and PNG.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON document.")
+def sweep(gate_name, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
+    """Train GATE over a grid of settings, SEEDS networks each: success rate, steps to 100%, margin.
+
+    \b
+    gatenet sweep XOR --hidden-units 2,4,8,16 --learning-rate 0.001,0.01,0.1 --seeds 20
+    """
+    registry = collect_gates()
+    gate = _select(registry, (gate_name,))[0]
+    parsed = {name: _parse_axis(name, text) for name, text in axes.items() if text is not None}
+    try:
+        from gatenet import sweeps
+        from gatenet.progress import progress_bar
+
+        points = len(sweeps.grid(parsed))
+        with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
+            rows = sweeps.sweep(gate, parsed, seeds, margin, on_setting=lambda row: advance())
+        paths = sweeps.write_sweep(gate, rows, out_dir)
+    except (NetworkError, ValueError, ImportError) as error:
+        raise click.ClickException(str(error)) from None
+    if as_json:
+        click.echo(
+            json.dumps({"gate": gate.name, "rows": rows, "files": {k: str(v) for k, v in paths.items()}})
+        )
+    elif not quiet:
+        names = [axis for axis in sweeps.AXES if axis in parsed]
+        click.echo(
+            " ".join(f"{name:>13}" for name in names) + f" {'verified':>9} {'median steps':>12} {'margin':>7}"
+        )
+        for row in rows:
+            median = "-" if row["median_steps"] is None else f"{row['median_steps']:g}"
+            click.echo(
+                " ".join(f"{row[name]!s:>13}" for name in names)
+                + f" {row['success_rate']:>9.0%} {median:>12} {row['median_margin']:>7.3f}"
+            )
+        click.echo("wrote " + ", ".join(str(path) for path in paths.values()))
+
+
+def _parse_axis(name: str, text: str) -> list:
+    kind = {"hidden_units": int, "layers": int, "steps": int, "learning_rate": float}.get(name, str)
+    try:
+        return [kind(part.strip()) for part in text.split(",")]
+    except ValueError:
+        option = "--" + name.replace("_", "-")
+        raise click.BadParameter(f"expected a list like 1,2,3, got {text!r}", param_hint=option) from None
+
+
 @cli.command(name="new-plugin")
 @click.argument("name")
 @click.option("--dir", "directory", default=".", show_default=True, type=click.Path(path_type=Path))
@@ -290,6 +434,23 @@ def _parse_hidden(text: str | None) -> tuple[int, ...] | None:
         raise click.BadParameter(
             f"expected sizes like 16 or 16,8, got {text!r}", param_hint="--hidden"
         ) from None
+
+
+def _result_json(result: GateResult) -> dict:
+    """A result as plain data; the per-step history stays in `<gate>/history.json` and the Python API."""
+    margin = result.worst_margin
+    return {
+        "gate": result.gate.name,
+        "verified": result.verified,
+        "worst_margin": None if margin != margin else round(margin, 6),
+        "steps": result.steps,
+        "first_right_step": result.first_right_step,
+        "seconds": round(result.seconds, 4),
+        "seed": result.seed,
+        "file": str(result.path) if result.path else None,
+        "problem": result.problem,
+        "network": result.network.to_dict(),
+    }
 
 
 def _print_row(result: GateResult) -> None:

@@ -26,9 +26,14 @@ class History:
     first_right_step: int | None
 
     def to_dict(self) -> dict:
+        """Plain JSON data; values keep 6 significant digits, plenty for curves and stable on disk."""
         return {
-            "step": self.step,
-            "loss": self.loss,
-            "accuracy": self.accuracy,
             "first_right_step": self.first_right_step,
+            "step": self.step,
+            "loss": [float(f"{value:.6g}") for value in self.loss],
+            "accuracy": [float(f"{value:.6g}") for value in self.accuracy],
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        return cls(data["step"], data["loss"], data["accuracy"], data["first_right_step"])

@@ -7,6 +7,7 @@ passed the Keras check and the onnxruntime check, so a failed run keeps what was
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from gatenet.manifest import record_models, sha256, write_atomically
 from gatenet.network import DEFAULT_RESTARTS, NetworkError, NetworkSpec
 
 TEST_DATA_SET = "test_data_set_0"
+HISTORY_FILE = "history.json"
 
 
 @dataclass
@@ -103,6 +105,7 @@ def train_gates(
                 result = GateResult(gate, network, False, float("nan"), None, 0.0, seed, problem=problem)
             result.seconds += share + time.perf_counter() - started
             if result.path is not None:
+                _write_history(result, out_dir)
                 entries[result.path.name] = _manifest_entry(result, margin)
             results[gate.key] = result
         if entries:
@@ -177,6 +180,13 @@ def _write_test_data(gate: Gate, out_dir: Path) -> None:
         write_atomically(folder / name, data)
 
 
+def _write_history(result: GateResult, out_dir: Path) -> None:
+    """`<gate>/history.json`: the learning curve behind the model, for `gatenet plot` and notebooks."""
+    data = {"gate": result.gate.name, "seed": result.seed, "worst_margin": round(result.worst_margin, 6)}
+    data.update(result.history.to_dict())
+    write_atomically(out_dir / result.gate.key / HISTORY_FILE, (json.dumps(data) + "\n").encode())
+
+
 def _first_line(error: Exception) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else ""
@@ -192,6 +202,7 @@ def _manifest_entry(result: GateResult, margin: float) -> dict:
         "outputs": list(gate.output_names),
         "truth_table": contract.encode_table(gate.table),
         "test_data": f"{gate.key}/{TEST_DATA_SET}",
+        "history": f"{gate.key}/{HISTORY_FILE}",
         "verified": result.verified,
         "margin": margin,
         "worst_margin": round(result.worst_margin, 6),

@@ -86,6 +86,16 @@ class GateModel:
         """Output bits, uint8 [N, outputs], for rows of input bits."""
         return (self.probabilities(rows) > 0.5).astype(np.uint8)
 
+    def probabilities_between(self, points: np.ndarray) -> np.ndarray:
+        """Probabilities at real-valued points in [0, 1]^inputs, for drawing the model between the bits.
+
+        `predict` and `probabilities` take exact bits only; this is for pictures such as decision surfaces.
+        """
+        array = np.asarray(points, dtype=np.float32)
+        if array.ndim != 2 or array.shape[1] != self.inputs or not np.all((array >= 0) & (array <= 1)):
+            raise ValueError(f"gate {self.name!r}: expected points of shape [N, {self.inputs}] within [0, 1]")
+        return self.session.run(_OUTPUTS, {contract.INPUT_NAME: array})[0]
+
     def verify(self, margin: float | None = None) -> Check:
         """Check the model against the truth table stored in its own metadata."""
         probabilities = self.probabilities(self.rows)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from gatenet.gate import Gate
-from gatenet.history import History, sample_stride
+from gatenet.history import MAX_POINTS, History, sample_stride
 from gatenet.network import NetworkError, NetworkSpec
 from gatenet.tensorflow_quiet import import_training_stack
 
@@ -137,15 +137,18 @@ def train_together(gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[
 
 def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec) -> list[Trained]:
     gates = [gate for gate, _ in pairs]
-    program = _program(gates[0].inputs, gates[0].outputs, network, len(pairs))
+    # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
+    shape = replace(network, learning_rate=1.0, steps=1)
+    program = _program(gates[0].inputs, gates[0].outputs, shape, len(pairs))
     starts = [initial_weights(gate.inputs, gate.outputs, network, seed) for gate, seed in pairs]
     x = np.broadcast_to(gates[0].rows.astype(np.float32), (len(pairs), *gates[0].rows.shape)).copy()
     y = np.stack([gate.table.astype(np.float32) for gate in gates])
-    program.start_from([np.stack(layer) for layer in zip(*starts, strict=True)])
-    last_wrong = program.run(tf.constant(x), tf.constant(y)).numpy()
+    program.start_from([np.stack(layer) for layer in zip(*starts, strict=True)], network.learning_rate)
+    stride = sample_stride(network.steps)
+    last_wrong = program.run(tf.constant(x), tf.constant(y), tf.constant(network.steps), tf.constant(stride))
     probabilities = np.asarray(program.model(x, training=False))
     stacked = [weight.numpy() for weight in program.model.weights]
-    histories = program.histories(last_wrong, y, probabilities)
+    histories = program.histories(last_wrong.numpy(), network.steps, stride, y, probabilities)
     return [
         Trained(
             gate, network, seed, [weight[index] for weight in stacked], probabilities[index], histories[index]
@@ -173,6 +176,9 @@ class StackedDense(keras.layers.Layer):
 class _Program:
     """One compiled training loop for `networks` networks of one shape, reused across calls.
 
+    The loop takes the number of steps and the history stride as inputs, and the learning rate is a
+    variable, so settings that differ only in those share one program.
+
     The loss is the sum of each network's own mean loss over its table, so every network gets the
     gradient it would get alone. Loss and accuracy are written to a history row every step (a row
     covers `stride` steps and keeps the last), and the last step with a wrong row is carried along.
@@ -191,21 +197,20 @@ class _Program:
         self.initial_state = [variable.numpy() for variable in self.optimizer.variables]
         loss = keras.losses.get(network.loss)
         self.per_row = getattr(loss, "fn", loss)  # a Loss object wraps the per-row function
-        self.steps, self.stride = network.steps, sample_stride(network.steps)
-        points = -(-self.steps // self.stride)
-        self.losses = tf.Variable(tf.zeros((points, networks)), trainable=False)
-        self.accuracies = tf.Variable(tf.zeros((points, networks)), trainable=False)
+        # Row r holds [loss, accuracy] of every network at the last step of the r-th stride.
+        self.trace = tf.Variable(tf.zeros((MAX_POINTS, 2, networks)), trainable=False)
         self.run = tf.function(self._run)
 
-    def start_from(self, weights: list[np.ndarray]) -> None:
+    def start_from(self, weights: list[np.ndarray], learning_rate: float) -> None:
         self.model.set_weights(weights)
         for variable, value in zip(self.optimizer.variables, self.initial_state, strict=True):
             variable.assign(value)
+        self.optimizer.learning_rate = learning_rate
 
     def network_losses(self, y, probabilities):
         return ops.mean(self.per_row(y, probabilities), axis=-1)
 
-    def _run(self, x, y):
+    def _run(self, x, y, steps, stride):
         variables = self.model.trainable_variables
 
         def step(number, last_wrong):
@@ -214,26 +219,30 @@ class _Program:
                 losses = self.network_losses(y, probabilities)
                 total = ops.sum(losses)
             self.optimizer.apply(tape.gradient(total, variables), variables)
-            right = ops.cast(ops.equal(probabilities > 0.5, y > 0.5), "float32")
+            right = ops.cast(ops.equal(probabilities > 0.5, y_high), "float32")
             accuracy = ops.mean(right, axis=(1, 2))
-            row = [[number // self.stride]]
-            self.losses.scatter_nd_update(row, [losses])
-            self.accuracies.scatter_nd_update(row, [accuracy])
+            row = [[number // stride]]
+            self.trace.scatter_nd_update(row, [ops.stack([losses, accuracy])])
             return number + 1, ops.where(accuracy < 1.0, number, last_wrong)
 
-        start = (tf.constant(0), tf.fill([self.losses.shape[1]], -1))
-        return tf.while_loop(lambda number, _: number < self.steps, step, start)[1]
+        y_high = y > 0.5
+        start = (tf.constant(0), tf.fill([self.trace.shape[2]], -1))
+        return tf.while_loop(lambda number, _: number < steps, step, start)[1]
 
-    def histories(self, last_wrong: np.ndarray, y: np.ndarray, probabilities: np.ndarray) -> list[History]:
+    def histories(
+        self, last_wrong: np.ndarray, steps: int, stride: int, y: np.ndarray, probabilities: np.ndarray
+    ) -> list[History]:
         """One history per network, ending with the final weights, which no traced step saw."""
-        steps = [min((row + 1) * self.stride, self.steps) - 1 for row in range(self.losses.shape[0])]
+        points = -(-steps // stride)
+        labels = [min((row + 1) * stride, steps) - 1 for row in range(points)]
         final_loss = np.asarray(self.network_losses(y, probabilities))
         final_right = (probabilities > 0.5) == (y > 0.5)
         final_accuracy, all_right = final_right.mean(axis=(1, 2)), final_right.all(axis=(1, 2))
-        losses, accuracies = self.losses.numpy(), self.accuracies.numpy()
+        trace = self.trace.numpy()[:points]
+        losses, accuracies = trace[:, 0], trace[:, 1]
         return [
             History(
-                step=[*steps, self.steps],
+                step=[*labels, steps],
                 loss=[*losses[:, index].tolist(), float(final_loss[index])],
                 accuracy=[*accuracies[:, index].tolist(), float(final_accuracy[index])],
                 first_right_step=int(last_wrong[index]) + 1 if all_right[index] else None,

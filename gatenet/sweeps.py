@@ -1,0 +1,102 @@
+"""Sweeps: how hidden units, layers, activation, loss, optimizer, learning rate and steps change how
+often, and how fast, a network learns a gate. The tutorial's "play with the parameters", measured.
+
+Each setting trains `seeds` networks side by side in one program; a setting is one point of the grid.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from gatenet.check import DEFAULT_MARGIN, check_table
+from gatenet.gate import Gate
+from gatenet.manifest import write_atomically
+from gatenet.network import NetworkError
+from gatenet.pipeline import network_for
+from gatenet.trainer import check_network, train_together
+
+AXES = ("hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")
+
+
+def grid(axes: Mapping[str, Sequence]) -> list[dict]:
+    """Every combination of the given axis values, in the order given."""
+    unknown = sorted(set(axes) - set(AXES))
+    if unknown:
+        raise NetworkError(f"sweep: unknown axis {', '.join(unknown)}; axes are: {', '.join(AXES)}")
+    names = [name for name in AXES if axes.get(name)]
+    return [dict(zip(names, values, strict=True)) for values in itertools.product(*(axes[n] for n in names))]
+
+
+def network_changes(setting: Mapping, base_hidden: tuple[int, ...]) -> dict:
+    """A grid point as NetworkSpec settings: hidden_units and layers make `hidden` together."""
+    changes = {key: value for key, value in setting.items() if key not in ("hidden_units", "layers")}
+    if "hidden_units" in setting or "layers" in setting:
+        units = setting.get("hidden_units", base_hidden[0] if base_hidden else 16)
+        changes["hidden"] = (units,) * setting.get("layers", max(len(base_hidden), 1))
+    return changes
+
+
+def sweep(
+    gate: Gate,
+    axes: Mapping[str, Sequence],
+    seeds: int = 20,
+    margin: float = DEFAULT_MARGIN,
+    on_setting: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """One row per grid point: success rate, median steps to 100% and median final margin over `seeds`."""
+    points = grid(axes)
+    base = network_for(gate)
+    networks = [network_for(gate, network_changes(point, base.hidden)) for point in points]
+    for network in set(networks):
+        check_network(network)
+    rows = []
+    for point, network in zip(points, networks, strict=True):
+        trials = train_together([gate], network, range(seeds))[0]
+        margins = [check_table(gate.table, trial.probabilities, margin).worst_margin for trial in trials]
+        steps = [
+            trial.history.first_right_step for trial in trials if trial.history.first_right_step is not None
+        ]
+        row = {
+            **point,
+            "seeds": seeds,
+            "verified": sum(value >= margin for value in margins),
+            "success_rate": sum(value >= margin for value in margins) / seeds,
+            "median_steps": statistics.median(steps) if steps else None,
+            "median_margin": round(statistics.median(margins), 6),
+            "network": network.to_dict(),
+        }
+        rows.append(row)
+        if on_setting is not None:
+            on_setting(row)
+    return rows
+
+
+def write_sweep(gate: Gate, rows: list[dict], out_dir: Path | str) -> dict[str, Path]:
+    """`sweep_<gate>.csv`, `.json` and `.png` in `out_dir`; returns them by kind."""
+    from gatenet.plots import sweep_chart
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"sweep_{gate.key}"
+    settings = [axis for axis in AXES if rows and axis in rows[0]]
+    columns = [*settings, "seeds", "verified", "success_rate", "median_steps", "median_margin"]
+    table = io.StringIO()
+    writer = csv.DictWriter(table, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    paths = {
+        "csv": stem.with_suffix(".csv"),
+        "json": stem.with_suffix(".json"),
+        "png": stem.with_suffix(".png"),
+    }
+    write_atomically(paths["csv"], table.getvalue().encode())
+    document = {"gate": gate.name, "axes": settings, "rows": rows}
+    write_atomically(paths["json"], (json.dumps(document, indent=1) + "\n").encode())
+    sweep_chart(rows, settings, paths["png"], f"{gate.name}: {len(rows)} settings x {rows[0]['seeds']} seeds")
+    return paths
