@@ -12,14 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from matplotlib import colormaps
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
 
-pytest.importorskip("matplotlib")
-from matplotlib import colormaps  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from gatenet import plots, runtime  # noqa: E402
+from gatenet import plots, runtime
 
 EXPORTED = Path(__file__).resolve().parent.parent / "exported"
 
