@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
 
 
+def folder(flag: str, default: str, help_text: str):
+    """A folder option: `--dir` is where a command reads, `--out` where it writes."""
+    dest = "directory" if flag == "--dir" else "out_dir"
+    path = click.Path(path_type=Path)
+    return click.option(flag, dest, default=default, show_default=True, type=path, help=help_text)
+
+
 @click.group()
 @click.version_option(package_name="gatenet")
 @click.option(
@@ -83,14 +90,7 @@ def list_gates(families: tuple[str, ...]) -> None:
 @cli.command()
 @click.argument("gate_names", metavar="[GATE]...", nargs=-1)
 @click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
-@click.option(
-    "--out",
-    "out_dir",
-    default="exported",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the .onnx models and manifest.json.",
-)
+@folder("--out", "exported", "Folder for the .onnx models and manifest.json.")
 @click.option("--hidden", help="Hidden layer sizes, e.g. 16 or 16,8; 'none' for no hidden layer. [16]")
 @click.option("--activation", help="Hidden activation, or one per layer: relu or relu,tanh. [relu]")
 @click.option("--output-activation", help="Output activation. [sigmoid]")
@@ -176,14 +176,7 @@ def train(
 
 
 @cli.command()
-@click.option(
-    "--dir",
-    "directory",
-    default="exported",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder of .onnx models.",
-)
+@folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--margin", type=float, help="Margin to verify at. [each model's own]")
 def verify(directory: Path, margin: float | None) -> None:
     """Verify every model in a folder against its own truth table, with onnxruntime only."""
@@ -210,7 +203,7 @@ def verify(directory: Path, margin: float | None) -> None:
 @cli.command()
 @click.argument("gate_name", metavar="GATE")
 @click.argument("bits", nargs=-1)
-@click.option("--dir", "directory", default="exported", show_default=True, type=click.Path(path_type=Path))
+@folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--table", is_flag=True, help="Print the model's whole truth table instead.")
 @click.option("--probabilities", is_flag=True, help="Print probabilities instead of bits.")
 def predict(gate_name: str, bits: tuple[str, ...], directory: Path, table: bool, probabilities: bool) -> None:
@@ -250,22 +243,8 @@ def _number(text: str) -> object:
 
 @cli.command()
 @click.argument("gate_names", metavar="[GATE]...", nargs=-1)
-@click.option(
-    "--dir",
-    "directory",
-    default="exported",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder of trained models, with their history.json files.",
-)
-@click.option(
-    "--out",
-    "out_dir",
-    default="plots",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the PNG files.",
-)
+@folder("--dir", "exported", "Folder of trained models, with their history.json files.")
+@folder("--out", "plots", "Folder for the PNG files.")
 def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
     """Learning curves of the gates trained into DIR, and decision surfaces of its 2-input models."""
     try:
@@ -319,14 +298,7 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 @click.option("--steps", help="Step counts to try, e.g. 250,1000.")
 @click.option("--seeds", type=int, default=20, show_default=True, help="Networks trained per setting.")
 @click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True)
-@click.option(
-    "--out",
-    "out_dir",
-    default="sweeps",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Folder for the CSV, JSON and PNG.",
-)
+@folder("--out", "sweeps", "Folder for the CSV, JSON and PNG.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON document.")
 def sweep(gate_name, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
@@ -377,7 +349,7 @@ def _parse_axis(name: str, text: str) -> list:
 
 @cli.command(name="new-plugin")
 @click.argument("name")
-@click.option("--dir", "directory", default=".", show_default=True, type=click.Path(path_type=Path))
+@folder("--dir", ".", "Folder to write the package into.")
 def new_plugin(name: str, directory: Path) -> None:
     """Write an installable plugin package gatenet-NAME with one example gate and its tests."""
     from gatenet.scaffold import new_plugin as scaffold

@@ -22,7 +22,27 @@ class GateError(ValueError):
     """A gate definition that breaks a rule; the message names the gate and the rule."""
 
 
-class Gate:
+class Bits:
+    """Named input and output bits: what a gate and the model exported from it have in common."""
+
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+
+    @property
+    def inputs(self) -> int:
+        return len(self.input_names)
+
+    @property
+    def outputs(self) -> int:
+        return len(self.output_names)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Every input row, shape [2^inputs, inputs], in binary counting order."""
+        return input_rows(self.inputs)
+
+
+class Gate(Bits):
     """A logic gate with `inputs` bits in and `outputs` bits out, defined by its whole truth table.
 
     `truth` is either a function of the input bits returning a bit (or a tuple of bits when there
@@ -60,22 +80,9 @@ class Gate:
         self.table.flags.writeable = False
 
     @property
-    def inputs(self) -> int:
-        return len(self.input_names)
-
-    @property
-    def outputs(self) -> int:
-        return len(self.output_names)
-
-    @property
     def key(self) -> str:
         """The case-insensitive identity of the gate, also its file name stem."""
         return self.name.lower()
-
-    @property
-    def rows(self) -> np.ndarray:
-        """Every input row, shape [2^inputs, inputs], in binary counting order."""
-        return input_rows(self.inputs)
 
     def __repr__(self) -> str:
         return f"Gate(name={self.name!r}, inputs={self.inputs}, outputs={self.outputs})"

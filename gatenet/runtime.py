@@ -14,7 +14,7 @@ import onnxruntime as ort
 
 from gatenet import contract
 from gatenet.check import Check, check_table
-from gatenet.gate import input_rows
+from gatenet.gate import Bits
 from gatenet.manifest import read_manifest, sha256
 
 _OUTPUTS = [contract.OUTPUT_NAME]
@@ -34,7 +34,7 @@ def _session_options() -> ort.SessionOptions:
     return options
 
 
-class GateModel:
+class GateModel(Bits):
     """One exported gate model with one onnxruntime session, reused for every call."""
 
     def __init__(self, path: Path | str) -> None:
@@ -65,18 +65,6 @@ class GateModel:
         inputs = self.session.get_inputs()
         if [i.name for i in inputs] != [contract.INPUT_NAME] or inputs[0].shape[1:] != [self.inputs]:
             raise ValueError(f"expected one input {contract.INPUT_NAME!r} of shape [N, {self.inputs}]")
-
-    @property
-    def inputs(self) -> int:
-        return len(self.input_names)
-
-    @property
-    def outputs(self) -> int:
-        return len(self.output_names)
-
-    @property
-    def rows(self) -> np.ndarray:
-        return input_rows(self.inputs)
 
     def probabilities(self, rows: object) -> np.ndarray:
         """Probabilities, float32 [N, outputs], for rows of input bits."""
