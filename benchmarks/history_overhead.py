@@ -14,11 +14,12 @@ import statistics
 import time
 
 import numpy as np
-import tensorflow as tf
 
 from gatenet import trainer
 from gatenet.network import NetworkSpec
 from gatenet.plugins import collect_gates
+
+tf = trainer.tf  # TensorFlow as gatenet imports it: quietly
 
 
 class WithoutHistory(trainer._Program):
