@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +18,7 @@ class Check:
     margin: float
     failing_rows: tuple[int, ...]
     details: str = ""
+    probabilities: np.ndarray | None = field(default=None, repr=False, compare=False)  # what was checked
 
 
 def check_table(
@@ -42,4 +43,4 @@ def check_table(
     )
     if len(failing) > 8:
         details += f"; and {len(failing) - 8} more rows"
-    return Check(not failing, worst, margin, failing, details)
+    return Check(not failing, worst, margin, failing, details, probabilities)

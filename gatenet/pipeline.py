@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from gatenet import contract, exporter, runtime, trainer
 from gatenet.check import DEFAULT_MARGIN, Check, check_table
 from gatenet.gate import Gate
@@ -142,7 +144,7 @@ def _finish(
             if not check.verified:
                 problem = f"seed {trial.seed}: {check.details}"
                 continue
-            _write_test_data(gate, out_dir)
+            _write_test_data(gate, out_dir, check.probabilities)
         return GateResult(
             gate,
             network,
@@ -171,11 +173,13 @@ def _export(trained: trainer.Trained, path: Path, margin: float) -> Check:
     return replace(checks[0], details=f"onnxruntime: {checks[0].details}")
 
 
-def _write_test_data(gate: Gate, out_dir: Path) -> None:
-    """`<gate>/test_data_set_0/`, so any runtime's test harness can check the model without gatenet."""
+def _write_test_data(gate: Gate, out_dir: Path, probabilities: np.ndarray) -> None:
+    """`<gate>/test_data_set_0/`, so any runtime's test harness can check the model without gatenet.
+
+    The outputs are the ones onnxruntime gave when it verified the file, so nothing runs twice.
+    """
     folder = out_dir / gate.key / TEST_DATA_SET
     folder.mkdir(parents=True, exist_ok=True)
-    probabilities = runtime.load(out_dir / f"{gate.key}.onnx").probabilities(gate.rows)
     for name, data in exporter.test_data_set(gate.rows, probabilities).items():
         write_atomically(folder / name, data)
 
