@@ -19,19 +19,7 @@ from gatenet.plugins import collect_gates
 
 def gates(*names: str, family: str | None = None) -> list[Gate]:
     """Registered gates by name (any letter case) or family; all but the opt-in families by default."""
-    registry = collect_gates()
-    if family is not None:
-        members = registry.families().get(family.lower())
-        if members is None:
-            raise ValueError(f"unknown family {family!r}; families: {', '.join(registry.families())}")
-        return members
-    if not names:
-        return registry.default_gates()
-    missing = [name for name in names if registry.find(name) is None]
-    if missing:
-        known = ", ".join(gate.name for gate in registry.default_gates())
-        raise ValueError(f"unknown gate {', '.join(map(repr, missing))}; known gates: {known}")
-    return [registry.find(name) for name in names]
+    return collect_gates().select(names, (family,) if family else ())
 
 
 def train(

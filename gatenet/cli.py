@@ -75,7 +75,7 @@ def list_plugins(as_json: bool) -> None:
 def list_gates(families: tuple[str, ...]) -> None:
     """List the gates every plugin registers, and which plugin gives each."""
     registry = collect_gates()
-    gates = _family_gates(registry, families) if families else registry.default_gates()
+    gates = _select(registry, families=families)
     for gate in gates:
         shape = f"{gate.inputs} in, {gate.outputs} out"
         click.echo(f"{gate.name:<14} {shape:<12} {registry.plugin_of[gate.key]:<10} {gate.description}")
@@ -365,29 +365,12 @@ def new_plugin(name: str, directory: Path) -> None:
     click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
 
 
-def _select(registry: Registry, names: tuple[str, ...], families: tuple[str, ...] = ()) -> list[Gate]:
-    selected = _family_gates(registry, families)
-    if not names and not families:
-        selected = registry.default_gates()
-    unknown = [name for name in names if registry.find(name) is None]
-    if unknown:
-        known = ", ".join(gate.name for gate in registry.default_gates())
-        families_hint = f"; families: {', '.join(registry.families())}" if registry.families() else ""
-        raise click.UsageError(
-            f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}{families_hint}"
-        )
-    selected += [registry.find(name) for name in names]
-    return list({gate.key: gate for gate in selected}.values())
-
-
-def _family_gates(registry: Registry, families: tuple[str, ...]) -> list[Gate]:
-    known = registry.families()
-    unknown = [family for family in families if family.lower() not in known]
-    if unknown:
-        raise click.UsageError(
-            f"unknown family {', '.join(map(repr, unknown))}; families: {', '.join(known) or 'none'}"
-        )
-    return [gate for family in families for gate in known[family.lower()]]
+def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> list[Gate]:
+    """`Registry.select`, with an unknown name reported as a usage error."""
+    try:
+        return registry.select(names, families)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
 
 
 def _parse_list(text: str | None) -> str | tuple[str, ...] | None:

@@ -206,6 +206,27 @@ class Registry:
                 found.setdefault(gate.family.lower(), []).append(gate)
         return found
 
+    def select(self, names: Sequence[str] = (), families: Sequence[str] = ()) -> list[Gate]:
+        """The named gates and families' members, once each; the default gates when nothing is named.
+
+        An unknown name is a ValueError that lists what is known.
+        """
+        known_families = self.families()
+        unknown = [family for family in families if family.lower() not in known_families]
+        if unknown:
+            listed = ", ".join(known_families) or "none"
+            raise ValueError(f"unknown family {', '.join(map(repr, unknown))}; families: {listed}")
+        selected = [gate for family in families for gate in known_families[family.lower()]]
+        if not names and not families:
+            selected = self.default_gates()
+        unknown = [name for name in names if self.find(name) is None]
+        if unknown:
+            known = ", ".join(gate.name for gate in self.default_gates())
+            hint = f"; families: {', '.join(known_families)}" if known_families else ""
+            raise ValueError(f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}{hint}")
+        selected += [self.find(name) for name in names]
+        return list({gate.key: gate for gate in selected}.values())
+
 
 def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     """Ask each plugin for its gates; a broken plugin or a name clash becomes a problem, not a crash."""
