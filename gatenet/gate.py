@@ -5,21 +5,79 @@ No Keras here: plugins, the runtime and the tests build gates without TensorFlow
 
 from __future__ import annotations
 
+import itertools
+import math
+import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+import reprlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 
-from gatenet.network import NetworkError, NetworkSpec
+from gatenet.network import NetworkSpec
 
 MAX_INPUTS = 16
+MAX_OUTPUTS = 256
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+ENV_TRUTH_TIMEOUT = "GATENET_TRUTH_TIMEOUT"
+DEFAULT_TRUTH_TIMEOUT = 5.0
 
 Truth = Callable[..., object] | Sequence | Mapping | np.ndarray
 
 
 class GateError(ValueError):
-    """A gate definition that breaks a rule; the message names the gate and the rule."""
+    """A gate definition that breaks a rule; the message names the gate and the rule, on one line."""
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(" ".join(str(message).splitlines()))
+
+
+@dataclass
+class _Hook:
+    timeout: float
+    failures: list[str]
+
+
+_hook: ContextVar[_Hook | None] = ContextVar("gatenet_plugin_hook", default=None)
+
+
+@contextmanager
+def deferring_errors(timeout: float) -> Iterator[list[str]]:
+    """While a plugin's hook runs, a `Gate(...)` that breaks a rule does not raise: raising would end
+    the hook and lose its later gates. The GateError is noted in the yielded list instead (one line:
+    the rule, then the file and line that made the gate) and kept as the gate's `problem`. Every
+    truth function gets `timeout` seconds, read once by the caller rather than once per gate.
+    """
+    failures: list[str] = []
+    token = _hook.set(_Hook(timeout, failures))
+    try:
+        yield failures
+    finally:
+        _hook.reset(token)
+
+
+def truth_timeout() -> float:
+    """Seconds a truth function may take for all its rows: `GATENET_TRUTH_TIMEOUT`, or 5.
+
+    A value that is not a positive finite number is a ValueError that says so.
+    """
+    text = os.environ.get(ENV_TRUTH_TIMEOUT, "").strip()
+    if not text:
+        return DEFAULT_TRUTH_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{ENV_TRUTH_TIMEOUT} must be a positive number of seconds, got {text!r}")
+    return seconds
 
 
 class Bits:
@@ -47,11 +105,17 @@ class Gate(Bits):
 
     `truth` is either a function of the input bits returning a bit (or a tuple of bits when there
     are several outputs), or an explicit table: a sequence with one entry per row in binary counting
-    order (first input most significant), or a mapping from input tuples to outputs.
+    order (first input most significant), or a mapping from input tuples to outputs. A function gets
+    `truth_timeout()` seconds for all its rows.
 
     `network` holds the plugin's training hints (any `NetworkSpec` setting, e.g. `{"hidden": (32,)}`);
     a gate in a `family` is trained only when that family is asked for.
+
+    A definition that breaks a rule raises GateError, except inside a plugin's hook (see
+    `deferring_errors`), where the gate is kept with the error as its `problem`.
     """
+
+    problem: GateError | None = None
 
     def __init__(
         self,
@@ -63,21 +127,27 @@ class Gate(Bits):
         network: Mapping[str, object] | None = None,
         family: str | None = None,
     ) -> None:
-        self.name = _check_name(name)
-        self.input_names = _names(self.name, "inputs", inputs, _default_input_names)
-        self.output_names = _names(self.name, "outputs", outputs, _default_output_names)
-        if len(self.input_names) > MAX_INPUTS:
-            raise GateError(
-                f"gate {self.name!r}: has {len(self.input_names)} inputs, at most {MAX_INPUTS} "
-                f"are supported (the truth table has 2^inputs rows)"
-            )
-        self.description = str(description)
-        self.network = _check_network(self.name, network)
-        if family is not None and not (isinstance(family, str) and NAME_PATTERN.fullmatch(family)):
-            raise GateError(f"gate {self.name!r}: family must be a name like 'boolean3', got {family!r}")
-        self.family = family
-        self.table = _build_table(self, truth)
-        self.table.flags.writeable = False
+        hook = _hook.get()
+        try:
+            self.name = _check_name(name)
+            self.input_names = _names(self.name, "inputs", inputs, MAX_INPUTS, _default_input_names)
+            self.output_names = _names(self.name, "outputs", outputs, MAX_OUTPUTS, _default_output_names)
+            self.description = str(description)
+            self.network = _check_network(self.name, network)
+            if family is not None and not (isinstance(family, str) and NAME_PATTERN.fullmatch(family)):
+                raise GateError(
+                    f"gate {self.name!r}: family must be a name like 'boolean3', got {_show(family)}"
+                )
+            self.family = family
+            timeout = hook.timeout if hook else truth_timeout()
+            self.table = _build_table(self, truth, timeout)
+            self.table.flags.writeable = False
+        except GateError as error:
+            if hook is None:
+                raise
+            self.problem = error
+            caller = sys._getframe(1)
+            hook.failures.append(f"{error} ({caller.f_code.co_filename}:{caller.f_lineno})")
 
     @property
     def key(self) -> str:
@@ -94,15 +164,20 @@ def input_rows(inputs: int) -> np.ndarray:
     return (rows & 1).astype(np.uint8)
 
 
+def _show(value: object) -> str:
+    """A short repr, so a junk value cannot make a message long."""
+    return reprlib.repr(value)
+
+
 def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str, object]:
     """Training hints from the plugin, checked now so a bad hint names its gate."""
-    hints = dict(network or {})
     try:
+        hints = dict(network or {})
         NetworkSpec().with_changes(**hints)
-    except (NetworkError, TypeError) as error:
+    except (TypeError, ValueError) as error:  # NetworkError is a ValueError
         known = ", ".join(NetworkSpec.__dataclass_fields__)
         raise GateError(
-            f"gate {gate!r}: network hints {hints} are not usable ({error}); settings are: {known}"
+            f"gate {gate!r}: network hints {_show(network)} are not usable ({error}); settings are: {known}"
         ) from None
     return hints
 
@@ -110,7 +185,7 @@ def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str,
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise GateError(
-            f"gate {name!r}: name must be letters, digits and underscores, starting with a letter"
+            f"gate {_show(name)}: name must be letters, digits and underscores, starting with a letter"
         )
     return name
 
@@ -125,38 +200,47 @@ def _default_output_names(count: int) -> tuple[str, ...]:
     return ("out",) if count == 1 else tuple(f"out{i}" for i in range(count))
 
 
-def _names(gate: str, field: str, value: object, default) -> tuple[str, ...]:
-    if isinstance(value, bool) or not isinstance(value, (int, Sequence)) or isinstance(value, str):
-        raise GateError(f"gate {gate!r}: {field} must be a count or a sequence of names, got {value!r}")
+def _names(
+    gate: str, field: str, value: object, limit: int, default: Callable[[int], tuple[str, ...]]
+) -> tuple[str, ...]:
+    """The bit names, with the size limit checked before any name is made: a count of 200 million
+    must fail at once, not after building 200 million names."""
+    if isinstance(value, bool) or not isinstance(value, (int, Sequence)) or isinstance(value, (str, bytes)):
+        raise GateError(f"gate {gate!r}: {field} must be a count or a sequence of names, got {_show(value)}")
     if isinstance(value, int):
         if value < 1:
             raise GateError(f"gate {gate!r}: {field} must be at least 1, got {value}")
+        if value > limit:
+            raise GateError(f"gate {gate!r}: has {value} {field}, at most {limit} are supported")
         return default(value)
-    names = tuple(value)
+    names = tuple(itertools.islice(value, limit + 1))
+    if len(names) > limit:
+        raise GateError(f"gate {gate!r}: has more than {limit} {field}, at most {limit} are supported")
     if not names:
         raise GateError(f"gate {gate!r}: {field} must name at least one bit")
     for item in names:
         if not isinstance(item, str) or not NAME_PATTERN.fullmatch(item):
             raise GateError(
-                f"gate {gate!r}: {field} name {item!r} must be letters, digits and underscores, "
+                f"gate {gate!r}: {field} name {_show(item)} must be letters, digits and underscores, "
                 "starting with a letter"
             )
     if len(set(names)) != len(names):
-        raise GateError(f"gate {gate!r}: {field} names must be unique, got {list(names)}")
+        raise GateError(f"gate {gate!r}: {field} names must be unique, got {_show(list(names))}")
     return names
 
 
-def _build_table(gate: Gate, truth: Truth) -> np.ndarray:
+def _build_table(gate: Gate, truth: Truth, timeout: float) -> np.ndarray:
     rows = [tuple(int(bit) for bit in row) for row in input_rows(gate.inputs)]
     if callable(truth):
-        values = [_call(gate, truth, row) for row in rows]
+        values = _call_rows(gate, truth, rows, timeout)
     elif isinstance(truth, Mapping):
         values = _from_mapping(gate, truth, rows)
-    elif isinstance(truth, (Sequence, np.ndarray)) and not isinstance(truth, str):
-        values = list(truth)
+    elif (isinstance(truth, Sequence) and not isinstance(truth, (str, bytes))) or _is_array(truth):
+        values = list(itertools.islice(truth, len(rows) + 1))
         if len(values) != len(rows):
+            count = len(values) if len(values) < len(rows) else f"more than {len(rows)}"
             raise GateError(
-                f"gate {gate.name!r}: truth table has {len(values)} rows, expected "
+                f"gate {gate.name!r}: truth table has {count} rows, expected "
                 f"{len(rows)} (2^{gate.inputs}, one per input combination)"
             )
     else:
@@ -169,43 +253,104 @@ def _build_table(gate: Gate, truth: Truth) -> np.ndarray:
     )
 
 
+def _call_rows(
+    gate: Gate, truth: Callable[..., object], rows: list[tuple[int, ...]], timeout: float
+) -> list[object]:
+    """The function on every row, within `timeout` seconds in all, so a function that never returns
+    cannot hang `gatenet list` or `train`."""
+    values: list[object] = []
+    try:
+        with _time_limit(timeout) as check:
+            for row in rows:
+                check()
+                values.append(_call(gate, truth, row))
+    except _Overtime:
+        raise GateError(
+            f"gate {gate.name!r}: truth function gave {len(values)} of {len(rows)} rows in "
+            f"{timeout:g} s, the limit (set {ENV_TRUTH_TIMEOUT} to change it)"
+        ) from None
+    return values
+
+
+class _Overtime(BaseException):
+    """Raised into a truth function that runs past its time; not an Exception, so the function's own
+    `except Exception` does not swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[Callable[[], None]]:
+    """Yields a check to call between rows. On the main thread SIGALRM also stops a row that never
+    returns; the previous handler and timer are put back afterwards. Signals reach only the main
+    thread, so elsewhere only the check between rows applies."""
+    start = time.monotonic()
+
+    def check() -> None:
+        if time.monotonic() - start > seconds:
+            raise _Overtime
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield check
+        return
+    armed = True
+
+    def on_alarm(signum: int, frame: object) -> None:
+        if armed:
+            raise _Overtime
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    # setitimer overflows somewhere past 1e9 s; nobody waits three years for a truth table anyway
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, min(seconds, 1e8))
+    try:
+        yield check
+    finally:
+        armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        if outer_delay:
+            left = outer_delay - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), outer_interval)
+
+
 def _call(gate: Gate, truth: Callable[..., object], row: tuple[int, ...]) -> object:
     try:
         return truth(*row)
-    except Exception as error:
+    except (Exception, SystemExit) as error:  # a truth function that exits is just a broken one
         raise GateError(
             f"gate {gate.name!r}: truth function raised {type(error).__name__}: {error} on inputs {row}"
         ) from error
 
 
 def _from_mapping(gate: Gate, truth: Mapping, rows: list[tuple[int, ...]]) -> list[object]:
-    def key(k: object) -> object:
-        return tuple(int(b) for b in k) if isinstance(k, (tuple, list)) else k
-
-    table = {key(k): v for k, v in truth.items()}
+    table = dict(truth.items())  # (True, False) and (1, 0) are the same key, as they hash alike
     missing = [row for row in rows if row not in table]
-    extra = [k for k in table if k not in set(rows)]
+    extra = [key for key in table if key not in set(rows)]
     if missing or extra:
         raise GateError(
             f"gate {gate.name!r}: truth mapping must have exactly one entry per input row "
-            f"(tuples of {gate.inputs} bits); missing {missing[:4]}, unexpected {extra[:4]}"
+            f"(tuples of {gate.inputs} bits); missing {_show(missing[:4])}, unexpected {_show(extra[:4])}"
         )
     return [table[row] for row in rows]
 
 
 def _output_bits(gate: Gate, value: object, row: tuple[int, ...]) -> tuple[int, ...]:
-    bits = tuple(value) if isinstance(value, (Sequence, np.ndarray)) else (value,)
-    if isinstance(value, str) or len(bits) != gate.outputs:
+    several = (isinstance(value, Sequence) and not isinstance(value, (str, bytes))) or _is_array(value)
+    bits = tuple(itertools.islice(value, gate.outputs + 1)) if several else (value,)
+    if isinstance(value, (str, bytes)) or len(bits) != gate.outputs:
         raise GateError(
-            f"gate {gate.name!r}: row {row} gives {value!r}, expected {gate.outputs} output "
+            f"gate {gate.name!r}: row {row} gives {_show(value)}, expected {gate.outputs} output "
             f"bit{'s' if gate.outputs > 1 else ''}"
         )
     for bit in bits:
         if not _is_bit(bit):
             raise GateError(
-                f"gate {gate.name!r}: row {row} gives {value!r}, outputs must be 0 or 1 (int or bool)"
+                f"gate {gate.name!r}: row {row} gives {_show(value)}, outputs must be 0 or 1 (int or bool)"
             )
     return tuple(int(bit) for bit in bits)
+
+
+def _is_array(value: object) -> bool:
+    """A numpy array with rows to iterate; a 0-d array has none."""
+    return isinstance(value, np.ndarray) and value.ndim > 0
 
 
 def _is_bit(value: object) -> bool:

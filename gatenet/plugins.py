@@ -7,18 +7,24 @@ Plugins load in this order, each under a name:
 4. modules or `.py` files given with `gatenet -p`, in order.
 Names in `GATENET_DISABLE_PLUGINS` or given as `-p no:NAME` are not loaded at all, and
 `--no-third-party` (or `GATENET_NO_THIRD_PARTY=1`) skips step 2. No plugin wins a clash: two gates
-with one name are both left out and reported, so disable or rename one of them.
+with one name are both left out and reported, so disable or rename one of them. Two plugins with
+one name are a clash too: the later one is not loaded, and that is reported.
+
+A plugin runs its own code while it is imported and while its hook runs. Then anything it prints goes
+to stderr, an exception or `sys.exit()` becomes a reported problem, and Ctrl-C still stops the
+command but names the plugin it stopped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -26,7 +32,7 @@ from pathlib import Path
 import pluggy
 
 from gatenet import hookspecs
-from gatenet.gate import Gate, GateError
+from gatenet.gate import DEFAULT_TRUTH_TIMEOUT, Gate, deferring_errors, truth_timeout
 
 ENTRY_POINT_GROUP = "gatenet"
 BUILTIN_DISTRIBUTION = "gatenet"
@@ -54,6 +60,7 @@ class PluginInfo:
 
 
 _infos: dict[str, PluginInfo] = {}
+_clashes: list[str] = []  # plugins not loaded because an earlier plugin has their name
 _entry_points_loaded = False
 
 
@@ -140,13 +147,23 @@ def _load_one(name: str, source: str, origin: str, load: Callable[[], object]) -
     """Import and register one plugin; any failure is recorded against its name instead of raised."""
     if pm.is_blocked(name):
         return
-    if pm.has_plugin(name):
-        _infos.setdefault(name, PluginInfo(name, source, origin))
+    earlier = _infos.get(name)
+    if earlier is not None and earlier.source == "skipped":  # by --no-third-party, so the name is free
+        earlier = None
+    if earlier is None and pm.has_plugin(name):
+        earlier = PluginInfo(name, "in-process", _file_of(pm.get_plugin(name)))
+    if earlier is not None:
+        if not _same_plugin(earlier, origin):
+            _clashes.append(
+                f"plugin {name!r} from {origin} ({source}) is not loaded: plugin {name!r} from "
+                f"{earlier.origin or 'unknown'} ({earlier.source}) has that name; rename one of them"
+            )
         return
     info = _infos[name] = PluginInfo(name, source, origin)
     try:
-        plugin = load()
-    except Exception as error:
+        with _running(name, "loading"):
+            plugin = load()
+    except (Exception, SystemExit) as error:
         info.error = f"failed to load: {describe(error)}"
         return
     unknown = [
@@ -165,6 +182,24 @@ def _load_one(name: str, source: str, origin: str, load: Callable[[], object]) -
         info.origin = origin if source in ("builtin", "entry point") else plugin.__file__
 
 
+def _same_plugin(earlier: PluginInfo, origin: str) -> bool:
+    """Whether `origin` names the plugin already loaded as `earlier`: the same file, or the same
+    module (which Python imported once), given twice."""
+    plugin = pm.get_plugin(earlier.name)
+    return origin == earlier.origin or (plugin is not None and sys.modules.get(origin) is plugin)
+
+
+@contextlib.contextmanager
+def _running(plugin: str, doing: str) -> Iterator[None]:
+    """Plugin code runs with its prints sent to stderr, which keeps `--json` and `predict` output
+    clean, and a Ctrl-C in it still stops the command but says which plugin it stopped."""
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    except KeyboardInterrupt as interrupt:
+        raise KeyboardInterrupt(f"stopped while plugin {plugin!r} was {doing}") from interrupt
+
+
 def _file_of(plugin: object) -> str:
     try:
         return inspect.getsourcefile(plugin if inspect.ismodule(plugin) else type(plugin)) or ""
@@ -180,7 +215,8 @@ def describe(error: BaseException) -> str:
         frame for frame in traceback.extract_tb(error.__traceback__) if not frame.filename.startswith("<")
     ]
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(error).__name__}: {error}{where}"
+    message = " ".join(str(error).split())
+    return f"{type(error).__name__}{': ' + message if message else ''}{where}"
 
 
 @dataclass
@@ -229,24 +265,22 @@ class Registry:
 
 
 def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
-    """Ask each plugin for its gates; a broken plugin or a name clash becomes a problem, not a crash."""
+    """Ask each plugin for its gates; a broken plugin, a broken gate or a name clash becomes a problem,
+    not a crash."""
     manager = manager or get_plugin_manager()
     found: dict[str, list[tuple[Gate, str]]] = {}
     problems = [f"plugin {info.name!r} {info.error}" for info in _infos.values() if info.failed]
+    problems += _clashes
+    try:
+        timeout = truth_timeout()
+    except ValueError as error:
+        problems.append(f"{error}; using {DEFAULT_TRUTH_TIMEOUT:g} s")
+        timeout = DEFAULT_TRUTH_TIMEOUT
     for impl in manager.hook.register_gates.get_hookimpls():
-        plugin = impl.plugin_name
-
-        def register(gate: object, plugin: str = plugin) -> None:
-            if not isinstance(gate, Gate):
-                raise GateError(f"register() takes a gatenet.Gate, got {type(gate).__name__}")
-            found.setdefault(gate.key, []).append((gate, plugin))
-
-        try:
-            impl.function(**{name: register for name in impl.argnames})
-        except GateError as error:
-            problems.append(f"plugin {plugin!r}: {error}{_plugin_line(error, impl.function)}")
-        except Exception as error:
-            problems.append(f"plugin {plugin!r}: register_gates failed: {describe(error)}")
+        gates, failures = _gates_of(impl, timeout)
+        for gate in gates:
+            found.setdefault(gate.key, []).append((gate, impl.plugin_name))
+        problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
 
     registry = Registry(problems=problems)
     for key, entries in sorted(found.items()):
@@ -263,8 +297,24 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     return registry
 
 
-def _plugin_line(error: BaseException, hook: Callable) -> str:
-    """Where in the plugin's own file the bad gate was made, when Python's traceback shows it."""
-    plugin_file = inspect.getsourcefile(hook)
-    lines = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == plugin_file]
-    return f" ({lines[-1].filename}:{lines[-1].lineno})" if lines else ""
+def _gates_of(impl: pluggy.HookImpl, timeout: float) -> tuple[list[Gate], list[str]]:
+    """One plugin's good gates, and every problem on the way: each gate is judged on its own, so a bad
+    one costs only itself, and the hook failing costs only the gates it had not yet registered."""
+    gates: list[Gate] = []
+    with _running(impl.plugin_name, "registering gates"), deferring_errors(timeout) as failures:
+
+        def register(gate: object) -> None:
+            if not isinstance(gate, Gate):
+                caller = sys._getframe(1)
+                failures.append(
+                    f"register() takes a gatenet.Gate, got {type(gate).__name__} "
+                    f"({caller.f_code.co_filename}:{caller.f_lineno})"
+                )
+            elif gate.problem is None:  # a broken gate was noted when it was made
+                gates.append(gate)
+
+        try:
+            impl.function(**{name: register for name in impl.argnames})
+        except (Exception, SystemExit) as error:
+            failures.append(f"register_gates failed: {describe(error)}")
+    return gates, failures

@@ -1,6 +1,12 @@
+import tempfile
+
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from gatenet.plugins import get_plugin_manager
+
+# Tests write only under temporary folders: hypothesis' example database and caches included.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="gatenet-hypothesis-"))
 
 
 @pytest.fixture
