@@ -12,31 +12,79 @@ Precedence, last wins: gatenet's defaults, the plugin's hints for the gate, `[to
 
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
-from gatenet.network import NetworkError, NetworkSpec
+from gatenet.network import NetworkError, NetworkSpec, check_setting
 
 SETTINGS = tuple(NetworkSpec.__dataclass_fields__)
+SHOWN_GATES = 30  # known gates listed in an error before the list is cut short
 
 
-def project_settings(gate_names: list[str], path: Path = Path("pyproject.toml")) -> dict[str, dict]:
-    """For each gate name (lower case), the settings `[tool.gatenet]` gives it; empty without a file."""
+def project_settings(
+    gate_names: Iterable[str], path: Path = Path("pyproject.toml"), known: Iterable[str] = ()
+) -> dict[str, dict]:
+    """For each gate name (lower case), the settings `[tool.gatenet]` gives it; empty without a file.
+
+    Every table and value is checked here, so a mistake names the file and the key rather than
+    surfacing later as a type error. With `known` (every registered gate name, any case), a table
+    for another gate is an error too: a typo would otherwise be silently ignored.
+    """
+    gate_names = [name.lower() for name in gate_names]
     if not path.is_file():
-        return {name.lower(): {} for name in gate_names}
+        return {name: {} for name in gate_names}
     try:
-        table = tomllib.loads(path.read_text()).get("tool", {}).get("gatenet", {})
+        document = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
         raise NetworkError(f"{path}: not valid TOML ({error})") from None
-    per_gate = {name.lower(): values for name, values in table.get("gates", {}).items()}
-    shared = {key: value for key, value in table.items() if key != "gates"}
-    for where, values in [
-        ("[tool.gatenet]", shared),
-        *((f"[tool.gatenet.gates.{n}]", v) for n, v in per_gate.items()),
-    ]:
-        unknown = sorted(set(values) - set(SETTINGS))
-        if unknown:
-            raise NetworkError(
-                f"{path} {where}: unknown setting {', '.join(unknown)}; settings are: {', '.join(SETTINGS)}"
-            )
-    return {name.lower(): {**shared, **per_gate.get(name.lower(), {})} for name in gate_names}
+    tool = _table(path, "[tool]", document.get("tool", {}))
+    table = _table(path, "[tool.gatenet]", tool.get("gatenet", {}))
+    shared = _settings(path, "[tool.gatenet]", {k: v for k, v in table.items() if k != "gates"})
+    per_gate: dict[str, dict] = {}
+    spelled: dict[str, str] = {}
+    for name, values in _table(path, "[tool.gatenet.gates]", table.get("gates", {})).items():
+        where = f"[tool.gatenet.gates.{name}]"
+        if name.lower() in spelled:
+            raise NetworkError(f"{path} {where}: same gate as [tool.gatenet.gates.{spelled[name.lower()]}]")
+        spelled[name.lower()] = name
+        per_gate[name.lower()] = _settings(path, where, _table(path, where, values))
+    _check_gate_names(path, spelled, {name.lower(): name for name in known})
+    return {name: {**shared, **per_gate.get(name, {})} for name in gate_names}
+
+
+def _table(path: Path, where: str, value: object) -> dict:
+    if not isinstance(value, dict):
+        raise NetworkError(f"{path} {where}: expected a table, got {value!r}")
+    return value
+
+
+def _settings(path: Path, where: str, values: dict) -> dict:
+    """`values` unchanged once every key is a setting and every value suits it."""
+    unknown = sorted(set(values) - set(SETTINGS))
+    if unknown:
+        raise NetworkError(
+            f"{path} {where}: unknown setting {', '.join(unknown)}; settings are: {', '.join(SETTINGS)}"
+        )
+    for key, value in values.items():
+        try:
+            check_setting(key, value)
+        except NetworkError as error:
+            raise NetworkError(f"{path} {where} {error}") from None
+    return values
+
+
+def _check_gate_names(path: Path, spelled: dict[str, str], known: dict[str, str]) -> None:
+    """Refuse a table for a gate no plugin registers; nothing to check against when `known` is empty."""
+    missing = sorted(spelled.keys() - known.keys())
+    if not known or not missing:
+        return
+    name = spelled[missing[0]]
+    names = sorted(known.values())
+    listed = ", ".join(names[:SHOWN_GATES])
+    if len(names) > SHOWN_GATES:
+        listed += f", ... and {len(names) - SHOWN_GATES} more (gatenet list shows them all)"
+    close = difflib.get_close_matches(name.lower(), known, n=3)
+    guess = f" (did you mean {' or '.join(known[match] for match in close)}?)" if close else ""
+    raise NetworkError(f"{path} [tool.gatenet.gates.{name}]: no gate {name!r}{guess}; known gates: {listed}")

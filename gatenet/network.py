@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 
 DEFAULT_RESTARTS = 4  # seeds trained side by side per gate; the best verified one is kept
@@ -32,28 +33,15 @@ class NetworkSpec:
     hidden_bias: float = 0.01
 
     def __post_init__(self) -> None:
-        hidden = tuple(self.hidden)
-        if any(isinstance(units, bool) or not isinstance(units, int) or units < 1 for units in hidden):
-            raise NetworkError(f"hidden: each layer needs a whole number of units >= 1, got {hidden}")
-        activation = self.activation
-        if isinstance(activation, str):
-            activation = (activation,) * len(hidden)
-        activation = tuple(activation)
-        if len(activation) != len(hidden):
+        for name in self.__dataclass_fields__:
+            object.__setattr__(self, name, check_setting(name, getattr(self, name)))
+        if isinstance(self.activation, str):
+            object.__setattr__(self, "activation", (self.activation,) * len(self.hidden))
+        if len(self.activation) != len(self.hidden):
             raise NetworkError(
-                f"activation: give one activation, or one per hidden layer ({len(hidden)}), "
-                f"got {list(activation)}"
+                f"activation: give one activation, or one per hidden layer ({len(self.hidden)}), "
+                f"got {list(self.activation)}"
             )
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1:
-            raise NetworkError(f"steps: must be a whole number >= 1, got {self.steps!r}")
-        if isinstance(self.hidden_bias, bool) or not isinstance(self.hidden_bias, (int, float)):
-            raise NetworkError(f"hidden_bias: must be a number, got {self.hidden_bias!r}")
-        if not isinstance(self.learning_rate, (int, float)) or not self.learning_rate > 0:
-            raise NetworkError(f"learning_rate: must be a number > 0, got {self.learning_rate!r}")
-        object.__setattr__(self, "hidden", hidden)
-        object.__setattr__(self, "activation", activation)
-        object.__setattr__(self, "learning_rate", float(self.learning_rate))
-        object.__setattr__(self, "hidden_bias", float(self.hidden_bias))
 
     def with_changes(self, **changes: object) -> NetworkSpec:
         """A copy with the given settings changed; `None` values leave a setting as it is.
@@ -69,3 +57,49 @@ class NetworkSpec:
         return {
             key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()
         }
+
+
+def check_setting(name: str, value: object) -> object:
+    """`value` as `NetworkSpec` keeps it, or a NetworkError naming the setting.
+
+    One setting at a time, so pyproject.toml tables can be checked before they are layered.
+    Booleans are refused as numbers: `steps = true` is a mistake, not 1.
+    """
+    if name == "hidden":
+        if not isinstance(value, list | tuple):
+            raise NetworkError(
+                "hidden: expected a list of whole numbers like [16] or [16, 8] (or [] for none), "
+                f"got {value!r}"
+            )
+        if not all(_is_whole(units) and units >= 1 for units in value):
+            raise NetworkError(f"hidden: each layer needs a whole number of units >= 1, got {list(value)}")
+        return tuple(value)
+    if name == "activation":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        raise NetworkError(
+            "activation: expected a name like 'relu' or one per hidden layer like ['relu', 'tanh'], "
+            f"got {value!r}"
+        )
+    if name == "steps":
+        if not _is_whole(value) or value < 1:
+            raise NetworkError(f"steps: must be a whole number >= 1, got {value!r}")
+        return value
+    if name in ("learning_rate", "hidden_bias"):
+        rule = "a number > 0" if name == "learning_rate" else "a number"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise NetworkError(f"{name}: must be {rule}, got {value!r}")
+        if not math.isfinite(value):
+            raise NetworkError(f"{name}: must be a finite number, got {value!r}")
+        if name == "learning_rate" and value <= 0:
+            raise NetworkError(f"{name}: must be {rule}, got {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise NetworkError(f"{name}: expected a name such as {getattr(NetworkSpec, name)!r}, got {value!r}")
+    return value
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
