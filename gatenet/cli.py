@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import math
 import os
+import signal
 import sys
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from gatenet import durable
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.config import project_settings
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_RESTARTS, NetworkError
+from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
+from gatenet.store import ModelFolder
 
 if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
@@ -28,8 +35,66 @@ def folder(flag: str, default: str, help_text: str):
     return click.option(flag, dest, default=default, show_default=True, type=path, help=help_text)
 
 
-@click.group()
+class Finite(click.ParamType):
+    """A float that is a real number: NaN and infinities are refused when parsed, naming the option."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+
+    def convert(self, value, param, ctx) -> float:
+        number = click.FLOAT.convert(value, param, ctx)
+        too_low = self.low is not None and (number <= self.low if self.low_open else number < self.low)
+        if not math.isfinite(number) or too_low or (self.high is not None and number > self.high):
+            self.fail(f"expected a finite number{self._range()}, got {value!r}", param, ctx)
+        return number
+
+    def _range(self) -> str:
+        if self.low is None:
+            return ""
+        if self.high is None:
+            return f" {'>' if self.low_open else '>='} {self.low:g}"
+        return f" in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+
+
+MARGIN = Finite(0, 0.5, low_open=True)
+
+
+class Group(click.Group):
+    """Every failure of a command as one line naming what failed; `--debug` adds the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt as error:
+            click.echo(f"gatenet: interrupted{': ' + str(error) if str(error) else ''}", err=True)
+            ctx.exit(130)
+        except Exception as error:
+            if debugging():
+                traceback.print_exc()
+            raise click.ClickException(summary(error)) from None
+
+
+def debugging() -> bool:
+    return os.environ.get("GATENET_DEBUG", "") not in ("", "0")
+
+
+def summary(error: Exception) -> str:
+    """One line: the path and reason of a filesystem error, our own errors as they are, else the type."""
+    if isinstance(error, OSError) and error.filename is not None:
+        return f"{error.filename}: {error.strerror or error}"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, ValueError | ImportError):
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text} (gatenet --debug shows the traceback)"
+
+
+@click.group(cls=Group)
 @click.version_option(package_name="gatenet")
+@click.option("--debug", is_flag=True, help="Show the full traceback of any failure (or GATENET_DEBUG=1).")
 @click.option(
     "-p",
     "--plugin",
@@ -39,8 +104,10 @@ def folder(flag: str, default: str, help_text: str):
     help="Load a plugin module or .py file, or with no:NAME keep a plugin from loading. Repeatable.",
 )
 @click.option("--no-third-party", is_flag=True, help="Load no installed third-party plugins.")
-def cli(plugin_specs: tuple[str, ...], no_third_party: bool) -> None:
+def cli(plugin_specs: tuple[str, ...], no_third_party: bool, debug: bool) -> None:
     """Learn logic gates with small neural networks and ship them as verified ONNX models."""
+    if debug:
+        os.environ["GATENET_DEBUG"] = "1"
     load_plugins(
         extra=[spec for spec in plugin_specs if not spec.startswith("no:")],
         disabled=[spec[3:] for spec in plugin_specs if spec.startswith("no:")],
@@ -97,23 +164,25 @@ def list_gates(families: tuple[str, ...]) -> None:
 @click.option("--output-activation", help="Output activation. [sigmoid]")
 @click.option("--loss", help="Keras loss. [mse]")
 @click.option("--optimizer", help="Keras optimizer. [adam]")
-@click.option("--learning-rate", type=float, help="Optimizer learning rate. [0.01]")
-@click.option("--steps", type=int, help="Training steps, each over the whole truth table. [1000]")
-@click.option("--hidden-bias", type=float, help="Starting bias of hidden units. [0.01]")
+@click.option("--learning-rate", type=Finite(0, low_open=True), help="Optimizer learning rate. [0.01]")
+@click.option(
+    "--steps", type=click.IntRange(min=1), help="Training steps, each over the whole truth table. [1000]"
+)
+@click.option("--hidden-bias", type=Finite(), help="Starting bias of hidden units. [0.01]")
 @click.option("--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts.")
 @click.option(
     "--restarts",
-    type=int,
+    type=click.IntRange(min=1),
     default=DEFAULT_RESTARTS,
     show_default=True,
     help="Seeds trained side by side per gate; the best verified one is kept.",
 )
 @click.option(
     "--margin",
-    type=float,
+    type=MARGIN,
     default=DEFAULT_MARGIN,
     show_default=True,
-    help="How far on the right side of 0.5 every output must be.",
+    help="How far on the right side of 0.5 every output must be, in (0, 0.5].",
 )
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no table, no progress bar.")
@@ -134,7 +203,14 @@ def train(
     if "activation" in settings:
         settings["activation"] = _parse_list(settings["activation"])
     show_rows = not quiet and not as_json
-    try:
+    known = [gate.name for gate in registry.gates.values()]
+    gate_settings = project_settings([gate.name for gate in gates], known=known)
+    # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
+    # TensorFlow's import, and a second run waits here, before doing any work.
+    writing = (
+        contextlib.nullcontext() if no_export else ModelFolder(out_dir).writing("gatenet train", _waiting)
+    )
+    with writing as writer:
         from gatenet import pipeline
         from gatenet.progress import progress_bar
 
@@ -159,15 +235,16 @@ def train(
                 restarts,
                 on_result=on_result,
                 export=not no_export,
-                gate_settings=project_settings([gate.name for gate in gates]),
+                gate_settings=gate_settings,
+                writer=writer,
             )
-    except (NetworkError, ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
     if as_json:
         document = {"results": [_result_json(result) for result in results], "problems": registry.problems}
         click.echo(json.dumps(document, indent=1))
     failed = [result for result in results if not result.verified]
     for result in failed:
+        if result.error is not None and debugging():
+            traceback.print_exception(result.error)
         click.echo(
             f"error: gate {result.gate.name!r} not verified: {result.problem}; "
             "the model exported before is left as it was",
@@ -176,19 +253,26 @@ def train(
     _exit_on_problems(registry, failed=bool(failed))
 
 
+NO_MANIFEST = click.option(
+    "--no-manifest",
+    is_flag=True,
+    help="Accept models the manifest does not list (their files' integrity is then not checked).",
+)
+
+
 @cli.command()
 @folder("--dir", "exported", "Folder of .onnx models.")
-@click.option("--margin", type=float, help="Margin to verify at. [each model's own]")
-def verify(directory: Path, margin: float | None) -> None:
-    """Verify every model in a folder against its own truth table, with onnxruntime only."""
+@click.option("--margin", type=MARGIN, help="Margin to verify at, in (0, 0.5]. [each model's own]")
+@NO_MANIFEST
+def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
+    """Verify every model in a folder: its files against manifest.json, its outputs against its truth
+    table (with onnxruntime only), and its truth table against the gate's plugin when installed."""
     from gatenet import runtime
 
     if not directory.is_dir():
         raise click.ClickException(f"{directory}: no such folder")
-    try:
-        results = runtime.verify_dir(directory, margin)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    gates = collect_gates().gates
+    results = runtime.verify_dir(directory, margin, gates, require_manifest=not no_manifest)
     if not results:
         raise click.ClickException(f"{directory}: holds no .onnx models")
     for result in results:
@@ -207,7 +291,15 @@ def verify(directory: Path, margin: float | None) -> None:
 @folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--table", is_flag=True, help="Print the model's whole truth table instead.")
 @click.option("--probabilities", is_flag=True, help="Print probabilities instead of bits.")
-def predict(gate_name: str, bits: tuple[str, ...], directory: Path, table: bool, probabilities: bool) -> None:
+@NO_MANIFEST
+def predict(
+    gate_name: str,
+    bits: tuple[str, ...],
+    directory: Path,
+    table: bool,
+    probabilities: bool,
+    no_manifest: bool,
+) -> None:
     """Run GATE's exported model on BITS (one per input), with onnxruntime only.
 
     \b
@@ -216,20 +308,21 @@ def predict(gate_name: str, bits: tuple[str, ...], directory: Path, table: bool,
     """
     from gatenet import runtime
 
-    try:
-        model = runtime.load_gate(gate_name, directory)
-        if table:
-            rows, values = model.rows, model.probabilities(model.rows)
-            click.echo(f"{' '.join(model.input_names)} | {' '.join(model.output_names)}")
-            for row, value in zip(rows, values, strict=True):
-                outputs = " ".join(f"{int(p > 0.5)} ({p:.3f})" for p in value)
-                click.echo(f"{' '.join(map(str, row))} | {outputs}")
-            return
-        row = [[_number(bit) for bit in bits]]
-        values = model.probabilities(row)[0] if probabilities else model.predict(row)[0]
-    except ValueError as error:  # ModelError is a ValueError too
-        raise click.ClickException(str(error)) from None
+    model = runtime.load_gate(gate_name, directory, require_manifest=not no_manifest)
+    if table:
+        rows, values = model.rows, model.probabilities(model.rows)
+        click.echo(f"{' '.join(model.input_names)} | {' '.join(model.output_names)}")
+        for row, value in zip(rows, values, strict=True):
+            outputs = " ".join(f"{int(p > 0.5)} ({p:.3f})" for p in value)
+            click.echo(f"{' '.join(map(str, row))} | {outputs}")
+        return
+    row = [[_number(bit) for bit in bits]]
+    values = model.probabilities(row)[0] if probabilities else model.predict(row)[0]
     click.echo(" ".join(f"{value:.6f}" if probabilities else str(value) for value in values))
+
+
+def _waiting(message: str) -> None:
+    click.echo(message, err=True)
 
 
 def _number(text: str) -> object:
@@ -250,42 +343,36 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
     """Learning curves of the gates trained into DIR, and decision surfaces of its 2-input models."""
     try:
         from gatenet import plots, runtime
-
-        histories = _histories(directory, gate_names)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        written = [plots.learning_curves(histories, out_dir / "learning_curves.png")]
-        for name in histories:
-            model = runtime.load_gate(name, directory)
-            if model.inputs == 2:
-                written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
     except ImportError as error:
         raise click.ClickException(
             f"plots need the 'plot' extra ({error.name} is missing): pip install 'gatenet[plot]'"
         ) from None
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    histories = _histories(directory, gate_names)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [plots.learning_curves(histories, out_dir / "learning_curves.png")]
+    for name in histories:
+        model = runtime.load_gate(name, directory)
+        if model.inputs == 2:
+            written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
     for path in written:
         click.echo(str(path))
 
 
 def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
-    """The history.json of each model the manifest lists (or of the named gates), by gate name."""
-    from gatenet.manifest import read_manifest
-
-    entries = {
-        entry["gate"].lower(): entry for entry in read_manifest(directory).values() if "history" in entry
-    }
+    """The history of each model the manifest lists (or of the named gates), by gate name."""
+    folder = ModelFolder(directory)
+    entries = {entry["gate"].lower(): (name, entry) for name, entry in folder.entries().items()}
     if not entries:
-        raise ValueError(f"{directory}: no trained models with a history (train some with gatenet train)")
+        raise click.ClickException(
+            f"{directory}: no trained models with a history (train some with gatenet train)"
+        )
     wanted = [name.lower() for name in gate_names] or sorted(entries)
     missing = [name for name in wanted if name not in entries]
     if missing:
-        raise ValueError(
+        raise click.ClickException(
             f"{directory}: no history for {', '.join(missing)}; there: {', '.join(sorted(entries))}"
         )
-    return {
-        entries[key]["gate"]: json.loads((directory / entries[key]["history"]).read_text()) for key in wanted
-    }
+    return {entries[key][1]["gate"]: folder.read_history(entries[key][0]) for key in wanted}
 
 
 @cli.command()
@@ -297,8 +384,10 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 @click.option("--optimizer", help="Optimizers to try, e.g. adam,sgd.")
 @click.option("--learning-rate", help="Learning rates to try, e.g. 0.001,0.01,0.1.")
 @click.option("--steps", help="Step counts to try, e.g. 250,1000.")
-@click.option("--seeds", type=int, default=20, show_default=True, help="Networks trained per setting.")
-@click.option("--margin", type=float, default=DEFAULT_MARGIN, show_default=True)
+@click.option(
+    "--seeds", type=click.IntRange(min=1), default=20, show_default=True, help="Networks trained per setting."
+)
+@click.option("--margin", type=MARGIN, default=DEFAULT_MARGIN, show_default=True)
 @folder("--out", "sweeps", "Folder for the CSV, JSON and PNG.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON document.")
@@ -311,16 +400,14 @@ def sweep(gate_name, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
     registry = collect_gates()
     gate = _select(registry, (gate_name,))[0]
     parsed = {name: _parse_axis(name, text) for name, text in axes.items() if text is not None}
-    try:
-        from gatenet import sweeps
-        from gatenet.progress import progress_bar
+    durable.check_writable(out_dir)  # before hours of training, not after
+    from gatenet import sweeps
+    from gatenet.progress import progress_bar
 
-        points = len(sweeps.grid(parsed))
-        with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
-            rows = sweeps.sweep(gate, parsed, seeds, margin, on_setting=lambda row: advance())
-        paths = sweeps.write_sweep(gate, rows, out_dir)
-    except (NetworkError, ValueError, ImportError) as error:
-        raise click.ClickException(str(error)) from None
+    points = len(sweeps.grid(parsed))
+    with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
+        rows = sweeps.sweep(gate, parsed, seeds, margin, on_setting=lambda row: advance())
+    paths = sweeps.write_sweep(gate, rows, out_dir)
     if as_json:
         click.echo(
             json.dumps({"gate": gate.name, "rows": rows, "files": {k: str(v) for k, v in paths.items()}})
@@ -341,11 +428,14 @@ def sweep(gate_name, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
 
 def _parse_axis(name: str, text: str) -> list:
     kind = {"hidden_units": int, "layers": int, "steps": int, "learning_rate": float}.get(name, str)
+    option = "--" + name.replace("_", "-")
     try:
-        return [kind(part.strip()) for part in text.split(",")]
+        values = [kind(part.strip()) for part in text.split(",")]
     except ValueError:
-        option = "--" + name.replace("_", "-")
         raise click.BadParameter(f"expected a list like 1,2,3, got {text!r}", param_hint=option) from None
+    if any(isinstance(value, float) and not math.isfinite(value) for value in values):
+        raise click.BadParameter(f"expected finite numbers, got {text!r}", param_hint=option)
+    return values
 
 
 @cli.command(name="new-plugin")
@@ -358,10 +448,7 @@ def new_plugin(name: str, directory: Path) -> None:
     existing = collect_gates().find(name)
     if existing is not None:
         raise click.ClickException(f"gate name {existing.name!r} already exists; pick another NAME")
-    try:
-        root = scaffold(name, directory)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from None
+    root = scaffold(name, directory)
     click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
 
 
@@ -426,8 +513,13 @@ def _exit_on_problems(registry: Registry, failed: bool = False) -> None:
 
 
 def main() -> None:
-    """The console script. Once a command that loaded TensorFlow is done and its output flushed, exit
-    without the interpreter teardown, which takes TensorFlow over a second and does nothing for us."""
+    """The console script.
+
+    SIGTERM unwinds like Ctrl-C, so the model folder's cleanup and lock release run. Once a command
+    that loaded TensorFlow is done, the exit handlers (a plugin's `atexit`, `logging`'s flush) run and
+    the process ends without the interpreter teardown, which costs TensorFlow a second or more.
+    """
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         cli()
         code = 0
@@ -438,10 +530,15 @@ def main() -> None:
             print(code, file=sys.stderr)
         code = 0 if code is None else 1
     if "tensorflow" in sys.modules:
+        atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

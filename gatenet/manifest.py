@@ -1,64 +1,128 @@
-"""`manifest.json`: which models a folder holds, their SHA-256 and how they verified."""
+"""`manifest.json`: which models a folder holds, the SHA-256 of each of their files, how they verified.
+
+Only parsing and writing the document lives here; where the files are is the model folder's business
+(`gatenet.store`). Everything read is validated first, so a bad manifest is one clear error naming
+the entry and the field, never a traceback and never a silently trusted file.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
+import math
+import re
 
-MANIFEST_NAME = "manifest.json"
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+FORMAT = 2
+READABLE_FORMATS = (1, 2)  # format 1, from gatenet 0.1, lists no SHA-256 for test data and history
+SHA256 = re.compile(r"[0-9a-f]{64}")
+RELATIVE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*")
 
 
-def read_manifest(directory: Path) -> dict:
-    """The manifest's `models` mapping (file name -> entry), empty when there is none yet."""
-    path = Path(directory) / MANIFEST_NAME
-    if not path.exists():
-        return {}
+class ManifestError(ValueError):
+    """A manifest that cannot be trusted; the message names the file, the entry and the field."""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _is_names(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(_is_text(item) for item in value)
+
+
+def _is_table(value: object) -> bool:
+    return _is_names(value) and all(set(column) <= {"0", "1"} for column in value)
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_path(value: object) -> bool:
+    return isinstance(value, str) and RELATIVE_PATH.fullmatch(value) is not None and ".." not in value
+
+
+def _is_files(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        _is_path(path) and isinstance(digest, str) and SHA256.fullmatch(digest)
+        for path, digest in value.items()
+    )
+
+
+# field -> (check, what it must be); every entry needs all of them but `files` in format 1.
+FIELDS = {
+    "gate": (_is_text, "a gate name"),
+    "sha256": (lambda v: isinstance(v, str) and SHA256.fullmatch(v) is not None, "64 hex digits"),
+    "opset": (_is_whole, "a whole number"),
+    "inputs": (_is_names, "a list of input names"),
+    "outputs": (_is_names, "a list of output names"),
+    "truth_table": (_is_table, "a list of strings of 0 and 1"),
+    "test_data": (_is_path, "a relative path inside the folder"),
+    "history": (_is_path, "a relative path inside the folder"),
+    "files": (_is_files, "a mapping of relative paths inside the folder to SHA-256 digests"),
+    "verified": (lambda v: v is True, "true"),
+    "margin": (lambda v: _is_number(v) and 0 < v <= 0.5, "a number in (0, 0.5]"),
+    "worst_margin": (_is_number, "a number"),
+    "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
+    "steps": (_is_whole, "a whole number"),
+    "first_right_step": (lambda v: v is None or _is_whole(v), "a whole number or null"),
+    "network": (lambda v: isinstance(v, dict), "a mapping of network settings"),
+}
+
+
+def parse(text: str | bytes, where: str) -> dict[str, dict]:
+    """The `models` mapping (file name -> entry) of a manifest document, every entry validated.
+
+    `where` names the manifest in errors, e.g. its path.
+    """
     try:
-        models = json.loads(path.read_text())["models"]
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: not a gatenet manifest ({error})") from error
+        document = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{where}: not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise ManifestError(f"{where}: expected a JSON object with 'format' and 'models'")
+    version = document.get("format")
+    if isinstance(version, bool) or version not in READABLE_FORMATS:
+        raise ManifestError(
+            f"{where}: format {version!r} is not one this gatenet reads {list(READABLE_FORMATS)}"
+        )
+    models = document.get("models")
     if not isinstance(models, dict):
-        raise ValueError(f"{path}: not a gatenet manifest ('models' is not a mapping)")
+        raise ManifestError(f"{where}: 'models' must be a mapping of model file names to entries")
+    for name, entry in models.items():
+        check_entry(name, entry, f"{where}: {name}", needs_files=version >= 2)
     return models
 
 
-def record_models(directory: Path, entries: dict[str, dict]) -> None:
-    """Add or replace models' entries (file name -> entry), writing the manifest atomically."""
-    models = read_manifest(directory)
-    models.update(entries)
-    document = {"format": 1, "models": dict(sorted(models.items()))}
-    write_atomically(Path(directory) / MANIFEST_NAME, (json.dumps(document, indent=2) + "\n").encode())
+def check_entry(name: str, entry: object, where: str, needs_files: bool = True) -> None:
+    """One entry: every field present and of the right kind, and named after its gate."""
+    if not isinstance(entry, dict):
+        raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+    for field, (valid, meaning) in FIELDS.items():
+        if field not in entry:
+            if field == "files" and not needs_files:
+                continue
+            raise ManifestError(f"{where}: missing field {field!r}")
+        if not valid(entry[field]):
+            raise ManifestError(f"{where}: {field} must be {meaning}, got {_short(entry[field])}")
+    if name != f"{entry['gate'].lower()}.onnx":
+        raise ManifestError(f"{where}: the entry is for gate {entry['gate']!r}, whose file is not {name!r}")
 
 
-def write_atomically(path: Path, data: bytes, accept: Callable[[Path], bool] | None = None) -> bool:
-    """Write `data` beside `path` and rename it into place, so readers never see half a file.
-
-    `accept` sees the finished temporary file first; when it says no, `path` is left as it was.
-    """
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would make shipped files private
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        if accept is not None and not accept(Path(temporary)):
-            Path(temporary).unlink()
-            return False
-        os.replace(temporary, path)
-        return True
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def dump(models: dict[str, dict]) -> bytes:
+    """The manifest document, sorted, so the same models always give the same bytes."""
+    document = {"format": FORMAT, "models": dict(sorted(models.items()))}
+    return (json.dumps(document, indent=2) + "\n").encode()
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _short(value: object) -> str:
+    text = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

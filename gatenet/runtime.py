@@ -6,6 +6,7 @@ A model file carries its gate's truth table in its metadata, so a lone `.onnx` f
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +15,9 @@ import onnxruntime as ort
 
 from gatenet import contract
 from gatenet.check import Check, check_table
+from gatenet.contract import encode_table
 from gatenet.gate import Bits
-from gatenet.manifest import read_manifest, sha256
+from gatenet.store import MODEL_SUFFIX, ModelFolder
 
 _OUTPUTS = [contract.OUTPUT_NAME]
 
@@ -35,16 +37,23 @@ def _session_options() -> ort.SessionOptions:
 
 
 class GateModel(Bits):
-    """One exported gate model with one onnxruntime session, reused for every call."""
+    """One exported gate model with one onnxruntime session, reused for every call.
 
-    def __init__(self, path: Path | str) -> None:
+    `data` is the file's bytes when the caller has read (and checked) them already, so the bytes
+    that were hashed are the bytes that run.
+    """
+
+    def __init__(self, path: Path | str, data: bytes | None = None) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(f"{self.path}: no such model file")
+        if data is None:
+            if not self.path.is_file():
+                raise ModelError(f"{self.path}: no such model file")
+            try:
+                data = self.path.read_bytes()
+            except OSError as error:
+                raise ModelError(f"{self.path}: cannot read ({error.strerror})") from None
         try:
-            self.session = ort.InferenceSession(
-                str(self.path), _session_options(), providers=["CPUExecutionProvider"]
-            )
+            self.session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
         except Exception as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ModelError(f"{self.path}: not a loadable ONNX model ({reason})") from None
@@ -62,9 +71,12 @@ class GateModel(Bits):
         if self.table.shape[1] != self.outputs:
             raise ValueError(f"truth table has {self.table.shape[1]} outputs, names {self.outputs}")
         self.margin = float(meta[contract.KEY_MARGIN])
-        inputs = self.session.get_inputs()
-        if [i.name for i in inputs] != [contract.INPUT_NAME] or inputs[0].shape[1:] != [self.inputs]:
-            raise ValueError(f"expected one input {contract.INPUT_NAME!r} of shape [N, {self.inputs}]")
+        for kind, found, name, width in [
+            ("input", self.session.get_inputs(), contract.INPUT_NAME, self.inputs),
+            ("output", self.session.get_outputs()[:1], contract.OUTPUT_NAME, self.outputs),
+        ]:
+            if [value.name for value in found] != [name] or found[0].shape[1:] != [width]:
+                raise ValueError(f"expected {kind} {name!r} of shape [N, {width}], as the metadata says")
 
     def probabilities(self, rows: object) -> np.ndarray:
         """Probabilities, float32 [N, outputs], for rows of input bits."""
@@ -124,37 +136,52 @@ def _name_list(text: str, key: str) -> tuple[str, ...]:
 
 
 def load(path: Path | str) -> GateModel:
-    """Load one exported model."""
+    """Load one exported model file on its own; a folder's models are better read with `load_gate`."""
     return GateModel(path)
 
 
-def load_dir(directory: Path | str = "exported") -> dict[str, GateModel]:
+def load_dir(directory: Path | str = "exported", require_manifest: bool = True) -> dict[str, GateModel]:
     """Every model in a folder, keyed by lower-case gate name, each checked against `manifest.json`."""
-    directory = Path(directory)
-    manifest = read_manifest(directory)
-    models = [_load_listed(path, manifest) for path in sorted(directory.glob("*.onnx"))]
+    folder = ModelFolder(directory)
+    models = [_load_checked(folder, name, require_manifest) for name in folder.model_names()]
     return {model.name.lower(): model for model in models}
 
 
-def load_gate(name: str, directory: Path | str = "exported") -> GateModel:
-    """The model of one gate (any letter case) from a folder, checked against `manifest.json`."""
-    directory = Path(directory)
-    path = directory / f"{name.lower()}.onnx"
-    if not path.is_file():
-        available = ", ".join(sorted(p.stem.upper() for p in directory.glob("*.onnx"))) or "none"
-        raise ModelError(f"{path}: no model of gate {name!r} in {directory} (models there: {available})")
-    return _load_listed(path, read_manifest(directory))
+def load_gate(name: str, directory: Path | str = "exported", require_manifest: bool = True) -> GateModel:
+    """The model of one gate (any letter case) from a folder, checked against `manifest.json`.
+
+    With `require_manifest=False` a model the manifest does not list is still loaded, unchecked.
+    """
+    folder = ModelFolder(directory)
+    names = folder.model_names()
+    file_name = folder.model_path(name.lower()).name
+    if file_name not in names:
+        available = ", ".join(n.removesuffix(MODEL_SUFFIX).upper() for n in names) or "none"
+        raise ModelError(f"{folder.root}: no model of gate {name!r} (models there: {available})")
+    return _load_checked(folder, file_name, require_manifest)
 
 
-def _load_listed(path: Path, manifest: dict) -> GateModel:
-    """Load a model, refusing it when a manifest exists and does not vouch for these exact bytes."""
-    if manifest:
-        entry = manifest.get(path.name)
-        if entry is None:
-            raise ModelError(f"{path}: not listed in manifest.json")
-        if entry.get("sha256") != sha256(path):
-            raise ModelError(f"{path}: SHA-256 differs from manifest.json")
-    return load(path)
+def _load_checked(folder: ModelFolder, name: str, require_manifest: bool) -> GateModel:
+    """A model whose bytes, file name, metadata and manifest entry all agree, or a ModelError saying which."""
+    read = folder.read_model(name)
+    unlisted = read.entry is None and read.data is not None
+    problems = read.problems[1:] if unlisted and not require_manifest else read.problems
+    if problems:
+        raise ModelError(problems[0])
+    model = GateModel(folder.root / name, read.data)
+    claims = folder.model_path(model.name.lower()).name
+    if claims != name:
+        raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
+    if read.entry is not None:
+        stored = (read.entry["gate"], read.entry["inputs"], read.entry["outputs"], read.entry["truth_table"])
+        if stored != (
+            model.name,
+            list(model.input_names),
+            list(model.output_names),
+            encode_table(model.table),
+        ):
+            raise ModelError(f"{model.path}: its metadata and its entry in manifest.json disagree")
+    return model
 
 
 @dataclass(frozen=True)
@@ -167,21 +194,49 @@ class FileCheck:
 
     @property
     def ok(self) -> bool:
-        return self.check is not None and self.check.verified
+        return self.check is not None and self.check.verified and not self.problem
 
 
-def verify_dir(directory: Path | str, margin: float | None = None) -> list[FileCheck]:
-    """Verify every model in a folder, and each one's SHA-256 against `manifest.json` if present."""
-    directory = Path(directory)
-    manifest = read_manifest(directory)
+def verify_dir(
+    directory: Path | str,
+    margin: float | None = None,
+    gates: Mapping[str, Bits] | None = None,
+    require_manifest: bool = True,
+) -> list[FileCheck]:
+    """Verify every model in a folder: its files against `manifest.json`, its outputs against its table.
+
+    `gates` (lower-case name -> the gate as its plugin defines it now) finds models trained for an
+    older definition of their gate.
+    """
+    if margin is not None and not 0 < margin <= 0.5:
+        raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
+    folder = ModelFolder(directory)
     results = []
-    for path in sorted(directory.glob("*.onnx")):
+    for name in folder.model_names():
         try:
-            results.append(FileCheck(path, _load_listed(path, manifest).verify(margin)))
+            model = _load_checked(folder, name, require_manifest)
         except ModelError as error:
-            results.append(FileCheck(path, None, str(error)))
-    for name in sorted(set(manifest) - {result.path.name for result in results}):
-        results.append(
-            FileCheck(directory / name, None, f"{directory / name}: listed in manifest.json but missing")
-        )
+            results.append(FileCheck(folder.root / name, None, str(error)))
+            continue
+        gate = (gates or {}).get(model.name.lower())
+        results.append(FileCheck(model.path, model.verify(margin), _stale(model, gate)))
     return results
+
+
+def _stale(model: GateModel, gate: Bits | None) -> str:
+    """Why a model no longer matches its gate's current definition, or "" when it does (or is unknown)."""
+    if gate is None:
+        return ""
+    changed = [
+        what
+        for what, now, then in [
+            ("input names", gate.input_names, model.input_names),
+            ("output names", gate.output_names, model.output_names),
+        ]
+        if tuple(now) != tuple(then)
+    ]
+    if not changed and not np.array_equal(gate.table, model.table):
+        changed.append("truth table")
+    if not changed:
+        return ""
+    return f"retrain: the {model.name} plugin's {' and '.join(changed)} changed since this model was trained"

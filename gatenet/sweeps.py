@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from gatenet.check import DEFAULT_MARGIN, check_table
+from gatenet.durable import write_atomically
 from gatenet.gate import Gate
-from gatenet.manifest import write_atomically
 from gatenet.network import NetworkError
 from gatenet.pipeline import network_for
 from gatenet.trainer import check_network, train_together
@@ -50,6 +50,8 @@ def sweep(
     on_setting: Callable[[dict], None] | None = None,
 ) -> list[dict]:
     """One row per grid point: success rate, median steps to 100% and median final margin over `seeds`."""
+    if seeds < 1:
+        raise ValueError(f"seeds: must be at least 1, got {seeds}")
     points = grid(axes)
     base = network_for(gate)
     networks = [network_for(gate, network_changes(point, base.hidden)) for point in points]

@@ -95,8 +95,10 @@ def test_unknown_gate_names_list_the_known_ones(tmp_path):
     [
         (["--hidden", "16,x"], "Invalid value for --hidden: expected sizes like 16 or 16,8, got '16,x'"),
         (["--optimizer", "adamm"], "Error: optimizer: Keras has no optimizer called 'adamm'"),
-        (["--steps", "0"], "Error: steps: must be a whole number >= 1, got 0"),
-        (["--margin", "0.7"], "Error: margin: must be in (0, 0.5], got 0.7"),
+        (["--steps", "0"], "Invalid value for '--steps': 0 is not in the range x>=1"),
+        (["--margin", "0.7"], "Invalid value for '--margin': expected a finite number in (0, 0.5]"),
+        (["--learning-rate", "inf"], "Invalid value for '--learning-rate': expected a finite number"),
+        (["--hidden-bias", "nan"], "Invalid value for '--hidden-bias': expected a finite number, got 'nan'"),
         (
             ["--hidden", "8,8", "--activation", "relu,tanh,relu"],
             "activation: give one activation, or one per",

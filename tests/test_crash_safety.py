@@ -1,0 +1,121 @@
+"""`gatenet train` killed at any moment, or run twice at once, leaves a folder that verifies.
+
+The folder starts with verified models (the committed ones). Each run trains three of its gates again
+from another seed and is stopped: at a given file operation of the model folder (a test-only hook in
+`gatenet.durable`), or after a given time, which lands in start-up, training or export. Then
+`gatenet verify` must pass, every gate must be wholly its old or wholly its new version, and no
+temporary file may be left. Two runs go at a time: the machine has two cores.
+"""
+
+import os
+import random
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from folder_tools import GATENET, copy_models, gate_files, gatenet, judge, run_cli
+
+KEYS = ["xor", "and", "or"]
+TRAIN = ["train", *KEYS, "--seed", "3", "--restarts", "1", "--steps", "300", "-q"]
+POINTS_PER_SIGNAL = 20
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The folder before (`old`) and after (`new`) one whole run, and that run's file operations."""
+    root = tmp_path_factory.mktemp("reference")
+    old = copy_models(root / "old")
+    new = copy_models(root / "new")
+    trace = root / "trace.txt"
+    started = time.perf_counter()
+    result = gatenet(*TRAIN, "--out", str(new), env={"GATENET_FAULT_TRACE": str(trace)})
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    return old, new, trace.read_text().splitlines(), seconds
+
+
+def interrupted_run(folder, signal_name, step=None, delay=None):
+    """One `gatenet train` stopped at a file operation (`step`) or after `delay` seconds."""
+    env = {"GATENET_FAULT_AT": f"{step}:{signal_name}"} if step else {}
+    process = subprocess.Popen(
+        [str(GATENET), *TRAIN, "--out", str(folder)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if delay is not None:
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.send_signal(getattr(signal, f"SIG{signal_name}"))
+    process.wait(timeout=300)
+    return process.returncode
+
+
+@pytest.mark.parametrize("signal_name", ["KILL", "INT"])
+def test_train_killed_at_any_point_leaves_a_verified_folder(tmp_path, reference, signal_name):
+    old, new, steps, seconds = reference
+    rng = random.Random(signal_name)
+    # File operations spread over the whole export and commit, and moments spread over the run.
+    chosen = sorted(rng.sample(range(1, len(steps) + 1), min(12, len(steps))))
+    points = [("step", step) for step in chosen]
+    points += [("delay", round(rng.uniform(0.2, seconds), 2)) for _ in range(POINTS_PER_SIGNAL - len(points))]
+    folders = [copy_models(tmp_path / f"run{index}") for index in range(len(points))]
+
+    def run(index):
+        kind, value = points[index]
+        if kind == "step":
+            return interrupted_run(folders[index], signal_name, step=value)
+        return interrupted_run(folders[index], signal_name, delay=value)
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = list(pool.map(run, range(len(points))))
+    report = []
+    for (kind, value), folder, code in zip(points, folders, codes, strict=True):
+        problems = judge(folder, old, new, KEYS)
+        where = f"{kind} {value}" + (f" ({steps[value - 1]})" if kind == "step" else "")
+        assert not problems, f"{signal_name} at {where}, exit {code}: {problems}"
+        report.append("new" if gate_files(folder, "xor") == gate_files(new, "xor") else "old")
+    assert len(points) >= POINTS_PER_SIGNAL
+    assert "old" in report and "new" in report, report
+    if signal_name == "INT":  # Ctrl-C is reported, not a traceback
+        assert all(code == 130 for (kind, _), code in zip(points, codes, strict=True) if kind == "step"), (
+            codes
+        )
+
+
+def test_two_trains_into_one_folder_wait_for_each_other_and_both_land(tmp_path):
+    folder = copy_models(tmp_path / "shared", ["nand"])
+    first = subprocess.Popen(
+        [str(GATENET), "train", "XOR", "AND", "--out", str(folder), "--restarts", "1", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.5)
+    second = subprocess.Popen(
+        [str(GATENET), "train", "OR", "XOR", "--out", str(folder), "--restarts", "1", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    outputs = [process.communicate(timeout=300)[1] for process in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outputs
+    assert any(f"waiting for {folder}: gatenet train (pid " in output for output in outputs), outputs
+    result = run_cli("verify", "--dir", str(folder))
+    assert result.exit_code == 0, result.output
+    assert [line.split()[:2] for line in result.output.splitlines()] == [
+        [name, "verified"] for name in ["and.onnx", "nand.onnx", "or.onnx", "xor.onnx"]
+    ]
+
+
+def test_a_train_into_a_folder_with_a_corrupt_manifest_changes_nothing(tmp_path):
+    folder = copy_models(tmp_path / "corrupt", KEYS)
+    (folder / "manifest.json").write_text("{not json")
+    before = {key: gate_files(folder, key) for key in KEYS}
+    result = gatenet("train", "XOR", "--out", str(folder), "--seed", "5", "--restarts", "1")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {folder}/manifest.json: not valid JSON"), result.stderr
+    assert "Traceback" not in result.stderr and "tensorflow" not in result.stderr.lower()
+    assert {key: gate_files(folder, key) for key in KEYS} == before

@@ -1,0 +1,61 @@
+"""How `gatenet` ends: a plugin's exit handlers and logs survive the fast exit, signals unwind cleanly."""
+
+import os
+import signal
+import subprocess
+import time
+
+from folder_tools import GATENET, copy_models, gatenet, leftovers, run_cli
+
+PLUGIN = """
+import atexit, logging, logging.handlers, pathlib
+import gatenet
+
+OUT = pathlib.Path({out!r})
+atexit.register(lambda: (OUT / "atexit.txt").write_text("ran"))
+buffered = logging.handlers.MemoryHandler(100, target=logging.FileHandler(OUT / "log.txt"))
+log = logging.getLogger("exit_plugin")
+log.addHandler(buffered)
+log.setLevel(logging.INFO)
+
+@gatenet.hookimpl
+def register_gates(register):
+    log.info("registered")  # held in the buffer until logging shuts down
+    register(gatenet.Gate("EXIT_GATE", 2, lambda a, b: a & b))
+"""
+
+
+def test_a_plugins_atexit_handlers_and_logs_survive_train(tmp_path):
+    (tmp_path / "exit_plugin.py").write_text(PLUGIN.format(out=str(tmp_path)))
+    args = ["-p", str(tmp_path / "exit_plugin.py"), "train", "EXIT_GATE", "--steps", "50"]
+    result = gatenet(*args, "--restarts", "1", "--no-export", "-q")
+    assert result.returncode == 1  # 50 steps do not make a verified AND; the exit path is what counts
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+    assert (tmp_path / "log.txt").read_text() == "registered\n"
+
+
+def test_sigterm_unwinds_like_ctrl_c(tmp_path):
+    folder = copy_models(tmp_path / "term", ["xor"])
+    trace = tmp_path / "trace"
+    process = subprocess.Popen(
+        [str(GATENET), "train", "XOR", "--out", str(folder), "--seed", "9", "--restarts", "1", "-q"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GATENET_FAULT_TRACE": str(trace)},
+    )
+    while not trace.exists() or "staging" not in trace.read_text():  # in the middle of the commit
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) in (0, 128 + signal.SIGTERM), process.stderr.read()
+    assert leftovers(folder) == []  # cleaned up by the process itself, not the next one
+    assert run_cli("verify", "--dir", str(folder)).exit_code == 0
+
+
+def test_another_keras_backend_is_named_not_mistaken_for_a_missing_extra(tmp_path):
+    result = gatenet("train", "XOR", "--out", str(tmp_path), env={"KERAS_BACKEND": "jax"})
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: KERAS_BACKEND=jax is set; gatenet trains with the TensorFlow backend"
+    )
+    assert "train' extra" not in result.stderr and "Traceback" not in result.stderr
