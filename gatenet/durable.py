@@ -61,8 +61,11 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def make_dirs(path: Path) -> None:
-    """Create a folder and any missing parents, each parent fsynced so the new name survives a crash."""
+def make_dirs(path: Path, sync: bool = True) -> None:
+    """Create a folder and any missing parents, each parent fsynced so the new name survives a crash.
+
+    With `sync=False` the caller fsyncs the new folders' parents itself, once for a whole batch.
+    """
     missing = []
     while not path.is_dir():
         if path.exists():
@@ -72,7 +75,8 @@ def make_dirs(path: Path) -> None:
     for folder in reversed(missing):
         _step("mkdir", folder)
         folder.mkdir(exist_ok=True)
-        fsync_dir(folder.parent)
+        if sync:
+            fsync_dir(folder.parent)
 
 
 def remove(path: Path) -> None:

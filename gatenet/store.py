@@ -372,7 +372,7 @@ class Writer:
 
     def _stage(self, staged: Path, gates: list[GateFiles]) -> dict[str, dict]:
         """Every new file under `staged`, on disk with its name; returns the new manifest entries."""
-        entries, folders = {}, {staged}
+        entries, folders = {}, {self.folder.private, self.folder.staging, staged}
         for gate in gates:
             files = {
                 f"{gate.key}/{HISTORY}": gate.history,
@@ -385,9 +385,9 @@ class Writer:
             manifest.check_entry(model_name, entry, f"new entry {model_name}")
             entries[model_name] = entry
             for relative, data in [(model_name, gate.model), *files.items()]:
-                durable.make_dirs((staged / relative).parent)
+                durable.make_dirs((staged / relative).parent, sync=False)  # all fsynced below
                 durable.write_file(staged / relative, data)
                 folders.add((staged / relative).parent)
-        for folder in sorted(folders):  # staged names must be on disk before the journal
+        for folder in sorted(folders):  # every staged name must be on disk before the journal
             durable.fsync_dir(folder)
         return entries
