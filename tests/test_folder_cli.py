@@ -230,3 +230,16 @@ def test_debug_shows_why_training_failed(tmp_path, monkeypatch):
     assert "Traceback" not in quiet.output
     loud = run_cli("--debug", "train", "XOR", "--out", str(tmp_path))
     assert "Traceback (most recent call last)" in loud.output and "in broken" in loud.output
+
+
+def test_a_gate_that_cannot_be_written_costs_only_itself(tmp_path):
+    from gatenet import Gate
+    from gatenet.pipeline import train_gates
+
+    xor = Gate("XOR", 2, [0, 1, 1, 0])
+    long = Gate("L" + "o" * 300 + "NG", 2, [0, 1, 1, 0])  # same shape: trained in the same group
+    results = train_gates([xor, long], tmp_path, {"steps": 300}, restarts=1)
+    assert [result.verified for result in results] == [True, False]
+    assert "name too long for a model file" in results[1].problem
+    assert run_cli("verify", "--dir", str(tmp_path)).exit_code == 0
+    assert sorted(path.name for path in tmp_path.glob("*.onnx")) == ["xor.onnx"]
