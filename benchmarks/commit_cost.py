@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from table import median_table
 
 from gatenet.store import GateFiles, ModelFolder
 
@@ -62,11 +63,7 @@ def main() -> None:
             times["commit, replacing"].append(timed(writer.commit, gates))
         times["plain writes"].append(timed(plain, root / "plain", gates))
         shutil.rmtree(root)
-    medians = {kind: statistics.median(values) for kind, values in times.items()}
-    print(f"| {args.gates} gates, {args.runs} runs | median seconds | ms per gate |")
-    print("| --- | --- | --- |")
-    for kind, seconds in medians.items():
-        print(f"| {kind} | {seconds:.3f} | {seconds / args.gates * 1000:.2f} |")
+    medians = median_table(f"{args.gates} gates, {args.runs} runs", times, ("ms per gate", args.gates))
     ratio = medians["commit, empty folder"] / medians["plain writes"]
     print(f"\nthe crash-safe commit costs {ratio:.1f}x plain writes")
     print(json.dumps({"gates": args.gates, "runs": args.runs, "medians": medians, "ratio": ratio}))

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import time
+
+from table import median_table
 
 CHILD = """
 import atexit, os, sys, time
@@ -48,15 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     runs = parser.parse_args().runs
-    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    times: dict[str, list[float]] = {label: [] for label in MODES.values()}
     for _ in range(runs):
-        for mode in MODES:
-            times[mode].append(exit_seconds(mode))
-    medians = {mode: statistics.median(values) for mode, values in times.items()}
-    print(f"| how the process ends | median seconds from work done to process gone ({runs} runs) |")
-    print("| --- | --- |")
-    for mode, label in MODES.items():
-        print(f"| {label} | {medians[mode]:.3f} |")
+        for mode, label in MODES.items():
+            times[label].append(exit_seconds(mode))
+    by_label = median_table(f"how the process ends: work done to process gone, {runs} runs", times)
+    medians = {mode: by_label[label] for mode, label in MODES.items()}
     saved = medians["teardown"] - medians["handlers"]
     cost = medians["handlers"] - medians["bare"]
     print(f"\nthe exit handlers cost {cost * 1000:.1f} ms; skipping the teardown saves {saved:.3f} s")

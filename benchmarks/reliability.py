@@ -16,8 +16,8 @@ import statistics
 import time
 
 from gatenet.check import DEFAULT_MARGIN, check_table
-from gatenet.pipeline import network_for
 from gatenet.plugins import collect_gates
+from gatenet.recipe import network_for
 from gatenet.trainer import train_together
 
 

@@ -22,7 +22,9 @@ from gatenet.config import project_settings
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
-from gatenet.store import ModelFolder
+from gatenet.recipe import Recipe, network_for
+from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, folder_status
+from gatenet.store import MODEL_SUFFIX, ModelFolder
 
 if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
@@ -155,6 +157,27 @@ def list_gates(families: tuple[str, ...]) -> None:
     _exit_on_problems(registry)
 
 
+def recipe_options(command):
+    """--seed, --restarts and --margin: with the network settings, what makes a model."""
+    command = click.option(
+        "--margin",
+        type=MARGIN,
+        default=DEFAULT_MARGIN,
+        show_default=True,
+        help="How far on the right side of 0.5 every output must be, in (0, 0.5].",
+    )(command)
+    command = click.option(
+        "--restarts",
+        type=click.IntRange(min=1),
+        default=DEFAULT_RESTARTS,
+        show_default=True,
+        help="Seeds trained side by side per gate; the best verified one is kept.",
+    )(command)
+    return click.option(
+        "--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts."
+    )(command)
+
+
 @cli.command()
 @click.argument("gate_names", metavar="[GATE]...", nargs=-1)
 @click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
@@ -169,31 +192,23 @@ def list_gates(families: tuple[str, ...]) -> None:
     "--steps", type=click.IntRange(min=1), help="Training steps, each over the whole truth table. [1000]"
 )
 @click.option("--hidden-bias", type=Finite(), help="Starting bias of hidden units. [0.01]")
-@click.option("--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts.")
-@click.option(
-    "--restarts",
-    type=click.IntRange(min=1),
-    default=DEFAULT_RESTARTS,
-    show_default=True,
-    help="Seeds trained side by side per gate; the best verified one is kept.",
-)
-@click.option(
-    "--margin",
-    type=MARGIN,
-    default=DEFAULT_MARGIN,
-    show_default=True,
-    help="How far on the right side of 0.5 every output must be, in (0, 0.5].",
-)
+@recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
+@click.option("--force", is_flag=True, help="Retrain every selected gate, up to date or not.")
+@click.option(
+    "--check", is_flag=True, help="Train and write nothing; exit 1 if a selected gate is stale or missing."
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no table, no progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
 def train(
-    gate_names, families, out_dir, seed, restarts, margin, no_export, quiet, as_json, **network
+    gate_names, families, out_dir, seed, restarts, margin, no_export, force, check, quiet, as_json, **network
 ) -> None:
     """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime.
 
-    Network settings given here override [tool.gatenet] in ./pyproject.toml, which overrides the
-    plugin's hints for each gate, which override gatenet's defaults.
+    Gates whose model is up to date (intact, and made by the recipe this run would use) are skipped
+    without importing TensorFlow; --force retrains them. Network settings given here override
+    [tool.gatenet] in ./pyproject.toml, which overrides the plugin's hints for each gate, which
+    override gatenet's defaults.
     """
     registry = collect_gates()
     gates = _select(registry, gate_names, families)
@@ -203,22 +218,37 @@ def train(
     if "activation" in settings:
         settings["activation"] = _parse_list(settings["activation"])
     show_rows = not quiet and not as_json
-    known = [gate.name for gate in registry.gates.values()]
-    gate_settings = project_settings([gate.name for gate in gates], known=known)
+    recipes, gate_settings = _recipes(registry, gates, settings, seed, restarts, margin)
+    if check:
+        if no_export or force:
+            raise click.UsageError(
+                "--check trains and writes nothing; it goes with neither --no-export nor --force"
+            )
+        _check(ModelFolder(out_dir), recipes, as_json)
+        return
     # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
     # TensorFlow's import, and a second run waits here, before doing any work.
     writing = (
         contextlib.nullcontext() if no_export else ModelFolder(out_dir).writing("gatenet train", _waiting)
     )
     with writing as writer:
+        statuses = [] if no_export or force else check_gates(writer.folder, recipes)
+        fresh = [status for status in statuses if status.state == UP_TO_DATE]
+        skipped = {status.name for status in fresh}
+        gates = [gate for gate in gates if gate.name not in skipped]
+        if show_rows:
+            click.echo(
+                f"{'gate':<14} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+                f"{'seconds':>8}  file"
+            )
+            for status in fresh:
+                _print_fresh_row(status, writer.folder)
+        if not gates:  # nothing to train: TensorFlow is never imported
+            _finish_train(registry, [], fresh, writer, as_json)
+            return
         from gatenet import pipeline
         from gatenet.progress import progress_bar
 
-        if show_rows:
-            click.echo(
-                f"{'gate':<14} {'verified':<9} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
-                f"{'seconds':>8}  file"
-            )
         with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
 
             def on_result(result: GateResult) -> None:
@@ -238,8 +268,49 @@ def train(
                 gate_settings=gate_settings,
                 writer=writer,
             )
+    _finish_train(registry, results, fresh, writer, as_json)
+
+
+def _recipes(
+    registry: Registry, gates: list[Gate], settings: dict, seed: int, restarts: int, margin: float
+) -> tuple[list[Recipe], dict[str, dict]]:
+    """How `gatenet train` would make each gate now, and the `[tool.gatenet]` settings behind it."""
+    known = [gate.name for gate in registry.gates.values()]
+    gate_settings = project_settings([gate.name for gate in gates], known=known)
+    recipes = [
+        Recipe(gate, network_for(gate, gate_settings[gate.key], settings), seed, restarts, margin)
+        for gate in gates
+    ]
+    return recipes, gate_settings
+
+
+def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool) -> None:
+    """`gatenet train --check`: report what is not up to date, and exit 1 if anything is."""
+    statuses = check_gates(folder, recipes)
+    behind = [status for status in statuses if status.state != UP_TO_DATE]
     if as_json:
-        document = {"results": [_result_json(result) for result in results], "problems": registry.problems}
+        document = {"up_to_date": not behind, "gates": [status.to_dict() for status in statuses]}
+        click.echo(json.dumps(document, indent=1))
+    else:
+        for status in behind:
+            click.echo(f"{status.name}: {status.state}: {'; '.join(status.reasons)}")
+        click.echo(
+            f"{folder.root}: {len(statuses) - len(behind)} up to date, {len(behind)} stale or missing"
+            + ("; run gatenet train" if behind else "")
+        )
+    if behind:
+        sys.exit(1)
+
+
+def _finish_train(
+    registry: Registry, results: list[GateResult], fresh: list[ModelStatus], writer, as_json: bool
+) -> None:
+    if as_json:
+        document = {
+            "results": [_fresh_json(status, writer.folder) for status in fresh]
+            + [_result_json(result) for result in results],
+            "problems": registry.problems,
+        }
         click.echo(json.dumps(document, indent=1))
     failed = [result for result in results if not result.verified]
     for result in failed:
@@ -283,6 +354,66 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
             click.echo(f"{result.path.name:<24} FAILED     {reason}")
     if not all(result.ok for result in results):
         sys.exit(1)
+
+
+@cli.command()
+@folder("--dir", "exported", "Folder of .onnx models.")
+@click.option("--family", "families", multiple=True, help="Also report every gate of this opt-in family.")
+@recipe_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def status(
+    directory: Path, families: tuple[str, ...], seed: int, restarts: int, margin: float, as_json: bool
+) -> None:
+    """Is each gate's model what `gatenet train` would make now, with these options and the network
+    settings of ./pyproject.toml?
+
+    One line per gate and per model file: up to date, stale (and why), missing, or orphaned (a model
+    no plugin defines any more; `gatenet prune` removes those).
+    """
+    registry = collect_gates()
+    folder = ModelFolder(directory)
+    in_folder = [registry.gates[key] for key in _model_keys(folder) if key in registry.gates]
+    gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
+    recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
+    statuses = folder_status(folder, recipes, registry.gates)
+    if as_json:
+        click.echo(
+            json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
+        )
+    else:
+        for entry in statuses:
+            reasons = "; ".join(entry.reasons)
+            click.echo(f"{entry.name:<14} {entry.state:<10} {entry.file or '-':<20} {reasons}".rstrip())
+    _exit_on_problems(registry)
+
+
+@cli.command()
+@folder("--dir", "exported", "Folder of .onnx models.")
+@click.option("--yes", is_flag=True, help="Remove without asking.")
+def prune(directory: Path, yes: bool) -> None:
+    """Remove orphaned models (whose gate no plugin defines any more), after listing them."""
+    registry = collect_gates()
+    if registry.problems:
+        for problem in registry.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException("nothing removed: while a plugin is broken, its gates look orphaned")
+    with ModelFolder(directory).writing("gatenet prune", _waiting) as writer:
+        orphans = [s for s in folder_status(writer.folder, [], registry.gates) if s.state == ORPHANED]
+        if not orphans:
+            click.echo(f"{writer.folder.root}: no orphaned models")
+            return
+        for orphan in orphans:
+            click.echo(f"orphaned: {writer.folder.root / orphan.file} ({orphan.name}: no plugin defines it)")
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.ClickException("nothing removed: confirm with --yes when not at a terminal")
+            click.confirm(f"Remove these {len(orphans)} models and their files?", abort=True)
+        writer.commit([], remove=[orphan.file for orphan in orphans])
+    click.echo(f"removed {len(orphans)} orphaned models")
+
+
+def _model_keys(folder: ModelFolder) -> list[str]:
+    return [name.removesuffix(MODEL_SUFFIX) for name in folder.model_names()]
 
 
 @cli.command()
@@ -479,11 +610,30 @@ def _parse_hidden(text: str | None) -> tuple[int, ...] | None:
         ) from None
 
 
+def _fresh_json(status: ModelStatus, folder: ModelFolder) -> dict:
+    """An up-to-date gate, in the shape of a trained one's result."""
+    entry = status.entry
+    return {
+        "gate": status.name,
+        "status": UP_TO_DATE,
+        "verified": True,
+        "worst_margin": entry["worst_margin"],
+        "steps": entry["steps"],
+        "first_right_step": entry["first_right_step"],
+        "seconds": 0.0,
+        "seed": entry["seed"],
+        "file": str(folder.root / status.file),
+        "problem": "",
+        "network": entry["network"],
+    }
+
+
 def _result_json(result: GateResult) -> dict:
     """A result as plain data; the per-step history stays in `<gate>/history.json` and the Python API."""
     margin = result.worst_margin
     return {
         "gate": result.gate.name,
+        "status": "trained" if result.verified else "failed",
         "verified": result.verified,
         "worst_margin": None if margin != margin else round(margin, 6),
         "steps": result.steps,
@@ -500,8 +650,17 @@ def _print_row(result: GateResult) -> None:
     right = "-" if result.first_right_step is None else str(result.first_right_step)
     where = str(result.path) if result.path else "-"
     click.echo(
-        f"{result.gate.name:<14} {'yes' if result.verified else 'NO':<9} {result.worst_margin:>12.3f} "
+        f"{result.gate.name:<14} {'yes' if result.verified else 'NO':<10} {result.worst_margin:>12.3f} "
         f"{result.steps:>6} {right:>12} {result.seconds:>8.2f}  {where}"
+    )
+
+
+def _print_fresh_row(status: ModelStatus, folder: ModelFolder) -> None:
+    entry = status.entry
+    right = "-" if entry["first_right_step"] is None else str(entry["first_right_step"])
+    click.echo(
+        f"{status.name:<14} {UP_TO_DATE:<10} {entry['worst_margin']:>12.3f} {entry['steps']:>6} "
+        f"{right:>12} {'-':>8}  {folder.root / status.file}"
     )
 
 

@@ -26,10 +26,11 @@ KEY_TRUTH = "gatenet.truth_table"
 KEY_MARGIN = "gatenet.margin"
 KEY_SEED = "gatenet.seed"
 KEY_NETWORK = "gatenet.network"
+KEY_BUILD = "gatenet.build"
 
 
-def model_metadata(gate: Gate, margin: float, seed: int, network: dict) -> dict[str, str]:
-    """The metadata that lets a model file describe and check itself."""
+def model_metadata(gate: Gate, margin: float, seed: int, network: dict, build: dict) -> dict[str, str]:
+    """The metadata that lets a model file describe and check itself, and say how it was made."""
     return {
         KEY_FORMAT: FORMAT_VERSION,
         KEY_GATE: gate.name,
@@ -40,6 +41,7 @@ def model_metadata(gate: Gate, margin: float, seed: int, network: dict) -> dict[
         KEY_MARGIN: repr(float(margin)),
         KEY_SEED: str(int(seed)),
         KEY_NETWORK: json.dumps(network, sort_keys=True),
+        KEY_BUILD: json.dumps(build, sort_keys=True),
     }
 
 

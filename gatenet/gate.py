@@ -5,6 +5,7 @@ No Keras here: plugins, the runtime and the tests build gates without TensorFlow
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -173,7 +174,8 @@ def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str,
     """Training hints from the plugin, checked now so a bad hint names its gate."""
     try:
         hints = dict(network or {})
-        NetworkSpec().with_changes(**hints)
+        if hints:  # most gates have none, and a family builds hundreds of gates on every command
+            NetworkSpec().with_changes(**hints)
     except (TypeError, ValueError) as error:  # NetworkError is a ValueError
         known = ", ".join(NetworkSpec.__dataclass_fields__)
         raise GateError(
@@ -229,8 +231,14 @@ def _names(
     return names
 
 
+@functools.cache
+def _row_tuples(inputs: int) -> tuple[tuple[int, ...], ...]:
+    """The input rows as tuples of ints, made once per size: a family builds hundreds of gates."""
+    return tuple(tuple(int(bit) for bit in row) for row in input_rows(inputs))
+
+
 def _build_table(gate: Gate, truth: Truth, timeout: float) -> np.ndarray:
-    rows = [tuple(int(bit) for bit in row) for row in input_rows(gate.inputs)]
+    rows = _row_tuples(gate.inputs)
     if callable(truth):
         values = _call_rows(gate, truth, rows, timeout)
     elif isinstance(truth, Mapping):
@@ -254,7 +262,7 @@ def _build_table(gate: Gate, truth: Truth, timeout: float) -> np.ndarray:
 
 
 def _call_rows(
-    gate: Gate, truth: Callable[..., object], rows: list[tuple[int, ...]], timeout: float
+    gate: Gate, truth: Callable[..., object], rows: Sequence[tuple[int, ...]], timeout: float
 ) -> list[object]:
     """The function on every row, within `timeout` seconds in all, so a function that never returns
     cannot hang `gatenet list` or `train`."""
@@ -320,7 +328,7 @@ def _call(gate: Gate, truth: Callable[..., object], row: tuple[int, ...]) -> obj
         ) from error
 
 
-def _from_mapping(gate: Gate, truth: Mapping, rows: list[tuple[int, ...]]) -> list[object]:
+def _from_mapping(gate: Gate, truth: Mapping, rows: Sequence[tuple[int, ...]]) -> list[object]:
     table = dict(truth.items())  # (True, False) and (1, 0) are the same key, as they hash alike
     missing = [row for row in rows if row not in table]
     extra = [key for key in table if key not in set(rows)]

@@ -57,7 +57,20 @@ def _is_files(value: object) -> bool:
     )
 
 
-# field -> (check, what it must be); every entry needs all of them but `files` in format 1.
+def _is_build(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"seed", "restarts", "export"}
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value.values())
+    )
+
+
+def _is_versions(value: object) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+# field -> (check, what it must be); every entry needs all of them but `files` in format 1 and those
+# in OPTIONAL, which gatenet 0.1 and the first format-2 folders did not write.
 FIELDS = {
     "gate": (_is_text, "a gate name"),
     "sha256": (lambda v: isinstance(v, str) and SHA256.fullmatch(v) is not None, "64 hex digits"),
@@ -75,7 +88,10 @@ FIELDS = {
     "steps": (_is_whole, "a whole number"),
     "first_right_step": (lambda v: v is None or _is_whole(v), "a whole number or null"),
     "network": (lambda v: isinstance(v, dict), "a mapping of network settings"),
+    "build": (_is_build, "a mapping of whole numbers seed, restarts and export"),
+    "trained_with": (_is_versions, "a mapping of library names to versions"),
 }
+OPTIONAL = {"build", "trained_with"}
 
 
 def parse(text: str | bytes, where: str) -> dict[str, dict]:
@@ -108,7 +124,7 @@ def check_entry(name: str, entry: object, where: str, needs_files: bool = True) 
         raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
     for field, (valid, meaning) in FIELDS.items():
         if field not in entry:
-            if field == "files" and not needs_files:
+            if field in OPTIONAL or (field == "files" and not needs_files):
                 continue
             raise ManifestError(f"{where}: missing field {field!r}")
         if not valid(entry[field]):

@@ -9,17 +9,20 @@ failed or interrupted run keeps what was exported before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from gatenet import contract, exporter, runtime, trainer
 from gatenet.check import DEFAULT_MARGIN, check_table
 from gatenet.gate import Gate
 from gatenet.history import History
-from gatenet.network import DEFAULT_RESTARTS, NetworkError, NetworkSpec
+from gatenet.network import DEFAULT_RESTARTS, NetworkSpec
+from gatenet.recipe import Recipe, network_for
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 
 
@@ -42,18 +45,6 @@ class GateResult:
     @property
     def steps(self) -> int:
         return self.network.steps
-
-
-def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSpec:
-    """gatenet's defaults, then the plugin's hints for this gate, then each mapping of settings in turn."""
-    network = NetworkSpec().with_changes(**gate.network)
-    for layer in settings:
-        try:
-            network = network.with_changes(**dict(layer or {}))
-        except TypeError as error:
-            known = ", ".join(NetworkSpec.__dataclass_fields__)
-            raise NetworkError(f"unknown network setting ({error}); settings are: {known}") from None
-    return network
 
 
 def train_gates(
@@ -117,7 +108,8 @@ def train_gates(
             for gate, gate_trials in zip(group, trials, strict=True):
                 started = time.perf_counter()
                 if gate_trials:
-                    result, files = _finish(gate, network, gate_trials, margin, export)
+                    build = Recipe(gate, network, seed, restarts, margin).build()
+                    result, files = _finish(gate, network, gate_trials, margin, export, build)
                 else:
                     problem = f"training failed: {type(error).__name__}: {_first_line(error)}"
                     result = GateResult(gate, network, False, float("nan"), None, 0.0, seed, problem=problem)
@@ -142,6 +134,7 @@ def _finish(
     trials: list[trainer.Trained],
     margin: float,
     export: bool,
+    build: dict,
 ) -> tuple[GateResult, GateFiles | None]:
     """Keep the restart with the widest margin that verifies in Keras and, when exporting, in ONNX.
 
@@ -171,7 +164,7 @@ def _finish(
         if not export:
             return result, None
         try:
-            files = _export(trial, margin)
+            files = _export(trial, margin, build)
         except Exception as failure:  # this gate's export failed; the others go on
             problem, error = f"seed {trial.seed}: export failed: {type(failure).__name__}: {failure}", failure
             break
@@ -179,7 +172,7 @@ def _finish(
             problem = f"seed {trial.seed}: onnxruntime: {check.details}"
             continue
         result.worst_margin = files.entry["worst_margin"]
-        files.entry = _manifest_entry(result, margin)
+        files.entry = _manifest_entry(result, margin, build)
         return result, files
     best_check, best = checked[0]
     failed = GateResult(
@@ -188,13 +181,13 @@ def _finish(
     return failed, None
 
 
-def _export(trained: trainer.Trained, margin: float) -> GateFiles | None:
+def _export(trained: trainer.Trained, margin: float, build: dict) -> GateFiles | None:
     """The model as ONNX bytes, checked with onnxruntime in memory; None when that check fails.
 
     The test data's outputs are the ones onnxruntime gave in that check, so nothing runs twice.
     """
     gate = trained.gate
-    metadata = contract.model_metadata(gate, margin, trained.seed, trained.network.to_dict())
+    metadata = contract.model_metadata(gate, margin, trained.seed, trained.network.to_dict(), build)
     model = exporter.to_onnx(trained, metadata)
     check = runtime.GateModel(Path(f"{gate.name} (exported, in memory)"), model).verify(margin)
     if not check.verified:
@@ -215,7 +208,7 @@ def _first_line(error: BaseException | None) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def _manifest_entry(result: GateResult, margin: float) -> dict:
+def _manifest_entry(result: GateResult, margin: float, build: dict) -> dict:
     gate = result.gate
     return {
         "gate": gate.name,
@@ -230,4 +223,14 @@ def _manifest_entry(result: GateResult, margin: float) -> dict:
         "steps": result.steps,
         "first_right_step": result.first_right_step,
         "network": result.network.to_dict(),
+        "build": build,
+        "trained_with": _library_versions(),
+    }
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    """What trained and exported the model: recorded, not part of the recipe (docs/model-folder.md)."""
+    return {
+        name: metadata.version(name) for name in ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime")
     }

@@ -73,15 +73,16 @@ def load_plugins(extra: Sequence[str] = (), disabled: Sequence[str] = (), third_
     if not _entry_points_loaded:
         _entry_points_loaded = True
         third_party = third_party and os.environ.get(ENV_NO_THIRD_PARTY, "") in ("", "0")
-        found = sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: (not _is_builtin(ep), ep.name))
-        for entry_point in found:
-            source = "builtin" if _is_builtin(entry_point) else "entry point"
+        found = sorted(
+            ((*_distribution(ep), ep) for ep in entry_points(group=ENTRY_POINT_GROUP)),
+            key=lambda item: (item[0] != BUILTIN_DISTRIBUTION, item[2].name),
+        )
+        for dist_name, origin, entry_point in found:
+            source = "builtin" if dist_name == BUILTIN_DISTRIBUTION else "entry point"
             if source == "entry point" and not third_party:
-                _infos[entry_point.name] = PluginInfo(
-                    entry_point.name, "skipped", _dist(entry_point), "--no-third-party"
-                )
+                _infos[entry_point.name] = PluginInfo(entry_point.name, "skipped", origin, "--no-third-party")
                 continue
-            _load_one(entry_point.name, source, _dist(entry_point), entry_point.load)
+            _load_one(entry_point.name, source, origin, entry_point.load)
         for spec in _env_list(ENV_PLUGINS):
             _load_one(*_module_loader(spec, ENV_PLUGINS))
     for spec in extra:
@@ -104,12 +105,13 @@ def plugin_infos() -> list[PluginInfo]:
     return list(infos.values())
 
 
-def _is_builtin(entry_point) -> bool:
-    return entry_point.dist is not None and entry_point.dist.name == BUILTIN_DISTRIBUTION
-
-
-def _dist(entry_point) -> str:
-    return f"{entry_point.dist.name} {entry_point.dist.version}" if entry_point.dist else entry_point.value
+def _distribution(entry_point) -> tuple[str | None, str]:
+    """The entry point's distribution name, and "name version" to show; its metadata is parsed once
+    (each `.dist.name` parses it again, which cost 60 ms of every command)."""
+    if entry_point.dist is None:
+        return None, entry_point.value
+    metadata = entry_point.dist.metadata
+    return metadata["Name"], f"{metadata['Name']} {metadata['Version']}"
 
 
 def _env_list(variable: str) -> list[str]:

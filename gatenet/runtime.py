@@ -17,7 +17,7 @@ from gatenet import contract
 from gatenet.check import Check, check_table
 from gatenet.contract import encode_table
 from gatenet.gate import Bits
-from gatenet.store import MODEL_SUFFIX, ModelFolder
+from gatenet.store import MODEL_SUFFIX, ModelFolder, ModelRead
 
 _OUTPUTS = [contract.OUTPUT_NAME]
 
@@ -143,7 +143,8 @@ def load(path: Path | str) -> GateModel:
 def load_dir(directory: Path | str = "exported", require_manifest: bool = True) -> dict[str, GateModel]:
     """Every model in a folder, keyed by lower-case gate name, each checked against `manifest.json`."""
     folder = ModelFolder(directory)
-    models = [_load_checked(folder, name, require_manifest) for name in folder.model_names()]
+    reads = folder.read_models(folder.model_names())
+    models = [_load_checked(folder, read, require_manifest) for read in reads]
     return {model.name.lower(): model for model in models}
 
 
@@ -158,19 +159,18 @@ def load_gate(name: str, directory: Path | str = "exported", require_manifest: b
     if file_name not in names:
         available = ", ".join(n.removesuffix(MODEL_SUFFIX).upper() for n in names) or "none"
         raise ModelError(f"{folder.root}: no model of gate {name!r} (models there: {available})")
-    return _load_checked(folder, file_name, require_manifest)
+    return _load_checked(folder, folder.read_model(file_name), require_manifest)
 
 
-def _load_checked(folder: ModelFolder, name: str, require_manifest: bool) -> GateModel:
+def _load_checked(folder: ModelFolder, read: ModelRead, require_manifest: bool) -> GateModel:
     """A model whose bytes, file name, metadata and manifest entry all agree, or a ModelError saying which."""
-    read = folder.read_model(name)
     unlisted = read.entry is None and read.data is not None
     problems = read.problems[1:] if unlisted and not require_manifest else read.problems
     if problems:
         raise ModelError(problems[0])
-    model = GateModel(folder.root / name, read.data)
+    model = GateModel(folder.root / read.name, read.data)
     claims = folder.model_path(model.name.lower()).name
-    if claims != name:
+    if claims != read.name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
     if read.entry is not None:
         stored = (read.entry["gate"], read.entry["inputs"], read.entry["outputs"], read.entry["truth_table"])
@@ -212,11 +212,11 @@ def verify_dir(
         raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
     folder = ModelFolder(directory)
     results = []
-    for name in folder.model_names():
+    for read in folder.read_models(folder.model_names()):
         try:
-            model = _load_checked(folder, name, require_manifest)
+            model = _load_checked(folder, read, require_manifest)
         except ModelError as error:
-            results.append(FileCheck(folder.root / name, None, str(error)))
+            results.append(FileCheck(folder.root / read.name, None, str(error)))
             continue
         gate = (gates or {}).get(model.name.lower())
         results.append(FileCheck(model.path, model.verify(margin), _stale(model, gate)))

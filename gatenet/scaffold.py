@@ -80,6 +80,46 @@ A gatenet plugin that adds the `{gate}` gate.
     gatenet list               # {gate} is listed, from plugin {name}
     gatenet train {gate}       # trains, exports and verifies exported/{key}.onnx
     pytest                     # the plugin's own tests
+
+Commit `exported/` with the plugin. `gatenet train` then retrains only what changed, and
+`gatenet train --check {gate}` says whether the committed model is still what the plugin makes:
+
+    pip install pre-commit && pre-commit install   # check before every commit
+    (.github/workflows/gatenet.yml runs the same check in CI)
+"""
+
+# gatenet's own hook (in gatenet's .pre-commit-hooks.yaml) runs the same command; this local form
+# needs no URL for gatenet, and runs the gatenet installed beside the plugin.
+PRE_COMMIT = """\
+# pre-commit install: then every commit checks that exported/ is what `gatenet train` would make.
+repos:
+  - repo: local
+    hooks:
+      - id: gatenet-check
+        name: gatenet models are up to date
+        entry: gatenet train --check {gate}
+        language: system
+        pass_filenames: false
+        always_run: true
+"""
+
+WORKFLOW = """\
+# Fails when exported/ is not what `gatenet train` makes from this plugin: retrain and commit.
+name: gatenet
+on: [push, pull_request]
+jobs:
+  models-up-to-date:
+    runs-on: ubuntu-latest
+    env:
+      # Where you install gatenet from: its repository, not PyPI (the name there is another project).
+      GATENET: git+https://github.com/YOUR-ORG/gatenet
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.11"
+      - run: pip install "$GATENET" -e .     # the base install is enough: no TensorFlow
+      - run: gatenet train --check {gate}
 """
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")
@@ -100,6 +140,8 @@ def new_plugin(name: str, directory: Path) -> Path:
         f"gatenet_{name}.py": MODULE,
         f"tests/test_gatenet_{name}.py": TEST,
         "README.md": README,
+        ".pre-commit-config.yaml": PRE_COMMIT,
+        ".github/workflows/gatenet.yml": WORKFLOW,
     }
     for relative, template in files.items():
         path = root / relative

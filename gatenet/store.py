@@ -25,10 +25,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import filelock
+from typing import TYPE_CHECKING
 
 from gatenet import durable, manifest
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 from gatenet.manifest import ManifestError, sha256
 
 MANIFEST = "manifest.json"
@@ -86,6 +88,7 @@ class ModelFolder:
         self.private = self.root / PRIVATE
         self.journal = self.private / "journal.json"
         self.staging = self.private / "staging"
+        self._parsed: tuple[bytes, dict[str, dict]] | None = None
 
     # The layout: the only place that knows file names.
 
@@ -124,19 +127,25 @@ class ModelFolder:
         return sorted(found | set(self.entries()))
 
     def read_model(self, name: str) -> ModelRead:
-        """A model file's bytes with its manifest entry, from one committed state of the folder.
+        """One model's bytes with its manifest entry; see `read_models`."""
+        return self.read_models([name])[0]
 
-        Every file of the gate is checked against the entry; `problems` says what does not match.
+    def read_models(self, names: list[str]) -> list[ModelRead]:
+        """Models' bytes with their manifest entries, all from one committed state of the folder.
+
+        Every file of each gate is checked against its entry; `problems` says what does not match.
         A commit that lands while reading is noticed (the journal or the manifest changed) and the
         read starts again, so a reader never mistakes a commit in progress for a damaged folder.
+        The manifest is read twice per batch, not per model: a folder of 65,536 models stays linear.
         """
         for _ in range(READ_ATTEMPTS):
             self._settle()
             before = self._manifest_bytes()
-            read = self._read_model_once(name, self._entries(before))
+            entries = self._entries(before)
+            reads = [self._read_model_once(name, entries) for name in names]
             if not self.journal.exists() and self._manifest_bytes() == before:
-                return read
-        raise FolderError(f"{self.root}: kept changing while {name} was read; try again")
+                return reads
+        raise FolderError(f"{self.root}: kept changing while it was read; try again")
 
     def _read_model_once(self, name: str, entries: dict[str, dict]) -> ModelRead:
         entry = entries.get(name)
@@ -193,8 +202,12 @@ class ModelFolder:
             raise os_error(error) from None
 
     def _entries(self, data: bytes | None) -> dict[str, dict]:
+        """The validated entries of these manifest bytes (a new mapping; the entries are shared with a
+        cache of the last bytes parsed, so callers must not change them)."""
         if data is None:
             return {}
+        if self._parsed is not None and self._parsed[0] == data:
+            return dict(self._parsed[1])
         entries = manifest.parse(data, str(self.root / MANIFEST))
         for name, entry in entries.items():
             key = entry["gate"].lower()
@@ -207,7 +220,8 @@ class ModelFolder:
                     f"{self.root / MANIFEST}: {name}: paths must be the folder's own layout "
                     f"({', '.join(self.relative_files(key))})"
                 )
-        return entries
+        self._parsed = (data, entries)
+        return dict(entries)
 
     def _settle(self) -> None:
         """Wait out a commit in progress; finish one whose writer died and clear what it left behind.
@@ -219,18 +233,18 @@ class ModelFolder:
         while self.journal.exists() or self._scratch():
             lock = self._lock()
             try:
-                lock.acquire(timeout=0)
-            except filelock.Timeout:
-                if not self.journal.exists():
-                    return  # a live writer's staging: not ours to touch, and nothing is half-committed
-                if time.monotonic() > deadline:
-                    raise FolderError(f"{self.root}: a commit by {self._holder()} has not finished") from None
-                time.sleep(0.01)
-                continue
+                acquired = _acquire_now(lock)
             except OSError as error:
                 if not self.journal.exists():
                     return  # scratch files in a folder we cannot write: harmless, leave them
                 raise os_error(error, "finishing an interrupted commit needs write access") from None
+            if not acquired:
+                if not self.journal.exists():
+                    return  # a live writer's staging: not ours to touch, and nothing is half-committed
+                if time.monotonic() > deadline:
+                    raise FolderError(f"{self.root}: a commit by {self._holder()} has not finished")
+                time.sleep(0.01)
+                continue
             try:
                 self._recover()
             finally:
@@ -256,9 +270,7 @@ class ModelFolder:
         try:
             durable.make_dirs(self.private)
             lock = self._lock()
-            try:
-                lock.acquire(timeout=0)
-            except filelock.Timeout:
+            if not _acquire_now(lock):
                 if on_wait is not None:
                     on_wait(f"waiting for {self.root}: {self._holder()} is writing it")
                 lock.acquire()
@@ -284,18 +296,21 @@ class ModelFolder:
         old = {name: entry for name, entry in entries.items() if "files" not in entry}
         if not old:
             return
-        for entry in old.values():
+        for name, entry in old.items():
             files = self.relative_files(entry["gate"].lower())
             try:
-                entry["files"] = {relative: sha256((self.root / relative).read_bytes()) for relative in files}
+                hashes = {relative: sha256((self.root / relative).read_bytes()) for relative in files}
+                entries[name] = {**entry, "files": hashes}
             except FileNotFoundError as error:
                 raise FolderError(
                     f"{error.filename}: missing; retrain gate {entry['gate']} into a new folder"
                 ) from None
         durable.write_atomically(self.root / MANIFEST, manifest.dump(entries), scratch=self.private)
 
-    def _lock(self) -> filelock.BaseFileLock:
-        return filelock.FileLock(self.private / "lock", preserve_lock_file=True, thread_local=False)
+    def _lock(self) -> FileLock:
+        from filelock import FileLock  # only writers and recovery lock: readers skip the import
+
+        return FileLock(self.private / "lock", preserve_lock_file=True, thread_local=False)
 
     def _holder(self) -> str:
         try:
@@ -313,14 +328,15 @@ class ModelFolder:
             except (ValueError, KeyError, TypeError):
                 journal = None  # torn before its rename: the commit never happened
             if journal is not None:
-                self._apply(self.staging / staged, entries)
+                self._apply(self.staging / staged, entries, journal.get("removed", []))
             else:
                 durable.remove(self.journal)
         for leftover in self._scratch():
             durable.remove(leftover)
 
-    def _apply(self, staged: Path, entries: dict[str, dict]) -> None:
-        """Move a committed transaction's files into place, then its entries into the manifest.
+    def _apply(self, staged: Path, entries: dict[str, dict], removed: list[str]) -> None:
+        """Move a committed transaction's files into place and remove the `removed` models' files,
+        then update the manifest.
 
         Safe to repeat: a file already moved is checked against the journal instead.
         """
@@ -335,14 +351,31 @@ class ModelFolder:
                     folders.add(target.parent)
                 elif not target.is_file() or sha256(target.read_bytes()) != digest:
                     raise FolderError(f"{target}: changed during an interrupted commit of gate {key!r}")
+        for name in removed:
+            durable.remove(self.root / name)
+            durable.remove(self.root / name.removesuffix(MODEL_SUFFIX))
+            folders.add(self.root)
         for folder in sorted(folders):
             durable.fsync_dir(folder)
         models = self._entries(self._manifest_bytes())
         models.update(entries)
+        for name in removed:
+            models.pop(name, None)
         durable.write_atomically(self.root / MANIFEST, manifest.dump(models), scratch=self.private)
         durable.remove(self.journal)
         durable.fsync_dir(self.private)
         durable.remove(staged)
+
+
+def _acquire_now(lock: FileLock) -> bool:
+    """Take the lock if it is free, without waiting."""
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return False
+    return True
 
 
 class Writer:
@@ -351,17 +384,22 @@ class Writer:
     def __init__(self, folder: ModelFolder) -> None:
         self.folder = folder
 
-    def commit(self, gates: list[GateFiles]) -> None:
-        """Write the gates' files and manifest entries as one transaction."""
-        if not gates:
+    def commit(self, gates: list[GateFiles], remove: list[str] = ()) -> None:
+        """Write the gates' files and manifest entries, and remove the models named in `remove` (file
+        names) with their files and entries, as one transaction."""
+        if not gates and not remove:
             return
+        for name in remove:
+            if not (name.endswith(MODEL_SUFFIX) and name == Path(name).name):
+                raise FolderError(f"{self.folder.root}: cannot remove {name!r}: not a model file name")
         folder = self.folder
         staged = folder.staging / f"{os.getpid()}-{time.monotonic_ns()}"
         try:
             entries = self._stage(staged, gates)
-            journal = json.dumps({"staged": staged.name, "entries": entries}).encode()
+            journal = {"staged": staged.name, "entries": entries, "removed": sorted(remove)}
+            journal = json.dumps(journal).encode()
             durable.write_atomically(folder.journal, journal, scratch=folder.private)  # the commit point
-            folder._apply(staged, entries)
+            folder._apply(staged, entries, sorted(remove))
         except BaseException:
             if folder.journal.exists():  # committed: finish it now if we still can; else the next one will
                 with contextlib.suppress(BaseException):
@@ -372,6 +410,7 @@ class Writer:
 
     def _stage(self, staged: Path, gates: list[GateFiles]) -> dict[str, dict]:
         """Every new file under `staged`, on disk with its name; returns the new manifest entries."""
+        durable.make_dirs(staged, sync=False)  # even when only removing: the journal names it
         entries, folders = {}, {self.folder.private, self.folder.staging, staged}
         for gate in gates:
             files = {

@@ -18,7 +18,7 @@ from gatenet.check import DEFAULT_MARGIN, check_table
 from gatenet.durable import write_atomically
 from gatenet.gate import Gate
 from gatenet.network import NetworkError
-from gatenet.pipeline import network_for
+from gatenet.recipe import network_for
 from gatenet.trainer import check_network, train_together
 
 AXES = ("hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")

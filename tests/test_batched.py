@@ -9,8 +9,9 @@ from gatenet import Gate
 from gatenet.check import check_table
 from gatenet.cli import cli
 from gatenet.network import NetworkSpec
-from gatenet.pipeline import network_for, train_gates
+from gatenet.pipeline import train_gates
 from gatenet.plugins import collect_gates
+from gatenet.recipe import network_for
 from gatenet.trainer import build_model, train, train_together
 
 

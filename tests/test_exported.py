@@ -1,6 +1,8 @@
 """The committed models in exported/ are what other apps get: check them without trusting gatenet."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +38,14 @@ def test_committed_folder_passes_gatenet_verify():
     results = runtime.verify_dir(EXPORTED)
     assert len(results) == len(collect_gates().default_gates())
     assert [result.path.name for result in results if not result.ok] == []
+
+
+def test_committed_models_are_what_gatenet_train_makes_now():
+    """The recipe of every committed model is today's: a forgotten retrain fails here, not in an app."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gatenet.cli", "train", "--check"],
+        capture_output=True,
+        text=True,
+        cwd=EXPORTED.parent,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -14,7 +14,7 @@ import textwrap
 import threading
 
 import pytest
-from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers
+from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers, run_cli
 
 from gatenet.manifest import ManifestError, sha256
 from gatenet.store import FolderError, GateFiles, ModelFolder
@@ -287,3 +287,38 @@ def test_a_manifest_from_gatenet_0_1_is_read_and_upgraded_by_the_next_writer(tmp
         ModelFolder(folder).writing(),
     ):
         pass
+
+
+REMOVE = textwrap.dedent(
+    """
+    import sys
+    from gatenet.store import ModelFolder
+    with ModelFolder(sys.argv[1]).writing("test prune") as writer:
+        writer.commit([], remove=sys.argv[2:])
+    """
+)
+
+
+def test_a_removal_killed_at_any_step_leaves_each_model_whole_or_gone(tmp_path):
+    def remove(folder, env=None):
+        command = [sys.executable, "-c", REMOVE, str(folder), "xor.onnx", "and.onnx"]
+        return subprocess.run(command, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+
+    trace = tmp_path / "trace"
+    assert remove(copy_models(tmp_path / "count", KEYS), {"GATENET_FAULT_TRACE": str(trace)}).returncode == 0
+    steps = trace.read_text().splitlines()
+    gone = 0
+    for step in range(1, len(steps) + 1):
+        folder = copy_models(tmp_path / f"kill{step}", KEYS)
+        before = {key: gate_files(folder, key) for key in KEYS}
+        assert remove(folder, {"GATENET_FAULT_AT": f"{step}:KILL"}).returncode == -signal.SIGKILL
+        result = run_cli("verify", "--dir", str(folder))
+        assert result.exit_code == 0, (steps[step - 1], result.output)
+        entries = ModelFolder(folder).entries()
+        for key in ("xor", "and"):
+            whole = gate_files(folder, key) == before[key] and f"{key}.onnx" in entries
+            absent = gate_files(folder, key) == {} and f"{key}.onnx" not in entries
+            assert whole or absent, (steps[step - 1], key)
+        gone += gate_files(folder, "xor") == {}
+        assert gate_files(folder, "or") == before["or"] and leftovers(folder) == []
+    assert 0 < gone < len(steps)

@@ -65,7 +65,9 @@ def test_new_plugin_writes_a_package_that_installs_trains_and_passes_its_own_tes
     assert result.returncode == 0, result.stderr
     package = tmp_path / "gatenet-andnot"
     assert sorted(p.name for p in package.rglob("*") if p.is_file()) == [
+        ".pre-commit-config.yaml",
         "README.md",
+        "gatenet.yml",
         "gatenet_andnot.py",
         "pyproject.toml",
         "test_gatenet_andnot.py",

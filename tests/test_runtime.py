@@ -1,3 +1,4 @@
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,12 @@ def test_the_base_install_alone_runs_and_verifies_models(tmp_path):
     )
     assert trained.returncode == 1
     assert "training needs the 'train' extra" in trained.stderr and "Traceback" not in trained.stderr
+    # Up-to-date models need no training, so the base install checks and "trains" them.
+    root = EXPORTED.parent
+    checked = subprocess.run([gatenet, "train", "--check"], capture_output=True, text=True, cwd=root)
+    assert checked.returncode == 0 and checked.stdout.endswith("up to date, 0 stale or missing\n")
+    shutil.copytree(EXPORTED, tmp_path / "copy")
+    again = subprocess.run(
+        [gatenet, "train", "--out", tmp_path / "copy", "-q"], capture_output=True, text=True
+    )
+    assert (again.returncode, again.stderr) == (0, "")

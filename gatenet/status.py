@@ -1,0 +1,62 @@
+"""Is the model folder what `gatenet train` would make now? Per gate: up to date, stale, missing;
+per model no plugin defines any more: orphaned. Needs no TensorFlow and no onnxruntime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from gatenet.recipe import Recipe
+from gatenet.store import MANIFEST, MODEL_SUFFIX, ModelFolder
+
+UP_TO_DATE, STALE, MISSING, ORPHANED = "up to date", "stale", "missing", "orphaned"
+
+
+@dataclass
+class ModelStatus:
+    """One gate's or one model file's state, and why."""
+
+    name: str
+    state: str
+    reasons: list[str] = field(default_factory=list)
+    file: str | None = None
+    entry: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "state": self.state, "reasons": self.reasons, "file": self.file}
+
+
+def check_gates(folder: ModelFolder, recipes: Sequence[Recipe]) -> list[ModelStatus]:
+    """The state of each gate's model against the recipe `gatenet train` would use now."""
+    present = set(folder.model_names())
+    names = [folder.model_path(recipe.gate.key).name for recipe in recipes]
+    reads = {read.name: read for read in folder.read_models([name for name in names if name in present])}
+    statuses = []
+    for recipe, name in zip(recipes, names, strict=True):
+        if name not in present:
+            statuses.append(ModelStatus(recipe.gate.name, MISSING, ["not trained yet"]))
+            continue
+        read = reads[name]
+        if read.entry is None:
+            reasons = [f"not listed in {MANIFEST}"]
+        else:
+            reasons = [f"file modified: {problem}" for problem in read.problems]
+            reasons += recipe.differences(read.entry)
+        state = STALE if reasons else UP_TO_DATE
+        statuses.append(ModelStatus(recipe.gate.name, state, reasons, name, read.entry))
+    return statuses
+
+
+def folder_status(folder: ModelFolder, recipes: Sequence[Recipe], known: Iterable[str]) -> list[ModelStatus]:
+    """`check_gates` for `recipes`, and every other model in the folder whose gate is not `known`
+    (lower-case names of the gates plugins define) as orphaned."""
+    statuses = check_gates(folder, recipes)
+    asked = {folder.model_path(recipe.gate.key).name for recipe in recipes}
+    known = set(known)
+    for name in folder.model_names():
+        if name in asked:
+            continue
+        key = name.removesuffix(MODEL_SUFFIX)
+        if key not in known:
+            statuses.append(ModelStatus(key.upper(), ORPHANED, ["no plugin defines this gate"], name))
+    return statuses
