@@ -95,9 +95,6 @@ class ModelFolder:
     def model_path(self, key: str) -> Path:
         return self.root / f"{key}{MODEL_SUFFIX}"
 
-    def history_path(self, key: str) -> Path:
-        return self.root / key / HISTORY
-
     @staticmethod
     def relative_files(key: str) -> list[str]:
         """A gate's files besides its model, as the manifest's `files` lists them."""
