@@ -22,13 +22,16 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def node_check():
-    if not (NODE_APP / "node_modules" / "onnxruntime-node").is_dir():
-        subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=NODE_APP, check=True)
+def node_check(tmp_path_factory):
+    """The app as a user gets it, its packages installed in a temporary copy, never in the checkout."""
+    app = tmp_path_factory.mktemp("node")
+    for name in ("check.mjs", "package.json", "package-lock.json"):
+        shutil.copy(NODE_APP / name, app)
+    subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=app, check=True)
 
     def run(directory: Path, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["node", NODE_APP / "check.mjs", directory, *args], capture_output=True, text=True, timeout=120
+            ["node", app / "check.mjs", directory, *args], capture_output=True, text=True, timeout=120
         )
 
     return run

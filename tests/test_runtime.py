@@ -80,7 +80,13 @@ def test_the_base_install_alone_runs_and_verifies_models(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python, gatenet = venv / "bin" / "python", venv / "bin" / "gatenet"
-    subprocess.run([python, "-m", "pip", "install", "-q", str(root)], check=True, capture_output=True)
+    source = tmp_path / "source"  # pip builds in the source tree (build/): keep that out of the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, source)
+    for package in ("gatenet", "plugins"):
+        shutil.copytree(root / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([python, "-m", "pip", "install", "-q", str(source)], check=True, capture_output=True)
     code = (
         "import importlib.util, sys; from gatenet import runtime; "
         "m = runtime.load(sys.argv[1]); "
