@@ -24,7 +24,7 @@ from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
 from gatenet.recipe import Recipe, network_for
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, folder_status
-from gatenet.store import MODEL_SUFFIX, ModelFolder
+from gatenet.store import MODEL_SUFFIX, ModelFolder, os_error
 
 if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
@@ -87,7 +87,7 @@ def debugging() -> bool:
 def summary(error: Exception) -> str:
     """One line: the path and reason of a filesystem error, our own errors as they are, else the type."""
     if isinstance(error, OSError) and error.filename is not None:
-        return f"{error.filename}: {error.strerror or error}"
+        return str(os_error(error))
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     if isinstance(error, ValueError | ImportError):
         return text or type(error).__name__

@@ -49,13 +49,7 @@ class Recipe:
 
     def differences(self, entry: Mapping) -> list[str]:
         """Why a manifest entry was not made by this recipe; empty when it was."""
-        gate = self.gate
-        found = []
-        if entry.get("truth_table") != encode_table(gate.table):
-            found.append(f"the {gate.name} plugin's truth table changed")
-        for field, names in (("inputs", gate.input_names), ("outputs", gate.output_names)):
-            if entry.get(field) != list(names):
-                found.append(f"{field[:-1]} names changed ({_pair(entry.get(field), list(names))})")
+        found = definition_changes(self.gate, entry)
         now, then = self.network.to_dict(), entry.get("network", {})
         changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
         if changed:
@@ -69,6 +63,18 @@ class Recipe:
             if build.get(key) != value:
                 found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")
         return found
+
+
+def definition_changes(gate: Gate, stored: Mapping) -> list[str]:
+    """How the gate as its plugin defines it now differs from the `truth_table`, `inputs` and
+    `outputs` a model was made for (a manifest entry, or what a model's metadata says)."""
+    found = []
+    if stored.get("truth_table") != encode_table(gate.table):
+        found.append(f"the {gate.name} plugin's truth table changed")
+    for field, names in (("inputs", gate.input_names), ("outputs", gate.output_names)):
+        if stored.get(field) != list(names):
+            found.append(f"{field[:-1]} names changed ({_pair(stored.get(field), list(names))})")
+    return found
 
 
 def _pair(before: object, now: object) -> str:

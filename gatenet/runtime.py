@@ -16,7 +16,8 @@ import onnxruntime as ort
 from gatenet import contract
 from gatenet.check import Check, check_table
 from gatenet.contract import encode_table
-from gatenet.gate import Bits
+from gatenet.gate import Bits, Gate
+from gatenet.recipe import definition_changes
 from gatenet.store import MODEL_SUFFIX, ModelFolder, ModelRead
 
 _OUTPUTS = [contract.OUTPUT_NAME]
@@ -200,7 +201,7 @@ class FileCheck:
 def verify_dir(
     directory: Path | str,
     margin: float | None = None,
-    gates: Mapping[str, Bits] | None = None,
+    gates: Mapping[str, Gate] | None = None,
     require_manifest: bool = True,
 ) -> list[FileCheck]:
     """Verify every model in a folder: its files against `manifest.json`, its outputs against its table.
@@ -223,20 +224,14 @@ def verify_dir(
     return results
 
 
-def _stale(model: GateModel, gate: Bits | None) -> str:
+def _stale(model: GateModel, gate: Gate | None) -> str:
     """Why a model no longer matches its gate's current definition, or "" when it does (or is unknown)."""
     if gate is None:
         return ""
-    changed = [
-        what
-        for what, now, then in [
-            ("input names", gate.input_names, model.input_names),
-            ("output names", gate.output_names, model.output_names),
-        ]
-        if tuple(now) != tuple(then)
-    ]
-    if not changed and not np.array_equal(gate.table, model.table):
-        changed.append("truth table")
-    if not changed:
-        return ""
-    return f"retrain: the {model.name} plugin's {' and '.join(changed)} changed since this model was trained"
+    made_for = {
+        "truth_table": encode_table(model.table),
+        "inputs": list(model.input_names),
+        "outputs": list(model.output_names),
+    }
+    changes = definition_changes(gate, made_for)
+    return f"retrain: {'; '.join(changes)}" if changes else ""

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatenet import durable, manifest
+from gatenet.manifest import ManifestError, sha256
 
 if TYPE_CHECKING:
     from filelock import FileLock
-from gatenet.manifest import ManifestError, sha256
 
 MANIFEST = "manifest.json"
 MODEL_SUFFIX = ".onnx"
@@ -96,6 +96,11 @@ class ModelFolder:
         return self.root / f"{key}{MODEL_SUFFIX}"
 
     @staticmethod
+    def layout_fields(key: str) -> dict[str, str]:
+        """The manifest entry's `test_data` and `history` paths of a gate."""
+        return {"test_data": f"{key}/{TEST_DATA_SET}", "history": f"{key}/{HISTORY}"}
+
+    @staticmethod
     def relative_files(key: str) -> list[str]:
         """A gate's files besides its model, as the manifest's `files` lists them."""
         return [f"{key}/{HISTORY}", *(f"{key}/{TEST_DATA_SET}/{name}" for name in TEST_DATA_FILES)]
@@ -121,7 +126,7 @@ class ModelFolder:
             found = {path.name for path in self.root.glob(f"*{MODEL_SUFFIX}")}
         except OSError as error:
             raise os_error(error) from None
-        return sorted(found | set(self.entries()))
+        return sorted(found | set(self._entries(self._manifest_bytes())))
 
     def read_model(self, name: str) -> ModelRead:
         """One model's bytes with its manifest entry; see `read_models`."""
@@ -180,12 +185,10 @@ class ModelFolder:
             raise os_error(error) from None
         except ValueError as error:
             raise FolderError(f"{path}: not valid JSON ({error})") from None
-        lists = [
-            history.get(key) if isinstance(history, dict) else None for key in ("step", "loss", "accuracy")
-        ]
-        if not all(isinstance(values, list) for values in lists) or len({len(v) for v in lists}) != 1:
+        curves = [history.get(key) if isinstance(history, dict) else None for key in HISTORY_CURVES]
+        if not all(isinstance(values, list) for values in curves) or len({len(v) for v in curves}) != 1:
             raise FolderError(
-                f"{path}: not a gatenet history (needs lists step, loss, accuracy of one length)"
+                f"{path}: not a gatenet history (needs lists {', '.join(HISTORY_CURVES)} of one length)"
             )
         return history
 
@@ -208,9 +211,8 @@ class ModelFolder:
         entries = manifest.parse(data, str(self.root / MANIFEST))
         for name, entry in entries.items():
             key = entry["gate"].lower()
-            expected = {"test_data": f"{key}/{TEST_DATA_SET}", "history": f"{key}/{HISTORY}"}
             files = entry.get("files", {})
-            if any(entry[field] != path for field, path in expected.items()) or (
+            if any(entry[field] != path for field, path in self.layout_fields(key).items()) or (
                 files and sorted(files) != sorted(self.relative_files(key))
             ):
                 raise ManifestError(
@@ -389,14 +391,13 @@ class Writer:
         for name in remove:
             if not (name.endswith(MODEL_SUFFIX) and name == Path(name).name):
                 raise FolderError(f"{self.folder.root}: cannot remove {name!r}: not a model file name")
-        folder = self.folder
+        folder, removed = self.folder, sorted(remove)
         staged = folder.staging / f"{os.getpid()}-{time.monotonic_ns()}"
         try:
             entries = self._stage(staged, gates)
-            journal = {"staged": staged.name, "entries": entries, "removed": sorted(remove)}
-            journal = json.dumps(journal).encode()
+            journal = json.dumps({"staged": staged.name, "entries": entries, "removed": removed}).encode()
             durable.write_atomically(folder.journal, journal, scratch=folder.private)  # the commit point
-            folder._apply(staged, entries, sorted(remove))
+            folder._apply(staged, entries, removed)
         except BaseException:
             if folder.journal.exists():  # committed: finish it now if we still can; else the next one will
                 with contextlib.suppress(BaseException):
@@ -416,7 +417,7 @@ class Writer:
             }
             model_name = self.folder.model_path(gate.key).name
             entry = {"gate": gate.entry.get("gate"), "sha256": sha256(gate.model), **gate.entry}
-            entry.update(test_data=f"{gate.key}/{TEST_DATA_SET}", history=f"{gate.key}/{HISTORY}")
+            entry.update(self.folder.layout_fields(gate.key))
             entry["files"] = {relative: sha256(data) for relative, data in sorted(files.items())}
             manifest.check_entry(model_name, entry, f"new entry {model_name}")
             entries[model_name] = entry
