@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from gatenet import contract, exporter, runtime, trainer
-from gatenet.check import DEFAULT_MARGIN, check_table
+from gatenet.check import DEFAULT_MARGIN, Check, check_table
 from gatenet.gate import Gate
 from gatenet.history import History
 from gatenet.network import DEFAULT_RESTARTS, NetworkSpec
@@ -164,16 +164,15 @@ def _finish(
         if not export:
             return result, None
         try:
-            files = _export(trial, margin, build)
+            onnx_check, model = _export(trial, margin, build)
         except Exception as failure:  # this gate's export failed; the others go on
             problem, error = f"seed {trial.seed}: export failed: {type(failure).__name__}: {failure}", failure
             break
-        if files is None:
-            problem = f"seed {trial.seed}: onnxruntime: {check.details}"
+        if not onnx_check.verified:
+            problem = f"seed {trial.seed}: onnxruntime: {onnx_check.details}"
             continue
-        result.worst_margin = files.entry["worst_margin"]
-        files.entry = _manifest_entry(result, margin, build)
-        return result, files
+        result.worst_margin = onnx_check.worst_margin
+        return result, _gate_files(result, model, onnx_check, margin, build)
     best_check, best = checked[0]
     failed = GateResult(
         gate, network, False, best_check.worst_margin, None, 0.0, best.seed, problem=problem, error=error
@@ -181,25 +180,26 @@ def _finish(
     return failed, None
 
 
-def _export(trained: trainer.Trained, margin: float, build: dict) -> GateFiles | None:
-    """The model as ONNX bytes, checked with onnxruntime in memory; None when that check fails.
-
-    The test data's outputs are the ones onnxruntime gave in that check, so nothing runs twice.
-    """
+def _export(trained: trainer.Trained, margin: float, build: dict) -> tuple[Check, bytes]:
+    """The model as ONNX bytes, and onnxruntime's check of those bytes in memory."""
     gate = trained.gate
     metadata = contract.model_metadata(gate, margin, trained.seed, trained.network.to_dict(), build)
     model = exporter.to_onnx(trained, metadata)
-    check = runtime.GateModel(Path(f"{gate.name} (exported, in memory)"), model).verify(margin)
-    if not check.verified:
-        return None
-    history = {"gate": gate.name, "seed": trained.seed, "worst_margin": round(check.worst_margin, 6)}
-    history.update(trained.history.to_dict())
+    return runtime.GateModel(Path(f"{gate.name} (exported, in memory)"), model).verify(margin), model
+
+
+def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, build: dict) -> GateFiles:
+    """Everything to commit for a verified model. The test data's outputs are the ones onnxruntime
+    gave when it checked the model, so nothing runs twice."""
+    gate = result.gate
+    history = {"gate": gate.name, "seed": result.seed, "worst_margin": round(check.worst_margin, 6)}
+    history.update(result.history.to_dict())
     return GateFiles(
         gate.key,
         model,
         exporter.test_data_set(gate.rows, check.probabilities),
         (json.dumps(history) + "\n").encode(),
-        {"worst_margin": check.worst_margin},
+        _manifest_entry(result, margin, build),
     )
 
 
