@@ -489,6 +489,35 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         click.echo(str(path))
 
 
+@cli.command(name="export-c")
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@folder("--dir", "exported", "Folder of verified .onnx models.")
+@folder("--out", "exported-c", "Folder for the C headers.")
+def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
+    """Write each verified model (or each GATE) as one C99 header, for apps with no ONNX runtime.
+
+    \b
+    gatenet export-c XOR --out firmware/   -> firmware/xor.h, with xor_probabilities() and xor_verify()
+    """
+    try:
+        import onnx  # noqa: F401  (the graph is read with it)
+
+        from gatenet import c_export, runtime
+    except ImportError as error:
+        raise click.ClickException(
+            f"export-c reads the ONNX graph with the onnx package ({error.name} is missing): "
+            "pip install 'gatenet[c]'"
+        ) from None
+    if gate_names:
+        models = [runtime.load_gate(name, directory) for name in gate_names]
+    else:
+        models = list(runtime.load_dir(directory).values())
+    if not models:
+        raise click.ClickException(f"{directory}: no models to export (train some with gatenet train)")
+    for path in c_export.write_headers(models, out_dir):
+        click.echo(str(path))
+
+
 def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
     """The history of each model the manifest lists (or of the named gates), by gate name."""
     folder = ModelFolder(directory)

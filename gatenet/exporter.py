@@ -53,19 +53,19 @@ class _Template:
                 for i, marker in enumerate(markers)
                 if marker.shape == value.shape and (marker == value).all()
             ]
-            if len(found) != 1:
-                raise RuntimeError(
-                    f"tf2onnx initializer {initializer.name!r} does not hold exactly one weight"
-                )
-            self.slots[initializer.name] = found[0]
+            if len(found) > 1:
+                raise RuntimeError(f"tf2onnx initializer {initializer.name!r} holds several weights")
+            if found:  # the others are an activation's own constants, such as relu6's 6
+                self.slots[initializer.name] = found[0]
         if sorted(self.slots.values()) != list(range(len(markers))):
             raise RuntimeError("tf2onnx graph does not hold every weight exactly once")
 
     def render(self, gate: Gate, weights: list[np.ndarray], metadata: dict[str, str]) -> bytes:
         proto = copy.deepcopy(self.proto)
         for initializer in proto.graph.initializer:
-            value = np.asarray(weights[self.slots[initializer.name]], np.float32)
-            initializer.CopyFrom(numpy_helper.from_array(value, initializer.name))
+            if initializer.name in self.slots:
+                value = np.asarray(weights[self.slots[initializer.name]], np.float32)
+                initializer.CopyFrom(numpy_helper.from_array(value, initializer.name))
         proto.graph.name = gate.key
         proto.doc_string = f"gatenet model of gate {gate.name}: {gate.description}".strip(": ")
         for key, value in metadata.items():

@@ -41,7 +41,7 @@ class GateModel(Bits):
     """One exported gate model with one onnxruntime session, reused for every call.
 
     `data` is the file's bytes when the caller has read (and checked) them already, so the bytes
-    that were hashed are the bytes that run.
+    that were hashed are the bytes that run; they are kept (`data`) for exports that read the graph.
     """
 
     def __init__(self, path: Path | str, data: bytes | None = None) -> None:
@@ -58,6 +58,7 @@ class GateModel(Bits):
         except Exception as error:
             reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise ModelError(f"{self.path}: not a loadable ONNX model ({reason})") from None
+        self.data = data
         try:
             self._read_metadata(self.session.get_modelmeta().custom_metadata_map)
         except (KeyError, ValueError, TypeError) as error:
