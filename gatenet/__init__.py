@@ -1,6 +1,7 @@
 """gatenet: learn logic gates with small Keras networks and ship them as verified ONNX models."""
 
 from gatenet.check import DEFAULT_MARGIN, Check, check_table
+from gatenet.circuit import Circuit, CircuitError, Part
 from gatenet.gate import Gate, GateError
 from gatenet.hookspecs import hookimpl
 from gatenet.network import NetworkError, NetworkSpec
@@ -9,6 +10,7 @@ _LAZY = {
     "train": "gatenet.api",
     "sweep": "gatenet.api",
     "gates": "gatenet.api",
+    "build_circuits": "gatenet.api",
     "load": "gatenet.runtime",
     "load_dir": "gatenet.runtime",
     "load_gate": "gatenet.runtime",
@@ -27,11 +29,15 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "DEFAULT_MARGIN",
     "Check",
+    "Circuit",
+    "CircuitError",
     "Gate",
     "GateError",
     "NetworkError",
     "NetworkSpec",
+    "Part",
     "check_table",
+    "build_circuits",
     "gates",
     "hookimpl",
     "load",

@@ -4,6 +4,7 @@ import gatenet
 result = gatenet.train("XOR", out="models")     # a GateResult, with .history
 result.history.accuracy[-1], result.first_right_step
 gatenet.load("models/xor.onnx").predict([[0, 1]])
+gatenet.build_circuits("HALF_ADDER_WIRED", directory="models")  # from the XOR and AND models there
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gatenet.check import DEFAULT_MARGIN
+from gatenet.circuit import Circuit
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import collect_gates
@@ -20,6 +22,37 @@ from gatenet.plugins import collect_gates
 def gates(*names: str, family: str | None = None) -> list[Gate]:
     """Registered gates by name (any letter case) or family; all but the opt-in families by default."""
     return collect_gates().select(names, (family,) if family else ())
+
+
+def build_circuits(
+    *names: str | Circuit,
+    directory: Path | str = "exported",
+    wiring: str = "digital",
+    margin: float = DEFAULT_MARGIN,
+) -> list:
+    """Build circuits (registered names, `Circuit` objects, or all registered) from the verified gate
+    models in `directory`, verify each on every row, and write the verified ones there.
+
+    Returns one `circuit_onnx.Built` per circuit, or a one-line problem (str) for a circuit whose gate
+    models are missing. Train the gates first (`gatenet train` does both).
+    """
+    from gatenet import circuit_onnx
+    from gatenet.status import circuit_recipes
+    from gatenet.store import ModelFolder
+
+    registry = collect_gates()
+    circuits = [name if isinstance(name, Circuit) else registry.find_circuit(name) for name in names]
+    unknown = [name for name, circuit in zip(names, circuits, strict=True) if circuit is None]
+    if unknown:
+        raise ValueError(
+            f"unknown circuit {', '.join(map(repr, unknown))}; circuits: {', '.join(registry.circuits)}"
+        )
+    for circuit in circuits:
+        if not circuit.instances:  # made here rather than registered by a plugin
+            circuit.resolve(lambda name: registry.find(name) or registry.find_circuit(name))
+    with ModelFolder(directory).writing("gatenet.build_circuits") as writer:
+        recipes = circuit_recipes(writer.folder, circuits or list(registry.circuits.values()), wiring, margin)
+        return circuit_onnx.build_into(writer, recipes)
 
 
 def train(

@@ -34,6 +34,7 @@ _UNARY: dict[str, Callable[[dict], str]] = {
     "Tanh": lambda a: "tanhf($x)",
     "Exp": lambda a: "expf($x)",
     "Sqrt": lambda a: "sqrtf($x)",
+    "Round": lambda a: "rintf($x)",  # half to even, as ONNX rounds (circuits round between gates)
     "Softsign": lambda a: "($x / (1.0f + fabsf($x)))",
     "Softplus": lambda a: "($x > 0.0f ? $x + log1pf(expf(-$x)) : log1pf(expf($x)))",
     "Elu": lambda a: f"($x >= 0.0f ? $x : {_float(a.get('alpha', 1.0))} * expm1f($x))",
@@ -50,7 +51,7 @@ _BINARY = {
     "Min": ("fminf($x, $y)", np.minimum),
     "Max": ("fmaxf($x, $y)", np.maximum),
 }
-SUPPORTED_OPS = sorted({*_UNARY, *_BINARY, "MatMul", "Clip", "Softmax", "LogSoftmax"})
+SUPPORTED_OPS = sorted({*_UNARY, *_BINARY, "MatMul", "Clip", "Softmax", "LogSoftmax", "Split", "Concat"})
 
 
 class CExportError(ValueError):
@@ -80,7 +81,7 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     graph = onnx.load_from_string(model.data).graph
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     prefix, upper = model.name.lower(), model.name.upper()
-    body = _Body(model, constants)
+    body = _Body(model, constants, {name for node in graph.node for name in node.input})
     for node in graph.node:
         body.add(node)
     result = body.values.get(contract.OUTPUT_NAME)
@@ -117,8 +118,9 @@ def header(model: GateModel, verified_only: bool = True) -> str:
 class _Body:
     """The statements of `<gate>_probabilities`, one block per ONNX node, in the graph's own order."""
 
-    def __init__(self, model: GateModel, constants: dict[str, np.ndarray]) -> None:
+    def __init__(self, model: GateModel, constants: dict[str, np.ndarray], used: set[str]) -> None:
         self.model = model
+        self.used = used | {contract.OUTPUT_NAME}
         self.values: dict[str, _Row | np.ndarray] = {contract.INPUT_NAME: _Row("bits", model.inputs)}
         self.values.update(constants)
         self.lines: list[str] = []
@@ -132,7 +134,15 @@ class _Body:
         if node.op_type in _BINARY and all(isinstance(arg, np.ndarray) for arg in args):
             self.values[node.output[0]] = _BINARY[node.op_type][1](*args)  # constants fold here
             return
-        if node.op_type == "MatMul":
+        if node.op_type in ("Split", "Concat"):
+            if attributes.get("axis") not in (1, -1):
+                raise self._refuse(f"applies {node.op_type} across rows")
+            if node.op_type == "Split":
+                for name, part in zip(node.output, self._split(args, node.output), strict=True):
+                    self.values[name] = part
+                return
+            result = self._concat(args)
+        elif node.op_type == "MatMul":
             result = self._matmul(args)
         elif node.op_type in ("Softmax", "LogSoftmax"):
             result = self._softmax(node.op_type, args[0], attributes)
@@ -153,6 +163,35 @@ class _Body:
             f"        {out.name}[j] = sum;",
             "    }",
         ]
+        return out
+
+    def _split(self, args: list, names: list[str]) -> list[_Row | None]:
+        """A circuit's columns: each output is a slice of the row (none for a column nobody reads)."""
+        rows, sizes = args[0], [int(size) for size in np.asarray(args[1]).reshape(-1)]
+        if not isinstance(rows, _Row) or sum(sizes) != rows.width:
+            raise self._refuse("splits something other than a row into its columns")
+        parts, start = [], 0
+        for name, size in zip(names, sizes, strict=True):
+            part = self._new(size) if name in self.used else None
+            if part is not None:
+                self.lines.append(
+                    f"    for (int j = 0; j < {size}; ++j) {part.name}[j] = {rows.name}[{start} + j];"
+                )
+            parts.append(part)
+            start += size
+        return parts
+
+    def _concat(self, args: list) -> _Row:
+        """A gate's input bits gathered from the circuit's wires, side by side."""
+        if not all(isinstance(arg, _Row) for arg in args):
+            raise self._refuse("concatenates constants")
+        out = self._new(sum(arg.width for arg in args))
+        start = 0
+        for arg in args:
+            self.lines.append(
+                f"    for (int j = 0; j < {arg.width}; ++j) {out.name}[{start} + j] = {arg.name}[j];"
+            )
+            start += arg.width
         return out
 
     def _elementwise(self, op: str, args: list, attributes: dict) -> _Row:

@@ -18,15 +18,17 @@ import click
 
 from gatenet import durable
 from gatenet.check import DEFAULT_MARGIN
+from gatenet.circuit import WIRINGS, Circuit
 from gatenet.config import project_settings
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
 from gatenet.recipe import Recipe, network_for
-from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, folder_status
+from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
 from gatenet.store import MODEL_SUFFIX, ModelFolder, os_error
 
 if TYPE_CHECKING:
+    from gatenet.circuit_onnx import Built
     from gatenet.pipeline import GateResult
 
 
@@ -124,17 +126,26 @@ def list_plugins(as_json: bool) -> None:
     registry = collect_gates()
     rows = []
     for info in plugin_infos():
-        gates = sorted(
-            registry.gates[key].name for key, plugin in registry.plugin_of.items() if plugin == info.name
-        )
-        rows.append({**asdict(info), "gates": gates})
+        mine = [key for key, plugin in registry.plugin_of.items() if plugin == info.name]
+        gates = sorted(registry.gates[key].name for key in mine if key in registry.gates)
+        circuits = {
+            registry.circuits[key].name: registry.circuits[key].part_summary()
+            for key in sorted(mine)
+            if key in registry.circuits
+        }
+        rows.append({**asdict(info), "gates": gates, "circuits": circuits})
     if as_json:
-        click.echo(json.dumps({"plugins": rows, "problems": registry.problems}, indent=2))
+        click.echo(
+            json.dumps({"plugins": rows, "problems": registry.problems, "notes": registry.notes}, indent=2)
+        )
         return
     for row in rows:
         state = f"  {row['error']}" if row["error"] else ""
         gates = ", ".join(row["gates"]) if len(row["gates"]) <= 8 else f"{len(row['gates'])} gates"
+        gates += ", ".join(f"{name} ({parts})" for name, parts in row["circuits"].items())
         click.echo(f"{row['name']:<12} {row['source']:<12} {row['origin']:<24} {gates or '-'}{state}")
+    for note in registry.notes:
+        click.echo(f"note: {note}", err=True)
     for problem in registry.problems:
         click.echo(f"error: {problem}", err=True)
 
@@ -147,11 +158,15 @@ def list_gates(families: tuple[str, ...]) -> None:
     gates = _select(registry, families=families)
     for gate in gates:
         shape = f"{gate.inputs} in, {gate.outputs} out"
-        click.echo(f"{gate.name:<14} {shape:<12} {registry.plugin_of[gate.key]:<10} {gate.description}")
+        click.echo(f"{gate.name:<16} {shape:<12} {registry.plugin_of[gate.key]:<10} {gate.description}")
     if not families:
+        for circuit in registry.circuits.values():
+            shape = f"{circuit.inputs} in, {circuit.outputs} out"
+            made_of = f"circuit of {circuit.part_summary()}"
+            click.echo(f"{circuit.name:<16} {shape:<12} {registry.plugin_of[circuit.key]:<10} {made_of}")
         for family, members in registry.families().items():
             click.echo(
-                f"{'family ' + family:<27} {registry.plugin_of[members[0].key]:<10} {len(members)} gates, "
+                f"{'family ' + family:<29} {registry.plugin_of[members[0].key]:<10} {len(members)} gates, "
                 f"opt-in: gatenet train --family {family}"
             )
     _exit_on_problems(registry)
@@ -198,20 +213,44 @@ def recipe_options(command):
 @click.option(
     "--check", is_flag=True, help="Train and write nothing; exit 1 if a selected gate is stale or missing."
 )
+@click.option(
+    "--wiring",
+    type=click.Choice(WIRINGS),
+    default="digital",
+    show_default=True,
+    help="How circuits pass bits between gates: rounded to 0 or 1, or as probabilities.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no table, no progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
 def train(
-    gate_names, families, out_dir, seed, restarts, margin, no_export, force, check, quiet, as_json, **network
+    gate_names,
+    families,
+    out_dir,
+    seed,
+    restarts,
+    margin,
+    no_export,
+    force,
+    check,
+    wiring,
+    quiet,
+    as_json,
+    **network,
 ) -> None:
-    """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime.
+    """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime;
+    then build the CIRCUITs named (all by default) from the verified gate models.
 
     Gates whose model is up to date (intact, and made by the recipe this run would use) are skipped
     without importing TensorFlow; --force retrains them. Network settings given here override
     [tool.gatenet] in ./pyproject.toml, which overrides the plugin's hints for each gate, which
-    override gatenet's defaults.
+    override gatenet's defaults. A circuit is rebuilt when its netlist, its wiring or a gate model
+    it is made of changed.
     """
     registry = collect_gates()
-    gates = _select(registry, gate_names, families)
+    gates, circuits = _select_with_circuits(registry, gate_names, families)
+    if no_export and circuits and gate_names:
+        raise click.UsageError("circuits are built from the model folder; --no-export cannot build them")
+    circuits = [] if no_export else circuits
     settings = {key: value for key, value in network.items() if value is not None}
     if "hidden" in settings:
         settings["hidden"] = _parse_hidden(settings["hidden"])
@@ -224,7 +263,8 @@ def train(
             raise click.UsageError(
                 "--check trains and writes nothing; it goes with neither --no-export nor --force"
             )
-        _check(ModelFolder(out_dir), recipes, as_json)
+        folder = ModelFolder(out_dir)
+        _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json)
         return
     # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
     # TensorFlow's import, and a second run waits here, before doing any work.
@@ -238,37 +278,64 @@ def train(
         gates = [gate for gate in gates if gate.name not in skipped]
         if show_rows:
             click.echo(
-                f"{'gate':<14} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+                f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
                 f"{'seconds':>8}  file"
             )
             for status in fresh:
                 _print_fresh_row(status, writer.folder)
-        if not gates:  # nothing to train: TensorFlow is never imported
-            _finish_train(registry, [], fresh, writer, as_json)
-            return
-        from gatenet import pipeline
-        from gatenet.progress import progress_bar
+        results = []
+        if gates:  # else nothing to train: TensorFlow is never imported
+            from gatenet import pipeline
+            from gatenet.progress import progress_bar
 
-        with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
+            with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
 
-            def on_result(result: GateResult) -> None:
-                if show_rows:
-                    _print_row(result)
-                advance()
+                def on_result(result: GateResult) -> None:
+                    if show_rows:
+                        _print_row(result)
+                    advance()
 
-            results = pipeline.train_gates(
-                gates,
-                out_dir,
-                settings,
-                seed,
-                margin,
-                restarts,
-                on_result=on_result,
-                export=not no_export,
-                gate_settings=gate_settings,
-                writer=writer,
-            )
-    _finish_train(registry, results, fresh, writer, as_json)
+                results = pipeline.train_gates(
+                    gates,
+                    out_dir,
+                    settings,
+                    seed,
+                    margin,
+                    restarts,
+                    on_result=on_result,
+                    export=not no_export,
+                    gate_settings=gate_settings,
+                    writer=writer,
+                )
+        fresh_circuits, built = _build_circuits(writer, circuits, wiring, margin, force, show_rows)
+    _finish_train(registry, results, [*fresh, *fresh_circuits], writer, as_json, built)
+
+
+def _build_circuits(
+    writer, circuits: list[Circuit], wiring: str, margin: float, force: bool, show_rows: bool
+) -> tuple[list[ModelStatus], list[Built | str]]:
+    """Build the circuits whose model is not up to date, after their gates were trained."""
+    recipes = circuit_recipes(writer.folder, circuits, wiring, margin)
+    fresh = [] if force else [s for s in check_gates(writer.folder, recipes) if s.state == UP_TO_DATE]
+    if show_rows:
+        for status in fresh:
+            _print_fresh_row(status, writer.folder)
+    todo = [recipe for recipe in recipes if recipe.gate.name not in {status.name for status in fresh}]
+    if not todo:
+        return fresh, []
+    try:
+        from gatenet import circuit_onnx
+    except ImportError as error:
+        missing = (
+            f"circuits are built with the onnx package ({error.name} is missing): pip install 'gatenet[c]'"
+        )
+        return fresh, [f"circuit {recipe.gate.name!r} not built: {missing}" for recipe in todo]
+
+    def on_result(result: Built | str) -> None:
+        if show_rows and not isinstance(result, str):
+            _print_circuit_row(result, writer.folder)
+
+    return fresh, circuit_onnx.build_into(writer, todo, on_result)
 
 
 def _recipes(
@@ -303,15 +370,32 @@ def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool) -> None:
 
 
 def _finish_train(
-    registry: Registry, results: list[GateResult], fresh: list[ModelStatus], writer, as_json: bool
+    registry: Registry,
+    results: list[GateResult],
+    fresh: list[ModelStatus],
+    writer,
+    as_json: bool,
+    built: list[Built | str] = (),
 ) -> None:
+    circuits = [result for result in built if not isinstance(result, str)]
     if as_json:
         document = {
             "results": [_fresh_json(status, writer.folder) for status in fresh]
-            + [_result_json(result) for result in results],
-            "problems": registry.problems,
+            + [_result_json(result) for result in results]
+            + [_circuit_json(result, writer.folder) for result in circuits],
+            "problems": registry.problems + [result for result in built if isinstance(result, str)],
         }
         click.echo(json.dumps(document, indent=1))
+    for result in built:
+        if isinstance(result, str):
+            click.echo(f"error: {result}", err=True)
+        elif not result.check.verified:
+            depth = f"; the margin broke at gate depth {result.broke_at}" if result.broke_at else ""
+            click.echo(
+                f"error: circuit {result.recipe.gate.name!r} not verified: {result.check.details}{depth}; "
+                "the model exported before is left as it was",
+                err=True,
+            )
     failed = [result for result in results if not result.verified]
     for result in failed:
         if result.error is not None and debugging():
@@ -321,7 +405,8 @@ def _finish_train(
             "the model exported before is left as it was",
             err=True,
         )
-    _exit_on_problems(registry, failed=bool(failed))
+    circuit_failed = len(circuits) < len(built) or any(not result.check.verified for result in circuits)
+    _exit_on_problems(registry, failed=bool(failed) or circuit_failed)
 
 
 NO_MANIFEST = click.option(
@@ -342,7 +427,8 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
 
     if not directory.is_dir():
         raise click.ClickException(f"{directory}: no such folder")
-    gates = collect_gates().gates
+    registry = collect_gates()
+    gates = {**registry.gates, **registry.circuits}
     results = runtime.verify_dir(directory, margin, gates, require_manifest=not no_manifest)
     if not results:
         raise click.ClickException(f"{directory}: holds no .onnx models")
@@ -360,9 +446,18 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
 @folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--family", "families", multiple=True, help="Also report every gate of this opt-in family.")
 @recipe_options
+@click.option(
+    "--wiring", type=click.Choice(WIRINGS), default="digital", show_default=True, help="Circuits' wiring."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def status(
-    directory: Path, families: tuple[str, ...], seed: int, restarts: int, margin: float, as_json: bool
+    directory: Path,
+    families: tuple[str, ...],
+    seed: int,
+    restarts: int,
+    margin: float,
+    wiring: str,
+    as_json: bool,
 ) -> None:
     """Is each gate's model what `gatenet train` would make now, with these options and the network
     settings of ./pyproject.toml?
@@ -375,7 +470,8 @@ def status(
     in_folder = [registry.gates[key] for key in _model_keys(folder) if key in registry.gates]
     gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
     recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
-    statuses = folder_status(folder, recipes, registry.gates)
+    recipes += circuit_recipes(folder, list(registry.circuits.values()), wiring, margin)
+    statuses = folder_status(folder, recipes, {**registry.gates, **registry.circuits})
     if as_json:
         click.echo(
             json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
@@ -383,7 +479,7 @@ def status(
     else:
         for entry in statuses:
             reasons = "; ".join(entry.reasons)
-            click.echo(f"{entry.name:<14} {entry.state:<10} {entry.file or '-':<20} {reasons}".rstrip())
+            click.echo(f"{entry.name:<16} {entry.state:<10} {entry.file or '-':<22} {reasons}".rstrip())
     _exit_on_problems(registry)
 
 
@@ -398,7 +494,8 @@ def prune(directory: Path, yes: bool) -> None:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("nothing removed: while a plugin is broken, its gates look orphaned")
     with ModelFolder(directory).writing("gatenet prune", _waiting) as writer:
-        orphans = [s for s in folder_status(writer.folder, [], registry.gates) if s.state == ORPHANED]
+        known = {**registry.gates, **registry.circuits}
+        orphans = [s for s in folder_status(writer.folder, [], known) if s.state == ORPHANED]
         if not orphans:
             click.echo(f"{writer.folder.root}: no orphaned models")
             return
@@ -471,20 +568,40 @@ def _number(text: str) -> object:
 @folder("--dir", "exported", "Folder of trained models, with their history.json files.")
 @folder("--out", "plots", "Folder for the PNG files.")
 def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
-    """Learning curves of the gates trained into DIR, and decision surfaces of its 2-input models."""
+    """Learning curves of the gates trained into DIR, decision surfaces of its 2-input models, and
+    schematics of its circuits (with, for analog circuits, the worst margin at each gate depth)."""
     try:
-        from gatenet import plots, runtime
+        from gatenet import circuit_plots, plots, runtime
     except ImportError as error:
         raise click.ClickException(
             f"plots need the 'plot' extra ({error.name} is missing): pip install 'gatenet[plot]'"
         ) from None
-    histories = _histories(directory, gate_names)
+    registry = collect_gates()
+    entries = {entry["gate"].lower(): entry for entry in ModelFolder(directory).entries().values()}
+    circuit_keys = [key for key in map(str.lower, gate_names) if key in registry.circuits]
+    if not gate_names:
+        circuit_keys = [key for key in registry.circuits if key in entries]
+    gate_names = tuple(name for name in gate_names if name.lower() not in registry.circuits)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [plots.learning_curves(histories, out_dir / "learning_curves.png")]
-    for name in histories:
-        model = runtime.load_gate(name, directory)
-        if model.inputs == 2:
-            written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
+    written = []
+    if gate_names or not circuit_keys:
+        histories = _histories(directory, gate_names)
+        written.append(plots.learning_curves(histories, out_dir / "learning_curves.png"))
+        for name in histories:
+            model = runtime.load_gate(name, directory)
+            if model.inputs == 2:
+                written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
+    for key in circuit_keys:
+        circuit = registry.circuits[key]
+        written += circuit_plots.schematic(circuit, out_dir)
+        record = entries.get(key, {}).get("circuit")
+        if record and record["wiring"] == "analog":
+            path = out_dir / f"{key}_margin_by_depth.png"
+            written.append(
+                circuit_plots.margin_by_depth(
+                    circuit.name, record["depth_margins"], entries[key]["margin"], path
+                )
+            )
     for path in written:
         click.echo(str(path))
 
@@ -521,7 +638,11 @@ def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> Non
 def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
     """The history of each model the manifest lists (or of the named gates), by gate name."""
     folder = ModelFolder(directory)
-    entries = {entry["gate"].lower(): (name, entry) for name, entry in folder.entries().items()}
+    entries = {
+        entry["gate"].lower(): (name, entry)
+        for name, entry in folder.entries().items()
+        if "circuit" not in entry
+    }
     if not entries:
         raise click.ClickException(
             f"{directory}: no trained models with a history (train some with gatenet train)"
@@ -612,12 +733,31 @@ def new_plugin(name: str, directory: Path) -> None:
     click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
 
 
+def _select_with_circuits(
+    registry: Registry, names: tuple[str, ...], families: tuple[str, ...]
+) -> tuple[list[Gate], list[Circuit]]:
+    """The named gates and circuits (every default gate and circuit when none is named), and the gates
+    the circuits are made of, each once."""
+    circuits = [registry.find_circuit(name) for name in names if registry.find_circuit(name)]
+    gate_names = tuple(name for name in names if not registry.find_circuit(name))
+    if not names and not families:
+        circuits = list(registry.circuits.values())
+    gates = _select(registry, gate_names, families) if gate_names or families or not names else []
+    needed = [instance.gate for circuit in circuits for instance in circuit.instances]
+    return list({gate.key: gate for gate in [*gates, *needed]}.values()), circuits
+
+
 def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> list[Gate]:
     """`Registry.select`, with an unknown name reported as a usage error."""
     try:
         return registry.select(names, families)
     except ValueError as error:
-        raise click.UsageError(str(error)) from None
+        circuits = (
+            f"; circuits: {', '.join(c.name for c in registry.circuits.values())}"
+            if registry.circuits
+            else ""
+        )
+        raise click.UsageError(f"{error}{circuits}") from None
 
 
 def _parse_list(text: str | None) -> str | tuple[str, ...] | None:
@@ -679,21 +819,47 @@ def _print_row(result: GateResult) -> None:
     right = "-" if result.first_right_step is None else str(result.first_right_step)
     where = str(result.path) if result.path else "-"
     click.echo(
-        f"{result.gate.name:<14} {'yes' if result.verified else 'NO':<10} {result.worst_margin:>12.3f} "
+        f"{result.gate.name:<16} {'yes' if result.verified else 'NO':<10} {result.worst_margin:>12.3f} "
         f"{result.steps:>6} {right:>12} {result.seconds:>8.2f}  {where}"
+    )
+
+
+def _circuit_json(built: Built, folder: ModelFolder) -> dict:
+    circuit, check = built.recipe.gate, built.check
+    return {
+        "gate": circuit.name,
+        "status": "built" if check.verified else "failed",
+        "verified": check.verified,
+        "worst_margin": round(check.worst_margin, 6),
+        "seconds": round(built.seconds, 4),
+        "file": str(folder.model_path(circuit.key)) if check.verified else None,
+        "problem": "" if check.verified else check.details,
+        "circuit": built.record,
+    }
+
+
+def _print_circuit_row(built: Built, folder: ModelFolder) -> None:
+    circuit, check = built.recipe.gate, built.check
+    where = str(folder.model_path(circuit.key)) if check.verified else "-"
+    click.echo(
+        f"{circuit.name:<16} {'yes' if check.verified else 'NO':<10} {check.worst_margin:>12.3f} "
+        f"{'-':>6} {'circuit':>12} {built.seconds:>8.2f}  {where}"
     )
 
 
 def _print_fresh_row(status: ModelStatus, folder: ModelFolder) -> None:
     entry = status.entry
     right = "-" if entry["first_right_step"] is None else str(entry["first_right_step"])
+    steps, right = ("-", "circuit") if "circuit" in entry else (entry["steps"], right)
     click.echo(
-        f"{status.name:<14} {UP_TO_DATE:<10} {entry['worst_margin']:>12.3f} {entry['steps']:>6} "
+        f"{status.name:<16} {UP_TO_DATE:<10} {entry['worst_margin']:>12.3f} {steps:>6} "
         f"{right:>12} {'-':>8}  {folder.root / status.file}"
     )
 
 
 def _exit_on_problems(registry: Registry, failed: bool = False) -> None:
+    for note in registry.notes:
+        click.echo(f"note: {note}", err=True)
     for problem in registry.problems:
         click.echo(f"error: {problem}", err=True)
     if failed or registry.problems:

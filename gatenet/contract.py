@@ -47,7 +47,8 @@ def model_metadata(gate: Gate, margin: float, seed: int, network: dict, build: d
 
 def encode_table(table: np.ndarray) -> list[str]:
     """One string of 0s and 1s per output; character i is row i in binary counting order."""
-    return ["".join(str(int(bit)) for bit in column) for column in np.asarray(table).T]
+    columns = np.asarray(table, np.uint8).T + ord("0")
+    return [column.tobytes().decode() for column in columns]
 
 
 def decode_table(columns: list[str], inputs: int) -> np.ndarray:
@@ -57,4 +58,5 @@ def decode_table(columns: list[str], inputs: int) -> np.ndarray:
     for column in columns:
         if not isinstance(column, str) or len(column) != 2**inputs or set(column) - {"0", "1"}:
             raise ValueError(f"truth table columns must be {2**inputs} characters of 0 and 1")
-    return np.array([[int(bit) for bit in column] for column in columns], np.uint8).T
+    bits = np.frombuffer("".join(columns).encode(), np.uint8).reshape(len(columns), -1) - ord("0")
+    return np.ascontiguousarray(bits.T)

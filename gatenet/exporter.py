@@ -96,18 +96,3 @@ def convert(model: keras.Model, inputs: int) -> onnx.ModelProto:
     proto.producer_name = "gatenet"
     del proto.metadata_props[:]
     return proto
-
-
-def test_data_set(rows: np.ndarray, probabilities: np.ndarray) -> dict[str, bytes]:
-    """The whole table as an ONNX test-data set (the backend-test and model-zoo layout).
-
-    Outputs are the model's own probabilities, which is what test harnesses compare against.
-    """
-    return {
-        "input_0.pb": numpy_helper.from_array(
-            rows.astype(np.float32), contract.INPUT_NAME
-        ).SerializeToString(),
-        "output_0.pb": numpy_helper.from_array(
-            probabilities.astype(np.float32), contract.OUTPUT_NAME
-        ).SerializeToString(),
-    }

@@ -65,6 +65,15 @@ def _is_build(value: object) -> bool:
     )
 
 
+def _is_circuit(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.get("wiring") in ("digital", "analog")
+        and isinstance(value.get("gates"), dict)
+        and all(_is_path(name) and SHA256.fullmatch(str(digest)) for name, digest in value["gates"].items())
+    )
+
+
 def _is_versions(value: object) -> bool:
     return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
 
@@ -90,8 +99,9 @@ FIELDS = {
     "network": (lambda v: isinstance(v, dict), "a mapping of network settings"),
     "build": (_is_build, "a mapping of whole numbers seed, restarts and export"),
     "trained_with": (_is_versions, "a mapping of library names to versions"),
+    "circuit": (_is_circuit, "a mapping with wiring (digital or analog) and the SHA-256 of each gate model"),
 }
-OPTIONAL = {"build", "trained_with"}
+OPTIONAL = {"build", "trained_with", "circuit"}  # `circuit` only for circuit models
 
 
 def parse(text: str | bytes, where: str) -> dict[str, dict]:

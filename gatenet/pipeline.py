@@ -24,6 +24,7 @@ from gatenet.history import History
 from gatenet.network import DEFAULT_RESTARTS, NetworkSpec
 from gatenet.recipe import Recipe, network_for
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
+from gatenet.test_data import test_data_set
 
 
 @dataclass
@@ -197,7 +198,7 @@ def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, b
     return GateFiles(
         gate.key,
         model,
-        exporter.test_data_set(gate.rows, check.probabilities),
+        test_data_set(gate.rows, check.probabilities),
         (json.dumps(history) + "\n").encode(),
         _manifest_entry(result, margin, build),
     )

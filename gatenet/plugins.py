@@ -32,6 +32,7 @@ from pathlib import Path
 import pluggy
 
 from gatenet import hookspecs
+from gatenet.circuit import Circuit, CircuitError
 from gatenet.gate import DEFAULT_TRUTH_TIMEOUT, Gate, deferring_errors, truth_timeout
 
 ENTRY_POINT_GROUP = "gatenet"
@@ -228,9 +229,14 @@ class Registry:
     gates: dict[str, Gate] = field(default_factory=dict)
     plugin_of: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    circuits: dict[str, Circuit] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # not errors: e.g. circuits a disabled plugin's gates
 
     def find(self, name: str) -> Gate | None:
         return self.gates.get(name.lower())
+
+    def find_circuit(self, name: str) -> Circuit | None:
+        return self.circuits.get(name.lower())
 
     def default_gates(self) -> list[Gate]:
         """What `gatenet train` trains with no names: every gate that is not in an opt-in family."""
@@ -285,6 +291,12 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
         problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
 
     registry = Registry(problems=problems)
+    _keep_unique(registry, found)
+    _add_circuits(registry, manager)
+    return registry
+
+
+def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -> None:
     for key, entries in sorted(found.items()):
         if len(entries) > 1:
             owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
@@ -296,27 +308,83 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
         gate, plugin = entries[0]
         registry.gates[key] = gate
         registry.plugin_of[key] = plugin
-    return registry
+
+
+def _add_circuits(registry: Registry, manager: pluggy.PluginManager) -> None:
+    """Every plugin's circuits, each checked against the gates and the other circuits on its own."""
+    found: dict[str, list[tuple[Circuit, str]]] = {}
+    for impl in manager.hook.register_circuits.get_hookimpls():
+        circuits, failures = _registered(impl, Circuit, "register_circuits")
+        for circuit in circuits:
+            found.setdefault(circuit.key, []).append((circuit, impl.plugin_name))
+        registry.problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
+    pending: dict[str, Circuit] = {}
+    for key, entries in sorted(found.items()):
+        owners = [f"plugin {plugin!r}" for _, plugin in entries]
+        if key in registry.gates:
+            owners.append(f"gate {registry.gates[key].name!r} of plugin {registry.plugin_of[key]!r}")
+        if len(owners) > 1:
+            registry.problems.append(
+                f"circuit name {entries[0][0].name!r} is used by {' and '.join(owners)}; "
+                "the circuit is left out until one of them is renamed"
+            )
+            continue
+        pending[key] = entries[0][0]
+        registry.plugin_of[key] = entries[0][1]
+
+    def find(name: str) -> Gate | Circuit | None:
+        return registry.gates.get(name.lower()) or pending.get(name.lower())
+
+    # With a plugin disabled, failed or clashing, a circuit needing its gates is a consequence, not a new
+    # error: `gatenet -p no:xor list` works and just says which circuits are not available.
+    gates_left_out = bool(registry.problems) or any(
+        info.source in ("disabled", "skipped") for info in _infos.values()
+    )
+    for key, circuit in pending.items():
+        try:
+            circuit.resolve(find)
+        except CircuitError as error:
+            plugin = registry.plugin_of.pop(key)
+            if error.missing and gates_left_out:
+                registry.notes.append(
+                    f"circuit {circuit.name!r} of plugin {plugin!r} is not available: it needs "
+                    f"{error.missing!r}, which no loaded plugin provides"
+                )
+            else:
+                registry.problems.append(f"plugin {plugin!r}: {error}")
+            continue
+        registry.circuits[key] = circuit
 
 
 def _gates_of(impl: pluggy.HookImpl, timeout: float) -> tuple[list[Gate], list[str]]:
     """One plugin's good gates, and every problem on the way: each gate is judged on its own, so a bad
     one costs only itself, and the hook failing costs only the gates it had not yet registered."""
-    gates: list[Gate] = []
-    with _running(impl.plugin_name, "registering gates"), deferring_errors(timeout) as failures:
+    with deferring_errors(timeout) as failures:
+        gates, _ = _registered(impl, Gate, "register_gates", failures)
+    return gates, failures
 
-        def register(gate: object) -> None:
-            if not isinstance(gate, Gate):
+
+def _registered(
+    impl: pluggy.HookImpl, kind: type, hook: str, failures: list[str] | None = None
+) -> tuple[list, list[str]]:
+    """What one plugin's hook registers: objects of `kind`, and (added to `failures`, in the order they
+    happen) a problem for anything else or a hook that fails; a broken gate noted itself when made."""
+    kept: list = []
+    failures = [] if failures is None else failures
+    with _running(impl.plugin_name, f"registering {kind.__name__.lower()}s"):
+
+        def register(item: object) -> None:
+            if not isinstance(item, kind):
                 caller = sys._getframe(1)
                 failures.append(
-                    f"register() takes a gatenet.Gate, got {type(gate).__name__} "
+                    f"register() takes a gatenet.{kind.__name__}, got {type(item).__name__} "
                     f"({caller.f_code.co_filename}:{caller.f_lineno})"
                 )
-            elif gate.problem is None:  # a broken gate was noted when it was made
-                gates.append(gate)
+            elif getattr(item, "problem", None) is None:
+                kept.append(item)
 
         try:
             impl.function(**{name: register for name in impl.argnames})
         except (Exception, SystemExit) as error:
-            failures.append(f"register_gates failed: {describe(error)}")
-    return gates, failures
+            failures.append(f"{hook} failed: {describe(error)}")
+    return kept, failures

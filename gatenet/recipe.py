@@ -9,9 +9,12 @@ are recorded beside it but are not part of the recipe (docs/model-folder.md says
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gatenet.circuit import Circuit
 from gatenet.contract import encode_table
 from gatenet.gate import Gate
 from gatenet.network import NetworkError, NetworkSpec
@@ -19,6 +22,8 @@ from gatenet.network import NetworkError, NetworkSpec
 # Bump when gatenet's training or export would give other bytes for the same recipe.
 EXPORT_VERSION = 1
 BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
+# Bump when the same circuit and gate models would give another circuit model.
+CIRCUIT_VERSION = 1
 
 
 def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSpec:
@@ -63,6 +68,56 @@ class Recipe:
             if build.get(key) != value:
                 found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")
         return found
+
+
+@dataclass(frozen=True)
+class CircuitRecipe:
+    """How one circuit's model is made: its netlist, the wiring mode, the margin, and the bytes of
+    each gate model it is built from (`gate_digests`: model file -> SHA-256, as the folder has them)."""
+
+    gate: Circuit
+    wiring: str
+    margin: float
+    gate_digests: Mapping[str, str]
+
+    def record(self) -> dict:
+        """What the model's manifest entry keeps as `circuit`, besides how it verified."""
+        return {
+            "wiring": self.wiring,
+            "netlist": netlist_digest(self.gate),
+            "gates": dict(sorted(self.gate_digests.items())),
+            "version": CIRCUIT_VERSION,
+        }
+
+    def differences(self, entry: Mapping) -> list[str]:
+        """Why a manifest entry was not made by this recipe; empty when it was."""
+        found = definition_changes(self.gate, entry)
+        if entry.get("margin") != self.margin:
+            found.append(f"margin changed ({_pair(entry.get('margin'), self.margin)})")
+        then = entry.get("circuit")
+        if not isinstance(then, Mapping):
+            return [*found, "not a circuit model"]
+        now = self.record()
+        if then.get("wiring") != now["wiring"]:
+            found.append(f"wiring changed ({_pair(then.get('wiring'), now['wiring'])})")
+        if then.get("netlist") != now["netlist"]:
+            found.append("the netlist changed")
+        gates = then.get("gates") if isinstance(then.get("gates"), Mapping) else {}
+        changed = sorted(
+            name for name in {*gates, *now["gates"]} if gates.get(name) != now["gates"].get(name)
+        )
+        if changed:
+            found.append(f"gate models changed ({', '.join(changed)})")
+        if then.get("version") != CIRCUIT_VERSION:
+            found.append(f"gatenet's circuit version changed ({_pair(then.get('version'), CIRCUIT_VERSION)})")
+        return found
+
+
+def netlist_digest(circuit: Circuit) -> str:
+    """A short fingerprint of how the circuit is wired, all the way down to its gates."""
+    wiring = [(i.path, i.gate.name, [(s.part, s.index) for s in i.sources]) for i in circuit.instances]
+    outputs = [(s.part, s.index) for s in circuit.output_signals]
+    return hashlib.sha256(json.dumps([wiring, outputs, circuit.netlist]).encode()).hexdigest()[:16]
 
 
 def definition_changes(gate: Gate, stored: Mapping) -> list[str]:

@@ -130,6 +130,12 @@ class GateModel(Bits):
         return ValueError(f"gate {self.name!r}: expected rows of {self.inputs} bits ({names}){problem}")
 
 
+def run_outputs(data: bytes, rows: np.ndarray, outputs: list[str]) -> list[np.ndarray]:
+    """Any named tensors of a model with gatenet's input, for looking inside it (a circuit's gates)."""
+    session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
+    return session.run(outputs, {contract.INPUT_NAME: np.asarray(rows, np.float32)})
+
+
 def _name_list(text: str, key: str) -> tuple[str, ...]:
     names = json.loads(text)
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):

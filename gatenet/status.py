@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from gatenet.recipe import Recipe
+from gatenet.circuit import Circuit
+from gatenet.recipe import CircuitRecipe, Recipe
 from gatenet.store import MANIFEST, MODEL_SUFFIX, ModelFolder
 
 UP_TO_DATE, STALE, MISSING, ORPHANED = "up to date", "stale", "missing", "orphaned"
@@ -26,7 +27,20 @@ class ModelStatus:
         return {"name": self.name, "state": self.state, "reasons": self.reasons, "file": self.file}
 
 
-def check_gates(folder: ModelFolder, recipes: Sequence[Recipe]) -> list[ModelStatus]:
+def circuit_recipes(
+    folder: ModelFolder, circuits: Sequence[Circuit], wiring: str, margin: float
+) -> list[CircuitRecipe]:
+    """How each circuit would be built now: from the gate models the folder holds at this moment."""
+    entries = folder.entries()
+    recipes = []
+    for circuit in circuits:
+        names = {folder.model_path(instance.gate.key).name for instance in circuit.instances}
+        digests = {name: entries[name]["sha256"] for name in sorted(names) if name in entries}
+        recipes.append(CircuitRecipe(circuit, wiring, margin, digests))
+    return recipes
+
+
+def check_gates(folder: ModelFolder, recipes: Sequence[Recipe | CircuitRecipe]) -> list[ModelStatus]:
     """The state of each gate's model against the recipe `gatenet train` would use now."""
     present = set(folder.model_names())
     names = [folder.model_path(recipe.gate.key).name for recipe in recipes]
@@ -47,7 +61,9 @@ def check_gates(folder: ModelFolder, recipes: Sequence[Recipe]) -> list[ModelSta
     return statuses
 
 
-def folder_status(folder: ModelFolder, recipes: Sequence[Recipe], known: Iterable[str]) -> list[ModelStatus]:
+def folder_status(
+    folder: ModelFolder, recipes: Sequence[Recipe | CircuitRecipe], known: Iterable[str]
+) -> list[ModelStatus]:
     """`check_gates` for `recipes`, and every other model in the folder whose gate is not `known`
     (lower-case names of the gates plugins define) as orphaned."""
     statuses = check_gates(folder, recipes)

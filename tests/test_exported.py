@@ -25,9 +25,16 @@ def test_committed_models_verify_row_by_row_with_plain_onnxruntime():
             assert abs(probability - truth) <= 0.1, (name, row, probability)
 
 
-def test_committed_models_are_every_default_gate_and_match_the_manifest():
+def shipped_keys() -> set[str]:
+    """Every default gate and every circuit: what `gatenet train` makes with no names."""
+    registry = collect_gates()
+    return {gate.key for gate in registry.default_gates()} | set(registry.circuits)
+
+
+def test_committed_models_are_every_default_gate_and_circuit_and_match_the_manifest():
     models = json.loads((EXPORTED / "manifest.json").read_text())["models"]
-    shipped = {f"{gate.key}.onnx" for gate in collect_gates().default_gates()}
+    shipped = {f"{key}.onnx" for key in shipped_keys()}
+    assert {"add8.onnx", "mux4.onnx", "parity8_tree.onnx"} <= shipped
     assert set(models) == shipped == {path.name for path in EXPORTED.glob("*.onnx")}
     for file_name, entry in models.items():
         assert entry["sha256"] == sha256((EXPORTED / file_name).read_bytes())
@@ -36,7 +43,7 @@ def test_committed_models_are_every_default_gate_and_match_the_manifest():
 
 def test_committed_folder_passes_gatenet_verify():
     results = runtime.verify_dir(EXPORTED)
-    assert len(results) == len(collect_gates().default_gates())
+    assert len(results) == len(shipped_keys())
     assert [result.path.name for result in results if not result.ok] == []
 
 

@@ -1,0 +1,417 @@
+"""Circuits: registered gates (and other circuits) wired into a netlist, evaluated exactly.
+
+A circuit is written like a netlist by hand: named parts, each an instance of a gate fed by circuit
+inputs or by other parts' outputs, and circuit outputs taken from parts. Its truth table comes from
+its gates' truth tables through the wiring (exact Boolean evaluation, no networks), so a circuit of
+verified gate models can be checked against it row by row. No Keras and no ONNX here.
+
+    Circuit(
+        "HALF_ADDER_C",
+        inputs=["a", "b"],
+        parts={"x": Part("XOR", "a", "b"), "n": Part("AND", a="a", b="b")},
+        outputs={"sum": "x.out", "carry": "n.out"},
+    )
+
+A source is a circuit input (`"a"`), a part's output (`"x.out"`), or a part with one output (`"x"`).
+Nothing is checked when a circuit is made, so a plugin's hook never dies on one bad circuit;
+`resolve` checks everything against the registered gates, and each problem names the circuit and
+the part.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gatenet.gate import NAME_PATTERN, Bits, Gate, input_rows
+
+MAX_CIRCUIT_INPUTS = 20  # 2^20 rows: every circuit is verified on its whole truth table
+WIRINGS = ("digital", "analog")
+
+
+class CircuitError(ValueError):
+    """A circuit that cannot be built; the message names the circuit and the part, on one line.
+
+    `missing` names the gate or circuit a part asked for that nobody registered, when that is why.
+    """
+
+    missing: str | None = None
+
+
+class Part:
+    """One instance in a circuit: the gate (or circuit) it is, and the source of each of its inputs.
+
+    Sources are given in the gate's input order (`Part("XOR", "a", "b")`), by input name
+    (`Part("XOR", a="a", b="b")`), or both.
+    """
+
+    def __init__(self, gate: str, *sources: str, **named: str) -> None:
+        self.gate = gate
+        self.sources = sources
+        self.named = named
+
+    def __repr__(self) -> str:
+        args = [repr(self.gate), *map(repr, self.sources), *(f"{k}={v!r}" for k, v in self.named.items())]
+        return f"Part({', '.join(args)})"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One bit inside a flattened circuit: a circuit input (`part` None) or an output of a part."""
+
+    part: int | None
+    index: int
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A gate instance of a flattened circuit, in an order where every source comes first."""
+
+    path: str  # e.g. "lo.fa0": part fa0 of the part lo
+    gate: Gate
+    sources: tuple[Signal, ...]
+    depth: int  # gates between it and the circuit inputs, itself included
+
+
+class Circuit(Bits):
+    """A named netlist of gate and circuit instances with the gate contract's inputs and outputs.
+
+    `inputs` is a count or names (as for `Gate`); `outputs` maps each output name to its source (or
+    is a list of sources, named `out` or `out0`...). `truth`, when given, is the function the wiring
+    must compute (as for `Gate`, or vectorized over numpy columns); `wiring` is how the exported
+    model passes bits between gates: `digital` (thresholded at 0.5) or `analog`.
+    """
+
+    family = None  # circuits are never in an opt-in family
+    network: dict = {}
+
+    def __init__(
+        self,
+        name: str,
+        inputs: int | Sequence[str],
+        parts: Mapping[str, Part],
+        outputs: Mapping[str, str] | Sequence[str],
+        truth: Callable[..., object] | None = None,
+        description: str = "",
+    ) -> None:
+        self.name = name
+        self.declared = (inputs, parts, outputs)
+        self.truth = truth
+        self.description = str(description)
+        self.input_names: tuple[str, ...] = ()
+        self.output_names: tuple[str, ...] = ()
+        self.instances: list[Instance] = []
+        self.output_signals: list[Signal] = []
+        self.netlist: dict = {}  # the parts as written, resolved: see `resolve`
+
+    @property
+    def key(self) -> str:
+        return str(self.name).lower()
+
+    @property
+    def depth(self) -> int:
+        return max((instance.depth for instance in self.instances), default=0)
+
+    def __repr__(self) -> str:
+        return f"Circuit(name={self.name!r}, parts={len(self.declared[1])}, instances={len(self.instances)})"
+
+    def part_summary(self) -> str:
+        """What the circuit is made of, e.g. `4 x FULL_ADDER` or `2 x XOR, 1 x OR`."""
+        counts: dict[str, int] = {}
+        for part in self.declared[1].values():
+            counts[part.gate] = counts.get(part.gate, 0) + 1
+        return ", ".join(f"{count} x {gate}" for gate, count in counts.items())
+
+    def resolve(self, find: Callable[[str], Gate | Circuit | None]) -> None:
+        """Check the netlist against the gates and circuits `find` knows, and flatten it to gates.
+
+        Raises CircuitError naming the circuit and the part; a circuit inside a circuit is resolved
+        first, and a circuit that contains itself is refused.
+        """
+        _resolve(self, find, ())
+
+    @functools.cached_property
+    def table(self) -> np.ndarray:
+        """The exact truth table, [2^inputs, outputs], from the gates' tables through the wiring.
+
+        A declared `truth` that disagrees is a CircuitError naming the first differing row.
+        """
+        if not self.instances:
+            raise CircuitError(f"circuit {self.name!r}: not resolved against the registered gates yet")
+        rows = input_rows(self.inputs)
+        table = self.evaluate(rows)[1]
+        if self.truth is not None:
+            expected = _declared_table(self, rows)
+            differ = np.flatnonzero((expected != table).any(axis=1))
+            if differ.size:
+                row = int(differ[0])
+                raise CircuitError(
+                    f"circuit {self.name!r}: the wiring does not compute the declared truth; first at row "
+                    f"{_bits(rows[row])} ({_named(self.input_names, rows[row])}): wiring gives "
+                    f"{_named(self.output_names, table[row])}, "
+                    f"truth says {_named(self.output_names, expected[row])}"
+                )
+        table.flags.writeable = False
+        return table
+
+    def evaluate(self, rows: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Every instance's output bits ([N, outputs] each) and the circuit's outputs for `rows`."""
+        columns = np.asarray(rows, np.uint8)
+        outputs: list[np.ndarray] = []
+        for instance in self.instances:
+            index = np.zeros(len(columns), np.int64)
+            for signal in instance.sources:
+                index = (index << 1) | _column(columns, outputs, signal)
+            outputs.append(instance.gate.table[index])
+        result = np.stack([_column(columns, outputs, signal) for signal in self.output_signals], axis=1)
+        return outputs, result.astype(np.uint8)
+
+
+def _column(columns: np.ndarray, outputs: list[np.ndarray], signal: Signal) -> np.ndarray:
+    if signal.part is None:
+        return columns[:, signal.index].astype(np.int64)
+    return outputs[signal.part][:, signal.index].astype(np.int64)
+
+
+def _resolve(circuit: Circuit, find: Callable[[str], Gate | Circuit | None], within: tuple[str, ...]) -> None:
+    name = circuit.name
+
+    def fail(problem: str) -> CircuitError:
+        return CircuitError(f"circuit {name!r}: {problem}")
+
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise CircuitError(
+            f"circuit {name!r}: name must be letters, digits and underscores, starting with a letter"
+        )
+    if name.lower() in within:
+        raise fail(f"contains itself ({' -> '.join([*within, name.lower()])})")
+    inputs, parts, outputs = circuit.declared
+    circuit.input_names = _names(fail, "inputs", inputs, MAX_CIRCUIT_INPUTS, _default_inputs)
+    if not isinstance(parts, Mapping) or not parts:
+        raise fail("parts must be a mapping of part names to Part(...), with at least one part")
+    if isinstance(outputs, Mapping):
+        output_names, output_sources = list(outputs), list(outputs.values())
+    elif isinstance(outputs, Sequence) and not isinstance(outputs, str):
+        output_sources = list(outputs)
+        output_names = ["out"] if len(outputs) == 1 else [f"out{i}" for i in range(len(outputs))]
+    else:
+        raise fail(f"outputs must map output names to sources, got {type(outputs).__name__}")
+    circuit.output_names = _names(fail, "outputs", output_names, 256, _default_inputs)
+
+    # Every part: a known gate or circuit, each of its inputs driven exactly once.
+    kinds: dict[str, Gate | Circuit] = {}
+    bindings: dict[str, list[str]] = {}
+    for part_name, part in parts.items():
+        if not isinstance(part_name, str) or not NAME_PATTERN.fullmatch(part_name):
+            raise fail(f"part name {part_name!r} must be letters, digits and underscores")
+        if part_name in circuit.input_names:
+            raise fail(f"part {part_name!r} has the name of a circuit input; rename one of them")
+        if not isinstance(part, Part):
+            raise fail(f"part {part_name!r} must be a Part(...), got {type(part).__name__}")
+        kind = find(str(part.gate))
+        if kind is None:
+            error = fail(f"part {part_name!r}: unknown gate or circuit {part.gate!r}")
+            error.missing = str(part.gate)
+            raise error
+        if isinstance(kind, Circuit):
+            try:
+                _resolve(kind, find, (*within, name.lower()))
+            except CircuitError as inner:
+                error = fail(f"part {part_name!r}: {inner}")
+                error.missing = inner.missing
+                raise error from None
+        kinds[part_name] = kind
+        bindings[part_name] = _bind(fail, part_name, part, kind)
+
+    # Sources, then an order in which every part comes after what feeds it.
+    def source(text: object, where: str) -> tuple[str | None, int]:
+        if not isinstance(text, str):
+            raise fail(f"{where}: a source must be a name like 'a' or 'x.out', got {text!r}")
+        part_name, _, bit = text.partition(".")
+        if not bit and part_name in circuit.input_names:
+            return None, circuit.input_names.index(part_name)
+        if part_name not in kinds:
+            raise fail(f"{where} comes from nowhere: {text!r} is neither a circuit input nor a part's output")
+        names = kinds[part_name].output_names
+        if not bit:
+            if len(names) != 1:
+                raise fail(
+                    f"{where}: {text!r} has {len(names)} outputs, a 1-bit input takes one of "
+                    + ", ".join(f"{part_name}.{n}" for n in names)
+                )
+            return part_name, 0
+        if bit not in names:
+            raise fail(
+                f"{where} comes from nowhere: {kinds[part_name].name} has no output {bit!r} "
+                f"({', '.join(names)})"
+            )
+        return part_name, names.index(bit)
+
+    sources = {
+        part_name: [
+            source(text, f"part {part_name!r} input {kinds[part_name].input_names[i]!r}")
+            for i, text in enumerate(texts)
+        ]
+        for part_name, texts in bindings.items()
+    }
+    order = _order(
+        fail, {part_name: [p for p, _ in feeds if p is not None] for part_name, feeds in sources.items()}
+    )
+    outs = [
+        source(text, f"output {out!r}")
+        for out, text in zip(circuit.output_names, output_sources, strict=True)
+    ]
+    driving = {p for feeds in [*sources.values(), outs] for p, _ in feeds}
+    idle = [part_name for part_name in parts if part_name not in driving]
+    if idle:
+        raise fail(f"part {idle[0]!r} drives nothing: no output or other part reads it")
+
+    # Flatten: each part's gates, with its inputs' signals, after the parts that feed it.
+    instances: list[Instance] = []
+    part_outputs: dict[str, list[Signal]] = {}
+
+    def signal_of(feed: tuple[str | None, int]) -> Signal:
+        part_name, index = feed
+        return Signal(None, index) if part_name is None else part_outputs[part_name][index]
+
+    def depth_of(signal: Signal) -> int:
+        return 0 if signal.part is None else instances[signal.part].depth
+
+    for part_name in order:
+        kind, feeds = kinds[part_name], [signal_of(feed) for feed in sources[part_name]]
+        if isinstance(kind, Gate):
+            depth = 1 + max(map(depth_of, feeds), default=0)
+            instances.append(Instance(part_name, kind, tuple(feeds), depth))
+            part_outputs[part_name] = [Signal(len(instances) - 1, i) for i in range(kind.outputs)]
+            continue
+        start = len(instances)
+        for inner in kind.instances:
+            moved = tuple(
+                feeds[s.index] if s.part is None else Signal(s.part + start, s.index) for s in inner.sources
+            )
+            depth = 1 + max(map(depth_of, moved), default=0)
+            instances.append(Instance(f"{part_name}.{inner.path}", inner.gate, moved, depth))
+        part_outputs[part_name] = [
+            feeds[s.index] if s.part is None else Signal(s.part + start, s.index) for s in kind.output_signals
+        ]
+    circuit.instances = instances
+    circuit.output_signals = [signal_of(feed) for feed in outs]
+
+    def text(feed: tuple[str | None, int]) -> str:
+        part_name, index = feed
+        if part_name is None:
+            return circuit.input_names[index]
+        return f"{part_name}.{kinds[part_name].output_names[index]}"
+
+    circuit.netlist = {
+        "parts": [
+            {
+                "part": part_name,
+                "gate": kinds[part_name].name,
+                "circuit": isinstance(kinds[part_name], Circuit),
+                "inputs": {
+                    n: text(f) for n, f in zip(kinds[part_name].input_names, sources[part_name], strict=True)
+                },
+                "outputs": list(kinds[part_name].output_names),
+            }
+            for part_name in order
+        ],
+        "outputs": {out: text(feed) for out, feed in zip(circuit.output_names, outs, strict=True)},
+    }
+    circuit.__dict__.pop("table", None)
+
+
+def _bind(fail: Callable[[str], CircuitError], part_name: str, part: Part, kind: Gate | Circuit) -> list[str]:
+    """The source of each of the part's inputs, in the gate's input order."""
+    names = kind.input_names
+    if len(part.sources) > len(names):
+        raise fail(
+            f"part {part_name!r}: width mismatch: {len(part.sources)} sources for {kind.name}, "
+            f"which has {len(names)} inputs ({', '.join(names)})"
+        )
+    bound: dict[str, str] = dict(zip(names, part.sources, strict=False))
+    for input_name, text in part.named.items():
+        if input_name not in names:
+            raise fail(f"part {part_name!r}: {kind.name} has no input {input_name!r} ({', '.join(names)})")
+        if input_name in bound:
+            raise fail(
+                f"part {part_name!r}: input {input_name!r} is driven twice "
+                f"({bound[input_name]!r} and {text!r})"
+            )
+        bound[input_name] = text
+    missing = [input_name for input_name in names if input_name not in bound]
+    if missing:
+        raise fail(
+            f"part {part_name!r}: input {', '.join(map(repr, missing))} of {kind.name} is not connected"
+        )
+    return [bound[input_name] for input_name in names]
+
+
+def _order(fail: Callable[[str], CircuitError], feeds: dict[str, list[str]]) -> list[str]:
+    """The parts in an order where every part follows those feeding it; a cycle is named."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(part_name: str, trail: list[str]) -> None:
+        if state.get(part_name) == "done":
+            return
+        if state.get(part_name) == "visiting":
+            cycle = trail[trail.index(part_name) :] + [part_name]
+            raise fail(f"the wiring has a cycle: {' -> '.join(cycle)}")
+        state[part_name] = "visiting"
+        for fed_by in feeds[part_name]:
+            visit(fed_by, [*trail, part_name])
+        state[part_name] = "done"
+        order.append(part_name)
+
+    for part_name in feeds:
+        visit(part_name, [])
+    return order
+
+
+def _names(
+    fail, field: str, value: object, limit: int, default: Callable[[int], list[str]]
+) -> tuple[str, ...]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = default(value) if 1 <= value <= limit else value
+    if not isinstance(value, Sequence) or isinstance(value, str) or not 1 <= len(value) <= limit:
+        raise fail(f"{field} must be 1 to {limit} names (or a count), got {value!r}")
+    for item in value:
+        if not isinstance(item, str) or not NAME_PATTERN.fullmatch(item):
+            raise fail(
+                f"{field} name {item!r} must be letters, digits and underscores, starting with a letter"
+            )
+    if len(set(value)) != len(value):
+        raise fail(f"{field} names must be unique, got {list(value)}")
+    return tuple(value)
+
+
+def _default_inputs(count: int) -> list[str]:
+    return list("abcdefghijklmnopqrstuvwxyz"[:count]) if count <= 26 else [f"x{i}" for i in range(count)]
+
+
+def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:
+    """`truth` on every row: once over whole numpy columns when it can take them, else row by row."""
+    columns = [rows[:, i].astype(np.int64) for i in range(circuit.inputs)]
+    try:
+        values = circuit.truth(*columns)
+        values = values if isinstance(values, tuple) else (values,)
+        table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1).astype(np.int64)
+    except Exception:
+        table = np.array([np.atleast_1d(circuit.truth(*map(int, row))) for row in rows], np.int64)
+    if table.shape != (len(rows), circuit.outputs) or not np.isin(table, (0, 1)).all():
+        raise CircuitError(
+            f"circuit {circuit.name!r}: truth must give {circuit.outputs} bits (0 or 1) per row"
+        )
+    return table.astype(np.uint8)
+
+
+def _bits(row: np.ndarray) -> str:
+    return "".join(str(int(bit)) for bit in row)
+
+
+def _named(names: Sequence[str], bits: np.ndarray) -> str:
+    return " ".join(f"{name}={int(bit)}" for name, bit in zip(names, bits, strict=True))

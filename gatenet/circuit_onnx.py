@@ -1,0 +1,280 @@
+"""A circuit as one ONNX model, made from the verified gate models of a model folder.
+
+Each gate instance is a copy of its gate model's nodes; the weights of a gate used many times are
+stored once (shared initializers), so the file grows by nodes, not weights, with every instance.
+In `digital` wiring a gate output that feeds another gate is rounded to 0 or 1 first, so a circuit
+of verified gates computes its truth table exactly; in `analog` wiring probabilities flow on as they
+are. The model keeps the gate contract (`bits` [N, inputs] -> `probabilities` [N, outputs]) and is
+verified with onnxruntime on every row of the circuit's truth table before it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from gatenet import contract, runtime
+from gatenet.check import Check
+from gatenet.circuit import WIRINGS, Circuit, CircuitError, Signal
+from gatenet.recipe import CircuitRecipe
+from gatenet.store import GateFiles, Writer
+from gatenet.test_data import test_data_set
+
+KEY_CIRCUIT = "gatenet.circuit"
+
+
+@dataclass
+class Built:
+    """A circuit model, onnxruntime's verdict on it, and how the margin held at each gate depth."""
+
+    recipe: CircuitRecipe
+    model: bytes
+    check: Check
+    depth_margins: list[float]  # worst margin of any gate output at depth 1, 2, ...
+    seconds: float = 0.0
+
+    @property
+    def broke_at(self) -> int | None:
+        """The first gate depth whose outputs fall short of the margin (analog wiring), or None."""
+        short = [depth for depth, worst in enumerate(self.depth_margins, 1) if worst < self.recipe.margin]
+        return short[0] if short else None
+
+    @property
+    def record(self) -> dict:
+        """The manifest entry's `circuit`: the recipe, and how it was verified."""
+        circuit = self.recipe.gate
+        return {
+            **self.recipe.record(),
+            "instances": len(circuit.instances),
+            "depth": circuit.depth,
+            "verification": "exhaustive",
+            "depth_margins": [round(margin, 6) for margin in self.depth_margins],
+        }
+
+
+def build(recipe: CircuitRecipe, models: Mapping[str, runtime.GateModel]) -> Built:
+    """The circuit's model from `models` (gate key -> verified gate model), checked on every row."""
+    started = time.perf_counter()
+    circuit, margin = recipe.gate, recipe.margin
+    if recipe.wiring not in WIRINGS:
+        raise ValueError(f"wiring: expected one of {', '.join(WIRINGS)}, got {recipe.wiring!r}")
+    circuit.table  # noqa: B018  (a declared truth the wiring does not compute fails here, before any work)
+    graph, taps = _graph(circuit, models, recipe.wiring)
+    model = _model(graph, recipe)
+    check = runtime.GateModel(Path(f"{circuit.name} (built, in memory)"), model).verify(margin)
+    margins = _depth_margins(circuit, graph, taps)
+    return Built(recipe, model, check, margins, time.perf_counter() - started)
+
+
+def circuit_files(built: Built) -> GateFiles:
+    """Everything to commit for a verified circuit model, laid out like a gate's."""
+    circuit, check = built.recipe.gate, built.check
+    history = {"circuit": circuit.name, "worst_margin": round(check.worst_margin, 6), **built.record}
+    entry = {
+        "gate": circuit.name,
+        "opset": contract.OPSET,
+        "inputs": list(circuit.input_names),
+        "outputs": list(circuit.output_names),
+        "truth_table": contract.encode_table(circuit.table),
+        "verified": check.verified,
+        "margin": built.recipe.margin,
+        "worst_margin": round(check.worst_margin, 6),
+        "seed": 0,
+        "steps": 0,
+        "first_right_step": None,
+        "network": {},
+        "circuit": built.record,
+    }
+    test_data = test_data_set(circuit.rows, check.probabilities)
+    return GateFiles(circuit.key, built.model, test_data, (json.dumps(history) + "\n").encode(), entry)
+
+
+def build_into(writer: Writer, recipes: list[CircuitRecipe], on_result=None) -> list[Built | str]:
+    """Build each circuit from the gate models in the writer's folder and commit each verified one.
+
+    A circuit that cannot be built (a gate model missing or broken) is a one-line problem, and the
+    others go on; a circuit that fails verification is not written.
+    """
+    models: dict[str, runtime.GateModel] = {}
+    results: list[Built | str] = []
+    for recipe in recipes:
+        circuit = recipe.gate
+        try:
+            for gate in _gates(circuit):
+                if gate.key not in models:
+                    models[gate.key] = runtime.load_gate(gate.name, writer.folder.root)
+            built = build(recipe, models)
+        except (CircuitError, runtime.ModelError) as error:
+            result: Built | str = f"circuit {circuit.name!r} not built: {error}"
+        else:
+            if built.check.verified:
+                writer.commit([circuit_files(built)])
+            result = built
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    return results
+
+
+def _gates(circuit: Circuit) -> list:
+    return list({instance.gate.key: instance.gate for instance in circuit.instances}.values())
+
+
+def _graph(
+    circuit: Circuit, models: dict[str, runtime.GateModel], wiring: str
+) -> tuple[onnx.GraphProto, list[str]]:
+    """The graph, and the name of each instance's probabilities (for the margin at each depth)."""
+    nodes: list[onnx.NodeProto] = []
+    initializers: list[onnx.TensorProto] = []
+    for gate in _gates(circuit):
+        for init in onnx.load_from_string(models[gate.key].data).graph.initializer:
+            shared = onnx.TensorProto()
+            shared.CopyFrom(init)
+            shared.name = f"{gate.key}/{init.name}"
+            initializers.append(shared)
+    graphs = {gate.key: onnx.load_from_string(models[gate.key].data).graph for gate in _gates(circuit)}
+
+    def ones(name: str, count: int) -> str:
+        initializers.append(numpy_helper.from_array(np.ones(count, np.int64), name))
+        return name
+
+    inputs = [f"in/{name}" for name in circuit.input_names]
+    if circuit.inputs == 1:
+        inputs = [contract.INPUT_NAME]
+    else:
+        split = ones("split/inputs", circuit.inputs)
+        nodes.append(helper.make_node("Split", [contract.INPUT_NAME, split], inputs, "split_inputs", axis=1))
+
+    raw: list[list[str]] = []  # per instance: its output columns, as probabilities
+    fed: list[list[str]] = []  # per instance: its output columns as the next gates see them
+    taps = []
+
+    def column(signal: Signal, feeding: bool) -> str:
+        return (
+            inputs[signal.index]
+            if signal.part is None
+            else (fed if feeding else raw)[signal.part][signal.index]
+        )
+
+    for instance in circuit.instances:
+        path, gate = instance.path, instance.gate
+        bits = [column(signal, feeding=True) for signal in instance.sources]
+        if len(bits) > 1:
+            nodes.append(helper.make_node("Concat", bits, [f"{path}/bits"], f"{path}/concat", axis=1))
+            bits = [f"{path}/bits"]
+        names = {contract.INPUT_NAME: bits[0], contract.OUTPUT_NAME: f"{path}/probabilities"}
+        names.update({init.name: f"{gate.key}/{init.name}" for init in graphs[gate.key].initializer})
+        for index, node in enumerate(graphs[gate.key].node):
+            copy = onnx.NodeProto()
+            copy.CopyFrom(node)
+            copy.name = f"{path}/{index}"  # short names: every instance repeats them
+            for output in node.output:
+                names.setdefault(output, f"{path}/{len(names)}")
+            copy.input[:] = [names[name] if name else "" for name in node.input]
+            copy.output[:] = [names[name] for name in node.output]
+            nodes.append(copy)
+        probabilities = names[contract.OUTPUT_NAME]
+        taps.append(probabilities)
+        rounded = probabilities
+        if wiring == "digital":
+            rounded = f"{path}/bits_out"
+            nodes.append(helper.make_node("Round", [probabilities], [rounded], f"{path}/round"))
+        raw.append(_columns(nodes, ones, probabilities, gate.outputs, f"{path}/p"))
+        fed.append(
+            raw[-1] if rounded == probabilities else _columns(nodes, ones, rounded, gate.outputs, f"{path}/b")
+        )
+    outputs = [column(signal, feeding=False) for signal in circuit.output_signals]
+    if len(outputs) > 1:
+        nodes.append(helper.make_node("Concat", outputs, [contract.OUTPUT_NAME], "outputs", axis=1))
+    else:
+        nodes.append(helper.make_node("Identity", outputs, [contract.OUTPUT_NAME], "outputs"))
+    graph = helper.make_graph(
+        _used(nodes),
+        circuit.key,
+        [
+            helper.make_tensor_value_info(
+                contract.INPUT_NAME, TensorProto.FLOAT, [contract.BATCH_DIM, circuit.inputs]
+            )
+        ],
+        [
+            helper.make_tensor_value_info(
+                contract.OUTPUT_NAME, TensorProto.FLOAT, [contract.BATCH_DIM, circuit.outputs]
+            )
+        ],
+        initializers,
+    )
+    return graph, taps
+
+
+def _columns(nodes: list, ones, tensor: str, count: int, prefix: str) -> list[str]:
+    """The [N, 1] columns of an [N, count] tensor (the tensor itself when it has one column)."""
+    if count == 1:
+        return [tensor]
+    columns = [f"{prefix}{index}" for index in range(count)]
+    nodes.append(
+        helper.make_node("Split", [tensor, ones(f"split/{count}", count)], columns, f"{prefix}_split", axis=1)
+    )
+    return columns
+
+
+def _used(nodes: list[onnx.NodeProto]) -> list[onnx.NodeProto]:
+    """The nodes that lead to the output: a split column or rounding nobody reads is dropped."""
+    needed, kept = {contract.OUTPUT_NAME}, []
+    for node in reversed(nodes):
+        if needed.intersection(node.output):
+            kept.append(node)
+            needed.update(node.input)
+    return kept[::-1]
+
+
+def _model(graph: onnx.GraphProto, recipe: CircuitRecipe) -> bytes:
+    circuit = recipe.gate
+    _dedupe_initializers(graph)
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", contract.OPSET)], producer_name="gatenet"
+    )
+    model.ir_version = 8
+    model.doc_string = f"gatenet circuit {circuit.name}: {circuit.description}".strip(": ")
+    metadata = contract.model_metadata(circuit, recipe.margin, 0, {}, recipe.record())
+    metadata[KEY_CIRCUIT] = json.dumps(circuit.netlist, sort_keys=True)
+    for key, value in metadata.items():
+        model.metadata_props.add(key=key, value=value)
+    onnx.checker.check_model(model, full_check=True)
+    return model.SerializeToString()
+
+
+def _dedupe_initializers(graph: onnx.GraphProto) -> None:
+    """One copy of each shared constant (the split sizes are asked for once per use), none unused."""
+    used = {name for node in graph.node for name in node.input}
+    seen, keep = set(), []
+    for init in graph.initializer:
+        if init.name in used and init.name not in seen:
+            seen.add(init.name)
+            keep.append(init)
+    del graph.initializer[:]
+    graph.initializer.extend(keep)
+
+
+def _depth_margins(circuit: Circuit, graph: onnx.GraphProto, taps: list[str]) -> list[float]:
+    """The worst margin of any gate output at each depth, against the exact bits there."""
+    probe = onnx.GraphProto()
+    probe.CopyFrom(graph)
+    del probe.output[:]
+    probe.output.extend([helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in taps])
+    model = helper.make_model(probe, opset_imports=[helper.make_opsetid("", contract.OPSET)])
+    model.ir_version = 8
+    rows = circuit.rows
+    values = runtime.run_outputs(model.SerializeToString(), rows, taps)
+    exact, _ = circuit.evaluate(rows)
+    worst = [np.inf] * circuit.depth
+    for instance, got, want in zip(circuit.instances, values, exact, strict=True):
+        margins = np.where(want == 1, got - 0.5, 0.5 - got)
+        worst[instance.depth - 1] = min(worst[instance.depth - 1], float(margins.min()))
+    return worst

@@ -1,0 +1,227 @@
+"""Circuits as netlists: exact evaluation, every validation error, and plugins that register them.
+
+No networks here: a circuit's truth table comes from its gates' tables through the wiring.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import gatenet
+from gatenet import Circuit, CircuitError, Part
+from gatenet.plugins import collect_gates
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return collect_gates()
+
+
+def resolved(registry, circuit: Circuit, *others: Circuit) -> Circuit:
+    known = {other.key: other for other in others}
+    circuit.resolve(
+        lambda name: registry.find(name) or registry.find_circuit(name) or known.get(name.lower())
+    )
+    return circuit
+
+
+def half_adder(**changes) -> Circuit:
+    spec = {
+        "inputs": ["a", "b"],
+        "parts": {"x": Part("XOR", "a", "b"), "n": Part("AND", a="a", b="b")},
+        "outputs": {"sum": "x.out", "carry": "n"},
+        "truth": lambda a, b: (a ^ b, a & b),
+    }
+    return Circuit("HA", **{**spec, **changes})
+
+
+def test_a_half_adder_computes_its_table_from_its_gates(registry):
+    circuit = resolved(registry, half_adder())
+    assert circuit.input_names == ("a", "b") and circuit.output_names == ("sum", "carry")
+    assert circuit.table.tolist() == [[0, 0], [1, 0], [1, 0], [0, 1]]
+    assert [(i.path, i.gate.name, i.depth) for i in circuit.instances] == [("x", "XOR", 1), ("n", "AND", 1)]
+
+
+def test_the_shipped_circuits_compute_what_they_declare(registry):
+    assert set(registry.circuits) == {
+        "half_adder_wired",
+        "full_adder_wired",
+        "add4",
+        "add8",
+        "mux4",
+        "parity8_tree",
+    }
+    for circuit in registry.circuits.values():
+        assert circuit.table.shape == (2**circuit.inputs, circuit.outputs)  # declared truth checked here
+    add8 = registry.find_circuit("ADD8")
+    assert (add8.inputs, add8.outputs, len(add8.rows)) == (17, 9, 131072)
+    assert [i.gate.name for i in add8.instances] == ["FULL_ADDER"] * 8 and add8.depth == 8
+    rng = np.random.default_rng(0)
+    for a, b, carry in zip(
+        rng.integers(0, 256, 50), rng.integers(0, 256, 50), rng.integers(0, 2, 50), strict=True
+    ):
+        row = (int(a) << 9) | (int(b) << 1) | int(carry)
+        assert int("".join(map(str, add8.table[row])), 2) == a + b + carry
+    mux4 = registry.find_circuit("MUX4")
+    for s1, s0, *data in itertools.product((0, 1), repeat=6):
+        assert mux4.table[int("".join(map(str, (s1, s0, *data))), 2), 0] == data[2 * s1 + s0]
+    tree = registry.find_circuit("PARITY8_TREE")
+    assert (tree.table[:, 0] == registry.find("PARITY8").table[:, 0]).all() and tree.depth == 3
+
+
+def test_a_circuit_of_circuits_flattens_to_gates(registry):
+    full = registry.find_circuit("FULL_ADDER_WIRED")
+    assert [i.path for i in full.instances] == ["h1.x", "h1.n", "h2.x", "h2.n", "o"]
+    assert [i.depth for i in full.instances] == [1, 1, 2, 2, 3]
+    assert full.table.tolist() == registry.find("FULL_ADDER").table.tolist()
+    assert full.netlist["parts"][0] == {
+        "part": "h1",
+        "gate": "HALF_ADDER_WIRED",
+        "circuit": True,
+        "inputs": {"a": "a", "b": "b"},
+        "outputs": ["sum", "carry"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {
+                "parts": {"x": Part("XOR", "a", "y"), "y": Part("AND", "x", "b")},
+                "outputs": ["y"],
+                "truth": None,
+            },
+            "circuit 'HA': the wiring has a cycle: x -> y -> x",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a", "b"), "n": Part("NAAND", "a", "b")}},
+            "circuit 'HA': part 'n': unknown gate or circuit 'NAAND'",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a"), "n": Part("AND", "a", "b")}},
+            "circuit 'HA': part 'x': input 'b' of XOR is not connected",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a", "b", a="b"), "n": Part("AND", "a", "b")}},
+            "circuit 'HA': part 'x': input 'a' is driven twice ('a' and 'b')",
+        ),
+        (
+            {"outputs": {"sum": "x.out", "carry": "m.out"}},
+            "circuit 'HA': output 'carry' comes from nowhere: 'm.out' is neither a circuit input",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a", "c"), "n": Part("AND", "a", "b")}},
+            "circuit 'HA': part 'x' input 'b' comes from nowhere: 'c'",
+        ),
+        (
+            {"outputs": {"sum": "x.sum", "carry": "n"}},
+            "circuit 'HA': output 'sum' comes from nowhere: XOR has no output 'sum' (out)",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a", "b", "a"), "n": Part("AND", "a", "b")}},
+            "circuit 'HA': part 'x': width mismatch: 3 sources for XOR, which has 2 inputs (a, b)",
+        ),
+        (
+            {
+                "parts": {"x": Part("HALF_ADDER", "a", "b"), "n": Part("AND", "x", "b")},
+                "outputs": ["n"],
+                "truth": None,
+            },
+            "circuit 'HA': part 'n' input 'a': 'x' has 2 outputs, a 1-bit input takes one of x.sum, x.carry",
+        ),
+        (
+            {"parts": {"x": Part("XOR", "a", "b"), "n": Part("AND", "a", "b"), "idle": Part("OR", "a", "b")}},
+            "circuit 'HA': part 'idle' drives nothing",
+        ),
+        ({"inputs": ["a", "a"]}, "circuit 'HA': inputs names must be unique"),
+        ({"parts": {}}, "circuit 'HA': parts must be a mapping of part names to Part(...)"),
+    ],
+)
+def test_each_wiring_mistake_is_one_error_naming_the_circuit_and_the_part(registry, changes, message):
+    with pytest.raises(CircuitError) as caught:
+        resolved(registry, half_adder(**changes))
+    assert str(caught.value).startswith(message), str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_declared_truth_the_wiring_does_not_compute_names_the_first_differing_row(registry):
+    wrong = resolved(registry, half_adder(truth=lambda a, b: (a | b, a & b)))
+    with pytest.raises(CircuitError) as caught:
+        wrong.table  # noqa: B018
+    assert str(caught.value) == (
+        "circuit 'HA': the wiring does not compute the declared truth; first at row 11 (a=1 b=1): "
+        "wiring gives sum=0 carry=1, truth says sum=1 carry=1"
+    )
+
+
+def test_a_truth_that_only_works_row_by_row_is_called_row_by_row(registry):
+    circuit = resolved(registry, half_adder(truth=lambda a, b: (1 if a != b else 0, 1 if a and b else 0)))
+    assert circuit.table.tolist() == [[0, 0], [1, 0], [1, 0], [0, 1]]
+
+
+def test_a_circuit_that_contains_itself_is_refused(registry):
+    loop = Circuit("LOOP", ["a", "b"], {"inner": Part("LOOP", "a", "b")}, ["inner.out"])
+    with pytest.raises(CircuitError, match=r"circuit 'LOOP': part 'inner': circuit 'LOOP': contains itself"):
+        resolved(registry, loop, loop)
+
+
+class ThirdParty:
+    """A plugin that brings a gate of its own and a circuit using it with another plugin's gate."""
+
+    @gatenet.hookimpl
+    def register_gates(self, register):
+        register(gatenet.Gate("EQUALS", 2, lambda a, b: int(a == b)))
+
+    @gatenet.hookimpl
+    def register_circuits(self, register):
+        register(
+            Circuit(
+                "EQUALS_OR_BOTH",
+                ["a", "b"],
+                {
+                    "eq": Part("EQUALS", "a", "b"),
+                    "both": Part("AND", "a", "b"),
+                    "o": Part("OR", "eq", "both"),
+                },
+                ["o"],
+                truth=lambda a, b: int(a == b),
+            )
+        )
+
+
+class Broken:
+    @gatenet.hookimpl
+    def register_circuits(self, register):
+        register(Circuit("XOR", 2, {"x": Part("AND", "a", "b")}, ["x"]))  # a gate's name
+        register(Circuit("NOWHERE", 2, {"x": Part("AND", "a", "c")}, ["x"]))
+        register("ADD2")
+        register(Circuit("STILL_FINE", 2, {"x": Part("NAND", "a", "b")}, ["x"]))
+        raise RuntimeError("the hook broke after four circuits")
+
+
+def test_a_third_party_circuit_uses_gates_from_two_plugins(register_plugin):
+    register_plugin(ThirdParty(), "equals-circuits")
+    registry = collect_gates()
+    circuit = registry.find_circuit("equals_or_both")
+    assert registry.plugin_of["equals_or_both"] == "equals-circuits"
+    assert [i.gate.name for i in circuit.instances] == ["EQUALS", "AND", "OR"]
+    assert circuit.table[:, 0].tolist() == [1, 0, 0, 1]
+    assert registry.problems == []
+
+
+def test_broken_circuits_are_reported_one_by_one_and_stop_nothing_else(register_plugin):
+    register_plugin(Broken(), "broken-circuits")
+    registry = collect_gates()
+    problems = "\n".join(registry.problems)
+    assert "circuit name 'XOR' is used by plugin 'broken-circuits' and gate 'XOR' of plugin 'xor'" in problems
+    assert (
+        "plugin 'broken-circuits': circuit 'NOWHERE': part 'x' input 'b' comes from nowhere: 'c'" in problems
+    )
+    assert "plugin 'broken-circuits': register() takes a gatenet.Circuit, got str" in problems
+    assert "plugin 'broken-circuits': register_circuits failed: RuntimeError: the hook broke" in problems
+    assert registry.find_circuit("STILL_FINE") is not None and registry.find("XOR").inputs == 2
+    assert {"add8", "mux4"} <= set(registry.circuits)
