@@ -74,6 +74,11 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     import onnx
     from onnx import numpy_helper
 
+    if model.table is None:
+        raise CExportError(
+            f"{model.path}: has no stored truth table for {model.name.lower()}_verify() "
+            f"(a circuit of {model.inputs} inputs, verified on a sample); export-c takes up to 20 inputs"
+        )
     check = model.verify()
     if verified_only and not check.verified:
         worst = f"worst margin {check.worst_margin:.3f}, needs {check.margin}"

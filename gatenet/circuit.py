@@ -21,6 +21,7 @@ the part.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -28,7 +29,9 @@ import numpy as np
 
 from gatenet.gate import NAME_PATTERN, Bits, Gate, input_rows
 
-MAX_CIRCUIT_INPUTS = 20  # 2^20 rows: every circuit is verified on its whole truth table
+EXHAUSTIVE_INPUTS = 20  # up to 2^20 rows a circuit is verified on its whole truth table
+MAX_CIRCUIT_INPUTS = 32  # above 20 inputs, on a stated sample (`sample_rows`)
+SAMPLE_SIZE = 1_000_000
 WIRINGS = ("digital", "analog")
 
 
@@ -133,15 +136,32 @@ class Circuit(Bits):
         """
         _resolve(self, find, ())
 
+    @property
+    def exhaustive(self) -> bool:
+        """Whether the whole truth table is computed, stored and checked (else: a sample of rows)."""
+        return self.inputs <= EXHAUSTIVE_INPUTS
+
+    def verification_rows(self) -> np.ndarray:
+        """The rows a model of this circuit is verified on: all of them, or `sample_rows`."""
+        return input_rows(self.inputs) if self.exhaustive else sample_rows(self.inputs)
+
     @functools.cached_property
     def table(self) -> np.ndarray:
         """The exact truth table, [2^inputs, outputs], from the gates' tables through the wiring.
 
         A declared `truth` that disagrees is a CircuitError naming the first differing row.
         """
+        if not self.exhaustive:
+            raise CircuitError(
+                f"circuit {self.name!r}: {self.inputs} inputs are 2^{self.inputs} rows, too many to "
+                f"tabulate (at most {EXHAUSTIVE_INPUTS} inputs); it is verified on a sample of rows"
+            )
+        return self.outputs_for(input_rows(self.inputs))
+
+    def outputs_for(self, rows: np.ndarray) -> np.ndarray:
+        """The circuit's exact outputs for `rows`, checked against the declared `truth` on those rows."""
         if not self.instances:
             raise CircuitError(f"circuit {self.name!r}: not resolved against the registered gates yet")
-        rows = input_rows(self.inputs)
         table = self.evaluate(rows)[1]
         if self.truth is not None:
             expected = _declared_table(self, rows)
@@ -168,6 +188,29 @@ class Circuit(Bits):
             outputs.append(instance.gate.table[index])
         result = np.stack([_column(columns, outputs, signal) for signal in self.output_signals], axis=1)
         return outputs, result.astype(np.uint8)
+
+
+def sample_rows(inputs: int, count: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
+    """`count` different random rows plus every row with at most two bits set or at most two bits
+    cleared (where carries and edge cases live), each once, sorted: the same sample every time."""
+    rng = np.random.default_rng(seed)
+    drawn = _distinct(rng.integers(0, 2**inputs, count, dtype=np.int64))
+    while len(drawn) < count:  # draws repeat; draw until there are `count` different rows
+        more = rng.integers(0, 2**inputs, count - len(drawn), dtype=np.int64)
+        drawn = _distinct(np.concatenate([drawn, more]))
+    pairs = itertools.chain(
+        [()], itertools.combinations(range(inputs), 1), itertools.combinations(range(inputs), 2)
+    )
+    few = np.array([sum(1 << bit for bit in ones) for ones in pairs], np.int64)
+    numbers = _distinct(np.concatenate([drawn, few, (2**inputs - 1) ^ few]))
+    shifts = np.arange(inputs - 1, -1, -1, dtype=np.int64)
+    return ((numbers[:, None] >> shifts) & 1).astype(np.uint8)
+
+
+def _distinct(numbers: np.ndarray) -> np.ndarray:
+    """Sorted, each once (numpy's hashing `unique` is several times slower on a million int64s)."""
+    numbers = np.sort(numbers)
+    return numbers[np.concatenate([[True], numbers[1:] != numbers[:-1]])]
 
 
 def _column(columns: np.ndarray, outputs: list[np.ndarray], signal: Signal) -> np.ndarray:

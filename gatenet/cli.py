@@ -537,6 +537,8 @@ def predict(
     from gatenet import runtime
 
     model = runtime.load_gate(gate_name, directory, require_manifest=not no_manifest)
+    if table and model.table is None:
+        raise click.ClickException(f"{model.name}: {2**model.inputs} rows are too many to print")
     if table:
         rows, values = model.rows, model.probabilities(model.rows)
         click.echo(f"{' '.join(model.input_names)} | {' '.join(model.output_names)}")

@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 
-from gatenet.gate import Gate
+from gatenet.gate import Bits
 
 OPSET = 13
 INPUT_NAME = "bits"
@@ -27,17 +27,28 @@ KEY_MARGIN = "gatenet.margin"
 KEY_SEED = "gatenet.seed"
 KEY_NETWORK = "gatenet.network"
 KEY_BUILD = "gatenet.build"
+KEY_VERIFICATION = "gatenet.verification"  # only in circuits too large for a stored truth table
 
 
-def model_metadata(gate: Gate, margin: float, seed: int, network: dict, build: dict) -> dict[str, str]:
-    """The metadata that lets a model file describe and check itself, and say how it was made."""
+def model_metadata(
+    gate: Bits, margin: float, seed: int, network: dict, build: dict, sampled: int | None = None
+) -> dict[str, str]:
+    """The metadata that lets a model file describe and check itself, and say how it was made.
+
+    A circuit verified on `sampled` rows has no table to carry; it says so instead.
+    """
+    truth = (
+        {KEY_VERIFICATION: f"sampled {sampled}"}
+        if sampled
+        else {KEY_TRUTH: json.dumps(encode_table(gate.table))}
+    )
     return {
         KEY_FORMAT: FORMAT_VERSION,
         KEY_GATE: gate.name,
         KEY_DESCRIPTION: gate.description,
         KEY_INPUTS: json.dumps(list(gate.input_names)),
         KEY_OUTPUTS: json.dumps(list(gate.output_names)),
-        KEY_TRUTH: json.dumps(encode_table(gate.table)),
+        **truth,
         KEY_MARGIN: repr(float(margin)),
         KEY_SEED: str(int(seed)),
         KEY_NETWORK: json.dumps(network, sort_keys=True),

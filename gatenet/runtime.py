@@ -69,9 +69,12 @@ class GateModel(Bits):
         self.name = meta[contract.KEY_GATE]
         self.input_names = _name_list(meta[contract.KEY_INPUTS], contract.KEY_INPUTS)
         self.output_names = _name_list(meta[contract.KEY_OUTPUTS], contract.KEY_OUTPUTS)
-        self.table = contract.decode_table(json.loads(meta[contract.KEY_TRUTH]), self.inputs)
-        if self.table.shape[1] != self.outputs:
-            raise ValueError(f"truth table has {self.table.shape[1]} outputs, names {self.outputs}")
+        self.sampled = _sample_size(meta.get(contract.KEY_VERIFICATION))
+        self.table = None  # a circuit verified on a sample: too many rows to store
+        if contract.KEY_TRUTH in meta or not self.sampled:
+            self.table = contract.decode_table(json.loads(meta[contract.KEY_TRUTH]), self.inputs)
+            if self.table.shape[1] != self.outputs:
+                raise ValueError(f"truth table has {self.table.shape[1]} outputs, names {self.outputs}")
         self.margin = float(meta[contract.KEY_MARGIN])
         for kind, found, name, width in [
             ("input", self.session.get_inputs(), contract.INPUT_NAME, self.inputs),
@@ -100,8 +103,17 @@ class GateModel(Bits):
 
     def verify(self, margin: float | None = None) -> Check:
         """Check the model against the truth table stored in its own metadata."""
-        probabilities = self.probabilities(self.rows)
-        return check_table(self.table, probabilities, self.margin if margin is None else margin)
+        if self.table is None:
+            raise ModelError(
+                f"{self.path}: verified on a sample of {self.sampled} rows when it was built, so it stores "
+                "no truth table; check it against its circuit with `verify_rows` (gatenet verify does)"
+            )
+        return self.verify_rows(self.rows, self.table, margin)
+
+    def verify_rows(self, rows: np.ndarray, expected: np.ndarray, margin: float | None = None) -> Check:
+        """Check the model on `rows` against `expected` outputs, e.g. a circuit's on its sample."""
+        probabilities = self.probabilities(rows)
+        return check_table(expected, probabilities, self.margin if margin is None else margin)
 
     def _as_rows(self, rows: object) -> np.ndarray:
         """Rows as float32 [N, inputs]; anything but 0 and 1 is refused, never rounded.
@@ -134,6 +146,16 @@ def run_outputs(data: bytes, rows: np.ndarray, outputs: list[str]) -> list[np.nd
     """Any named tensors of a model with gatenet's input, for looking inside it (a circuit's gates)."""
     session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
     return session.run(outputs, {contract.INPUT_NAME: np.asarray(rows, np.float32)})
+
+
+def _sample_size(text: str | None) -> int | None:
+    """The row count of `sampled N` (a circuit too large for a stored table), or None."""
+    if text is None:
+        return None
+    kind, _, count = text.partition(" ")
+    if kind != "sampled" or not count.isdigit():
+        raise ValueError(f"{contract.KEY_VERIFICATION} must be 'sampled N', got {text!r}")
+    return int(count)
 
 
 def _name_list(text: str, key: str) -> tuple[str, ...]:
@@ -181,12 +203,13 @@ def _load_checked(folder: ModelFolder, read: ModelRead, require_manifest: bool) 
     if claims != read.name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
     if read.entry is not None:
-        stored = (read.entry["gate"], read.entry["inputs"], read.entry["outputs"], read.entry["truth_table"])
+        entry = read.entry
+        stored = (entry["gate"], entry["inputs"], entry["outputs"], entry.get("truth_table"))
         if stored != (
             model.name,
             list(model.input_names),
             list(model.output_names),
-            encode_table(model.table),
+            None if model.table is None else encode_table(model.table),
         ):
             raise ModelError(f"{model.path}: its metadata and its entry in manifest.json disagree")
     return model
@@ -227,7 +250,16 @@ def verify_dir(
             results.append(FileCheck(folder.root / read.name, None, str(error)))
             continue
         gate = (gates or {}).get(model.name.lower())
-        results.append(FileCheck(model.path, model.verify(margin), _stale(model, gate)))
+        if model.table is not None:
+            results.append(FileCheck(model.path, model.verify(margin), _stale(model, gate)))
+        elif hasattr(gate, "verification_rows"):  # a sampled circuit: its plugin gives the expected outputs
+            rows = gate.verification_rows()
+            results.append(FileCheck(model.path, model.verify_rows(rows, gate.outputs_for(rows), margin)))
+        else:
+            why = (
+                f"built on a sample of {model.sampled} rows; check it with the plugin of circuit {model.name}"
+            )
+            results.append(FileCheck(model.path, None, why))
     return results
 
 

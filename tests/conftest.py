@@ -22,3 +22,30 @@ def register_plugin():
     yield register
     for name in names:
         manager.unregister(name=name)
+
+
+ADD12_PLUGIN = """
+import gatenet
+from gatenet_plugins.circuits import ripple_adder
+
+
+@gatenet.hookimpl
+def register_circuits(register):
+    register(ripple_adder("ADD12", 12, "FULL_ADDER", 1))
+"""
+
+
+@pytest.fixture(scope="session")
+def add12_folder(tmp_path_factory):
+    """A folder with FULL_ADDER and ADD12 built from it: 25 inputs, too many rows to tabulate, so it is
+    verified on a sample and stores no truth table. Returns (folder, its plugin file, the Built)."""
+    from folder_tools import copy_models
+    from gatenet_plugins.circuits import ripple_adder
+
+    import gatenet
+
+    root = tmp_path_factory.mktemp("add12")
+    folder = copy_models(root / "models", ["FULL_ADDER"])
+    (root / "add12.py").write_text(ADD12_PLUGIN)
+    (built,) = gatenet.build_circuits(ripple_adder("ADD12", 12, "FULL_ADDER", 1), directory=folder)
+    return folder, root / "add12.py", built

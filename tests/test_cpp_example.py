@@ -159,3 +159,25 @@ def test_cpp_refuses_a_missing_or_broken_manifest_in_one_line(cpp_check, tmp_pat
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1
     assert str(tmp_path / "manifest.json") in result.stderr and complaint in result.stderr
+
+
+def test_cpp_checks_the_integrity_of_a_sampled_circuit_and_says_why_it_skips_its_rows(
+    cpp_check, add12_folder, tmp_path
+):
+    folder = add12_folder[0]
+    result = cpp_check("check-models", folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "add12.onnx  skipped  rows not checked: verified on a sample when built (sampled 1000633)"
+        in result.stdout
+    )
+    assert "full_adder.onnx  verified" in result.stdout
+    predicted = cpp_check("predict", folder, "ADD12", *"1111111111110000000000010")
+    assert predicted.returncode == 0 and predicted.stdout.splitlines()[0].split()[::2] == ["carry_out", "1"]
+    data = bytearray((folder / "add12.onnx").read_bytes())
+    tampered = tmp_path / "tampered"
+    shutil.copytree(folder, tampered)
+    data[-30] ^= 0xFF
+    (tampered / "add12.onnx").write_bytes(bytes(data))
+    result = cpp_check("check-models", tampered)
+    assert result.returncode == 1 and "add12.onnx  FAILED  sha256 mismatch" in result.stdout

@@ -61,3 +61,14 @@ def test_node_reports_a_tampered_model(node_check, tmp_path):
     assert result.returncode == 1
     assert "or.onnx  FAILED  sha256 mismatch" in result.stdout
     assert "xor.onnx  verified  worst margin" in result.stdout
+
+
+def test_node_checks_the_integrity_of_a_sampled_circuit_and_says_why_it_skips_its_rows(
+    node_check, add12_folder
+):
+    result = node_check(add12_folder[0])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "add12.onnx  skipped  rows not checked: verified on a sample when built (sampled 1000633)"
+        in result.stdout
+    )
