@@ -90,8 +90,12 @@ class CircuitRecipe:
         }
 
     def differences(self, entry: Mapping) -> list[str]:
-        """Why a manifest entry was not made by this recipe; empty when it was."""
-        found = definition_changes(self.gate, entry)
+        """Why a manifest entry was not made by this recipe; empty when it was.
+
+        The truth table is not recomputed: the netlist and the gate models' digests decide it, and a
+        gate whose table changed is retrained (so its digest changes) before any circuit is built.
+        """
+        found = definition_changes(self.gate, entry, tables=False)
         if entry.get("margin") != self.margin:
             found.append(f"margin changed ({_pair(entry.get('margin'), self.margin)})")
         then = entry.get("circuit")
@@ -120,11 +124,11 @@ def netlist_digest(circuit: Circuit) -> str:
     return hashlib.sha256(json.dumps([wiring, outputs, circuit.netlist]).encode()).hexdigest()[:16]
 
 
-def definition_changes(gate: Gate, stored: Mapping) -> list[str]:
+def definition_changes(gate: Gate | Circuit, stored: Mapping, tables: bool = True) -> list[str]:
     """How the gate as its plugin defines it now differs from the `truth_table`, `inputs` and
     `outputs` a model was made for (a manifest entry, or what a model's metadata says)."""
     found = []
-    tabulated = getattr(gate, "exhaustive", True)  # a circuit too large to tabulate is checked by its netlist
+    tabulated = tables and getattr(gate, "exhaustive", True)  # else the netlist stands for the table
     if tabulated and stored.get("truth_table") != encode_table(gate.table):
         found.append(f"the {gate.name} plugin's truth table changed")
     for field, names in (("inputs", gate.input_names), ("outputs", gate.output_names)):
