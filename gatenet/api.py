@@ -48,6 +48,11 @@ def build_circuits(
             f"unknown circuit {', '.join(map(repr, unknown))}; circuits: {', '.join(registry.circuits)}"
         )
     for circuit in circuits:
+        taken = registry.find(circuit.name) or registry.find_circuit(circuit.name)
+        if taken is not None and taken is not circuit:  # its model would replace theirs
+            raise ValueError(
+                f"circuit {circuit.name!r}: a registered gate or circuit has that name; rename it"
+            )
         if not circuit.instances:  # made here rather than registered by a plugin
             circuit.resolve(lambda name: registry.find(name) or registry.find_circuit(name))
     with ModelFolder(directory).writing("gatenet.build_circuits") as writer:

@@ -84,8 +84,8 @@ class Circuit(Bits):
 
     `inputs` is a count or names (as for `Gate`); `outputs` maps each output name to its source (or
     is a list of sources, named `out` or `out0`...). `truth`, when given, is the function the wiring
-    must compute (as for `Gate`, or vectorized over numpy columns); `wiring` is how the exported
-    model passes bits between gates: `digital` (thresholded at 0.5) or `analog`.
+    must compute (as for `Gate`, or vectorized over numpy columns). How the exported model passes
+    bits between gates (`digital` or `analog` wiring) is chosen when it is built, not here.
     """
 
     family = None  # circuits are never in an opt-in family
@@ -124,8 +124,9 @@ class Circuit(Bits):
     def part_summary(self) -> str:
         """What the circuit is made of, e.g. `4 x FULL_ADDER` or `2 x XOR, 1 x OR`."""
         counts: dict[str, int] = {}
-        for part in self.declared[1].values():
-            counts[part.gate] = counts.get(part.gate, 0) + 1
+        parts = self.netlist.get("parts") or [{"gate": part.gate} for part in self.declared[1].values()]
+        for part in parts:  # resolved names are spelled as their gate spells them
+            counts[part["gate"]] = counts.get(part["gate"], 0) + 1
         return ", ".join(f"{count} x {gate}" for gate, count in counts.items())
 
     def resolve(self, find: Callable[[str], Gate | Circuit | None]) -> None:
@@ -444,12 +445,26 @@ def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:
         values = values if isinstance(values, tuple) else (values,)
         table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1).astype(np.int64)
     except Exception:
-        table = np.array([np.atleast_1d(circuit.truth(*map(int, row))) for row in rows], np.int64)
+        table = np.array([_row_truth(circuit, row) for row in rows], np.int64)
     if table.shape != (len(rows), circuit.outputs) or not np.isin(table, (0, 1)).all():
+        wrong = 0
+        if table.ndim == 2 and table.shape[1] == circuit.outputs:
+            wrong = int(np.flatnonzero(~np.isin(table, (0, 1)).all(axis=1))[0])
+        got = table[wrong].tolist() if table.ndim == 2 else table.shape
         raise CircuitError(
-            f"circuit {circuit.name!r}: truth must give {circuit.outputs} bits (0 or 1) per row"
+            f"circuit {circuit.name!r}: truth must give {circuit.outputs} bits (0 or 1) per row, "
+            f"got {got} for row {_bits(rows[wrong])}"
         )
     return table.astype(np.uint8)
+
+
+def _row_truth(circuit: Circuit, row: np.ndarray) -> np.ndarray:
+    try:
+        return np.atleast_1d(np.asarray(circuit.truth(*map(int, row)), dtype=np.int64))
+    except Exception as error:  # the plugin's function: one line naming the circuit and the row
+        raise CircuitError(
+            f"circuit {circuit.name!r}: truth failed on row {_bits(row)}: {type(error).__name__}: {error}"
+        ) from None
 
 
 def _bits(row: np.ndarray) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 from gatenet import contract, runtime
 from gatenet.check import Check, check_table
-from gatenet.circuit import WIRINGS, Circuit, CircuitError, Signal
+from gatenet.circuit import WIRINGS, Circuit, Signal
+from gatenet.plugins import describe
 from gatenet.recipe import CircuitRecipe
 from gatenet.store import GateFiles, Writer
 from gatenet.test_data import test_data_set
@@ -37,10 +38,10 @@ class Built:
     """A circuit model, onnxruntime's verdict on it, and how the margin held at each gate depth."""
 
     recipe: CircuitRecipe
-    model: bytes
+    model: bytes = field(repr=False)
     check: Check
     depth_margins: list[float]  # worst margin of any gate output at depth 1, 2, ...
-    rows: np.ndarray  # what it was verified on: every row, or a sample
+    rows: np.ndarray = field(repr=False)  # what it was verified on: every row, or a sample
     seconds: float = 0.0
 
     @property
@@ -124,8 +125,10 @@ def build_into(writer: Writer, recipes: list[CircuitRecipe], on_result=None) -> 
                 if gate.key not in models:
                     models[gate.key] = runtime.load_gate(gate.name, writer.folder.root)
             built = build(recipe, models)
-        except (CircuitError, runtime.ModelError) as error:
-            result: Built | str = f"circuit {circuit.name!r} not built: {error}"
+        except Exception as error:  # a plugin's truth function may raise anything: it costs one circuit
+            reason = str(error) if isinstance(error, ValueError) else describe(error)
+            reason = reason.removeprefix(f"circuit {circuit.name!r}: ")
+            result: Built | str = f"circuit {circuit.name!r} not built: {reason}"
         else:
             if built.check.verified:
                 writer.commit([circuit_files(built)])
@@ -150,7 +153,7 @@ def _graph(
         for init in onnx.load_from_string(models[gate.key].data).graph.initializer:
             shared = onnx.TensorProto()
             shared.CopyFrom(init)
-            shared.name = f"{gate.key}/{init.name}"
+            shared.name = f"w:{gate.key}/{init.name}"  # `:` is in no part name, so no tensor name clashes
             initializers.append(shared)
     graphs = {gate.key: onnx.load_from_string(models[gate.key].data).graph for gate in _gates(circuit)}
 
@@ -158,11 +161,11 @@ def _graph(
         initializers.append(numpy_helper.from_array(np.ones(count, np.int64), name))
         return name
 
-    inputs = [f"in/{name}" for name in circuit.input_names]
+    inputs = [f"in:{name}" for name in circuit.input_names]
     if circuit.inputs == 1:
         inputs = [contract.INPUT_NAME]
     else:
-        split = ones("split/inputs", circuit.inputs)
+        split = ones("split:inputs", circuit.inputs)
         nodes.append(helper.make_node("Split", [contract.INPUT_NAME, split], inputs, "split_inputs", axis=1))
 
     raw: list[list[str]] = []  # per instance: its output columns, as probabilities
@@ -183,7 +186,7 @@ def _graph(
             nodes.append(helper.make_node("Concat", bits, [f"{path}/bits"], f"{path}/concat", axis=1))
             bits = [f"{path}/bits"]
         names = {contract.INPUT_NAME: bits[0], contract.OUTPUT_NAME: f"{path}/probabilities"}
-        names.update({init.name: f"{gate.key}/{init.name}" for init in graphs[gate.key].initializer})
+        names.update({init.name: f"w:{gate.key}/{init.name}" for init in graphs[gate.key].initializer})
         for index, node in enumerate(graphs[gate.key].node):
             copy = onnx.NodeProto()
             copy.CopyFrom(node)
@@ -232,7 +235,7 @@ def _columns(nodes: list, ones, tensor: str, count: int, prefix: str) -> list[st
         return [tensor]
     columns = [f"{prefix}{index}" for index in range(count)]
     nodes.append(
-        helper.make_node("Split", [tensor, ones(f"split/{count}", count)], columns, f"{prefix}_split", axis=1)
+        helper.make_node("Split", [tensor, ones(f"split:{count}", count)], columns, f"{prefix}_split", axis=1)
     )
     return columns
 
@@ -278,20 +281,26 @@ def _dedupe_initializers(graph: onnx.GraphProto) -> None:
 def _depth_margins(
     circuit: Circuit, graph: onnx.GraphProto, taps: list[str], rows: np.ndarray
 ) -> list[float]:
-    """The worst margin of any gate output at each depth, against the exact bits there."""
+    """The worst margin of any gate output at each depth, against the exact bits there.
+
+    A gate whose outputs nobody reads (half of a sub-circuit, say) is not in the graph, nor here.
+    """
+    live = {name for node in graph.node for name in node.output}
+    kept = [(index, name) for index, name in enumerate(taps) if name in live]
     probe = onnx.GraphProto()
     probe.CopyFrom(graph)
     del probe.output[:]
-    probe.output.extend([helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for name in taps])
+    probe.output.extend([helper.make_tensor_value_info(name, TensorProto.FLOAT, None) for _, name in kept])
     model = helper.make_model(probe, opset_imports=[helper.make_opsetid("", contract.OPSET)])
     model.ir_version = 8
     data = model.SerializeToString()
-    worst = [np.inf] * circuit.depth
+    worst = [np.inf] * max(circuit.instances[index].depth for index, _ in kept)
     for start in range(0, len(rows), CHUNK_ROWS):  # every gate's outputs for a million rows would be big
         chunk = rows[start : start + CHUNK_ROWS]
-        values = runtime.run_outputs(data, chunk, taps)
+        values = runtime.run_outputs(data, chunk, [name for _, name in kept])
         exact, _ = circuit.evaluate(chunk)
-        for instance, got, want in zip(circuit.instances, values, exact, strict=True):
+        for (index, _), got in zip(kept, values, strict=True):
+            depth, want = circuit.instances[index].depth, exact[index]
             margins = np.where(want == 1, got - 0.5, 0.5 - got)
-            worst[instance.depth - 1] = min(worst[instance.depth - 1], float(margins.min()))
+            worst[depth - 1] = min(worst[depth - 1], float(margins.min()))
     return worst

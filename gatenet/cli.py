@@ -142,7 +142,8 @@ def list_plugins(as_json: bool) -> None:
     for row in rows:
         state = f"  {row['error']}" if row["error"] else ""
         gates = ", ".join(row["gates"]) if len(row["gates"]) <= 8 else f"{len(row['gates'])} gates"
-        gates += ", ".join(f"{name} ({parts})" for name, parts in row["circuits"].items())
+        circuits = [f"{name} ({parts})" for name, parts in row["circuits"].items()]
+        gates = ", ".join(filter(None, [gates, *circuits]))
         click.echo(f"{row['name']:<12} {row['source']:<12} {row['origin']:<24} {gates or '-'}{state}")
     for note in registry.notes:
         click.echo(f"note: {note}", err=True)
@@ -471,7 +472,7 @@ def status(
     gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
     recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
     recipes += circuit_recipes(folder, list(registry.circuits.values()), wiring, margin)
-    statuses = folder_status(folder, recipes, {**registry.gates, **registry.circuits})
+    statuses = folder_status(folder, recipes, {**registry.gates, **registry.circuits, **registry.unavailable})
     if as_json:
         click.echo(
             json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
@@ -494,7 +495,7 @@ def prune(directory: Path, yes: bool) -> None:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("nothing removed: while a plugin is broken, its gates look orphaned")
     with ModelFolder(directory).writing("gatenet prune", _waiting) as writer:
-        known = {**registry.gates, **registry.circuits}
+        known = {**registry.gates, **registry.circuits, **registry.unavailable}  # unavailable is not gone
         orphans = [s for s in folder_status(writer.folder, [], known) if s.state == ORPHANED]
         if not orphans:
             click.echo(f"{writer.folder.root}: no orphaned models")
@@ -580,13 +581,16 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         ) from None
     registry = collect_gates()
     entries = {entry["gate"].lower(): entry for entry in ModelFolder(directory).entries().values()}
-    circuit_keys = [key for key in map(str.lower, gate_names) if key in registry.circuits]
-    if not gate_names:
+    if gate_names:
+        circuit_keys = [key for key in map(str.lower, gate_names) if key in registry.circuits]
+        gate_names = tuple(name for name in gate_names if name.lower() not in registry.circuits)
+        plot_gates = bool(gate_names)
+    else:  # everything in the folder: its gates, and its circuits
         circuit_keys = [key for key in registry.circuits if key in entries]
-    gate_names = tuple(name for name in gate_names if name.lower() not in registry.circuits)
+        plot_gates = any("circuit" not in entry for entry in entries.values()) or not circuit_keys
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    if gate_names or not circuit_keys:
+    if plot_gates:
         histories = _histories(directory, gate_names)
         written.append(plots.learning_curves(histories, out_dir / "learning_curves.png"))
         for name in histories:
@@ -629,8 +633,11 @@ def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> Non
         ) from None
     if gate_names:
         models = [runtime.load_gate(name, directory) for name in gate_names]
-    else:
+    else:  # the whole folder: a circuit verified on a sample has no table for `_verify()`, so skip it
         models = list(runtime.load_dir(directory).values())
+        for model in [model for model in models if model.table is None]:
+            click.echo(f"skipped {model.path.name}: {model.inputs} inputs, verified on a sample", err=True)
+        models = [model for model in models if model.table is not None]
     if not models:
         raise click.ClickException(f"{directory}: no models to export (train some with gatenet train)")
     for path in c_export.write_headers(models, out_dir):
@@ -740,6 +747,11 @@ def _select_with_circuits(
 ) -> tuple[list[Gate], list[Circuit]]:
     """The named gates and circuits (every default gate and circuit when none is named), and the gates
     the circuits are made of, each once."""
+    unavailable = [
+        registry.unavailable[name.lower()] for name in names if name.lower() in registry.unavailable
+    ]
+    if unavailable:
+        raise click.UsageError(unavailable[0])
     circuits = [registry.find_circuit(name) for name in names if registry.find_circuit(name)]
     gate_names = tuple(name for name in names if not registry.find_circuit(name))
     if not names and not families:
@@ -796,6 +808,11 @@ def _fresh_json(status: ModelStatus, folder: ModelFolder) -> dict:
         "file": str(folder.root / status.file),
         "problem": "",
         "network": entry["network"],
+        **(
+            {"steps": None, "seed": None, "network": None, "circuit": entry["circuit"]}
+            if "circuit" in entry
+            else {}
+        ),
     }
 
 
@@ -827,15 +844,20 @@ def _print_row(result: GateResult) -> None:
 
 
 def _circuit_json(built: Built, folder: ModelFolder) -> dict:
+    """A built circuit, in the shape of a trained gate's result (no steps, seed or network)."""
     circuit, check = built.recipe.gate, built.check
     return {
         "gate": circuit.name,
         "status": "built" if check.verified else "failed",
         "verified": check.verified,
         "worst_margin": round(check.worst_margin, 6),
+        "steps": None,
+        "first_right_step": None,
         "seconds": round(built.seconds, 4),
+        "seed": None,
         "file": str(folder.model_path(circuit.key)) if check.verified else None,
         "problem": "" if check.verified else check.details,
+        "network": None,
         "circuit": built.record,
     }
 

@@ -231,6 +231,7 @@ class Registry:
     problems: list[str] = field(default_factory=list)
     circuits: dict[str, Circuit] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # not errors: e.g. circuits a disabled plugin's gates
+    unavailable: dict[str, str] = field(default_factory=dict)  # circuit key -> why, for those notes
 
     def find(self, name: str) -> Gate | None:
         return self.gates.get(name.lower())
@@ -337,19 +338,28 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager) -> None:
 
     # With a plugin disabled, failed or clashing, a circuit needing its gates is a consequence, not a new
     # error: `gatenet -p no:xor list` works and just says which circuits are not available.
-    gates_left_out = bool(registry.problems) or any(
-        info.source in ("disabled", "skipped") for info in _infos.values()
-    )
+    left_out = [
+        f"plugin {info.name}"
+        for info in sorted(_infos.values(), key=lambda info: info.name)
+        if info.source in ("disabled", "skipped") or info.failed
+    ]
+    left_out += [
+        f"gate {problem.split(chr(39))[1]}"
+        for problem in registry.problems
+        if problem.startswith("gate name")
+    ]
     for key, circuit in pending.items():
         try:
             circuit.resolve(find)
         except CircuitError as error:
             plugin = registry.plugin_of.pop(key)
-            if error.missing and gates_left_out:
-                registry.notes.append(
+            if error.missing and left_out:
+                why = (
                     f"circuit {circuit.name!r} of plugin {plugin!r} is not available: it needs "
-                    f"{error.missing!r}, which no loaded plugin provides"
+                    f"{error.missing!r}, which no loaded plugin provides (left out: {', '.join(left_out)})"
                 )
+                registry.notes.append(why)
+                registry.unavailable[key] = why
             else:
                 registry.problems.append(f"plugin {plugin!r}: {error}")
             continue

@@ -100,7 +100,7 @@ def test_a_circuit_whose_wiring_disagrees_with_its_truth_is_refused_and_others_a
     )
     assert result.returncode == 1
     assert (
-        "error: circuit 'WRONG_HALF' not built: circuit 'WRONG_HALF': the wiring does not compute the "
+        "error: circuit 'WRONG_HALF' not built: the wiring does not compute the "
         "declared truth; first at row 01 (a=0 b=1): wiring gives sum=1 carry=1, truth says sum=1 carry=0"
     ) in result.stderr
     assert (folder / "right_half.onnx").exists() and not (folder / "wrong_half.onnx").exists()
@@ -205,3 +205,107 @@ def test_plot_draws_a_schematic_and_an_analog_circuits_margins(tmp_path):
         "half_adder_wired_schematic.png",
         "half_adder_wired_schematic.svg",
     ]
+
+
+EDGES = """
+import gatenet
+from gatenet import Circuit, Part
+
+
+def oops(a, b):
+    raise RuntimeError("no truth today")
+
+
+@gatenet.hookimpl
+def register_circuits(register):
+    register(Circuit("CARRY_ONLY", ["a", "b"], {"h": Part("HALF_ADDER_WIRED", "a", "b")}, {"c": "h.carry"},
+                     truth=lambda a, b: a & b))
+    register(Circuit("RAISES", ["a", "b"], {"x": Part("XOR", "a", "b")}, ["x"], truth=oops))
+    register(Circuit("NAMES", ["bits", "b"], {"in": Part("AND", "bits", "b")}, ["in"]))
+    register(Circuit("AFTER", ["a"], {"n": Part("NOT", "a")}, ["n"]))
+"""
+
+
+def test_awkward_circuits_build_and_a_failing_truth_costs_only_its_circuit(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR", "AND", "NOT"])
+    (tmp_path / "edges.py").write_text(EDGES)
+    names = ["CARRY_ONLY", "RAISES", "NAMES", "AFTER"]
+    result = gatenet("-p", str(tmp_path / "edges.py"), "train", *names, "--out", str(folder), "--json")
+    assert result.returncode == 1
+    assert (
+        "error: circuit 'RAISES' not built: truth failed on row 00: RuntimeError: no truth today"
+        in result.stderr
+    )
+    built = {row["gate"]: row for row in json.loads(result.stdout)["results"] if row["status"] == "built"}
+    assert set(built) == {
+        "CARRY_ONLY",
+        "NAMES",
+        "AFTER",
+    }  # half of a sub-circuit unused; `in` and `bits` names
+    assert built["CARRY_ONLY"]["circuit"]["depth_margins"] == [pytest.approx(0.493, abs=0.01)]
+    assert runtime.load_gate("NAMES", folder).predict([[1, 1], [0, 1]]).tolist() == [[1], [0]]
+
+
+BROKEN_LATER = """
+import gatenet
+from gatenet import Circuit, Part
+
+
+@gatenet.hookimpl
+def register_circuits(register):
+    register(Circuit("HALF_ADDER_WIRED", ["a", "b"], {"x": Part("XOR", "a", "b"), "n": Part("AND", "a", "b")},
+                     {"sum": "x", "carry": "n"}, truth=lambda a, b: (a & b, a & b)))
+"""
+
+
+def test_verify_fails_only_the_model_whose_circuit_definition_broke(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR", "AND"])
+    assert gatenet("train", "HALF_ADDER_WIRED", "--out", str(folder)).returncode == 0
+    (tmp_path / "later.py").write_text(BROKEN_LATER)
+    result = gatenet("-p", str(tmp_path / "later.py"), "-p", "no:circuits", "verify", "--dir", str(folder))
+    assert result.returncode == 1
+    assert (
+        "half_adder_wired.onnx    FAILED     its definition in the plugin fails: circuit 'HALF_ADDER_WIRED'"
+        in (result.stdout)
+    )
+    assert (
+        "xor.onnx                 verified" in result.stdout
+        and "and.onnx                 verified" in result.stdout
+    )
+
+
+def test_with_a_plugin_turned_off_its_circuits_are_unavailable_not_orphaned(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR", "AND"])
+    assert gatenet("train", "HALF_ADDER_WIRED", "--out", str(folder)).returncode == 0
+    pruned = gatenet("-p", "no:xor", "prune", "--dir", str(folder), "--yes")
+    assert pruned.returncode == 0 and "xor.onnx (XOR: no plugin defines it)" in pruned.stdout  # as before
+    assert "half_adder_wired" not in pruned.stdout and (folder / "half_adder_wired.onnx").exists()
+    asked = gatenet("-p", "no:xor", "train", "HALF_ADDER_WIRED", "--out", str(folder))
+    assert asked.returncode == 2
+    assert "circuit 'HALF_ADDER_WIRED' of plugin 'circuits' is not available: it needs 'XOR'" in asked.stderr
+    assert "(left out: plugin xor)" in asked.stderr
+
+
+def test_plot_with_no_names_draws_the_gates_and_the_circuits(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR", "AND"])
+    assert gatenet("train", "HALF_ADDER_WIRED", "--out", str(folder)).returncode == 0
+    result = gatenet("plot", "--dir", str(folder), "--out", str(tmp_path / "plots"))
+    assert result.returncode == 0, result.stderr
+    written = {path.name for path in (tmp_path / "plots").iterdir()}
+    assert {"learning_curves.png", "xor_surface.png", "half_adder_wired_schematic.svg"} <= written
+
+
+def test_a_notebook_circuit_may_not_take_a_gates_name(tmp_path):
+    import gatenet as api
+
+    folder = copy_models(tmp_path / "models", ["AND", "OR", "NAND"])
+    before = (folder / "and.onnx").read_bytes()
+    impostor = Circuit(
+        "xor",
+        ["a", "b"],
+        {"n": Part("NAND", "a", "b"), "o": Part("OR", "a", "b"), "x": Part("AND", "n", "o")},
+        ["x"],
+    )
+    with pytest.raises(ValueError, match="circuit 'xor': a registered gate or circuit has that name"):
+        api.build_circuits(impostor, directory=folder)
+    assert not (folder / "xor.onnx").exists() and (folder / "and.onnx").read_bytes() == before

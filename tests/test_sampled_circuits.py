@@ -67,5 +67,16 @@ def test_a_sampled_circuit_whose_wiring_disagrees_with_its_truth_names_a_sampled
     wrong = ripple_adder("ADD12", 12, "FULL_ADDER", 1)
     wrong.truth = lambda *bits: (0,) * 13
     (problem,) = api.build_circuits(wrong, directory=add12[0])
-    assert problem.startswith("circuit 'ADD12' not built: circuit 'ADD12': the wiring does not compute")
+    assert problem.startswith("circuit 'ADD12' not built: the wiring does not compute")
     assert "first at row 0000000000000000000000001 (a11=0" in problem  # the first sampled row that differs
+
+
+def test_export_c_of_a_whole_folder_skips_a_sampled_circuit_and_refuses_it_by_name(add12, tmp_path):
+    folder = add12[0]
+    whole = gatenet("export-c", "--dir", str(folder), "--out", str(tmp_path / "c"))
+    assert whole.returncode == 0 and "skipped add12.onnx: 25 inputs, verified on a sample" in whole.stderr
+    assert [path.name for path in (tmp_path / "c").iterdir()] == ["full_adder.h"]
+    named = gatenet("export-c", "ADD12", "--dir", str(folder), "--out", str(tmp_path / "d"))
+    assert (
+        named.returncode == 1 and "add12.onnx: has no stored truth table for add12_verify()" in named.stderr
+    )
