@@ -6,6 +6,7 @@ parameters, file bytes, worst margin, one 1-row call (best of 5 rounds of 2,000)
 batch of 65,536 random rows, and the time to build the circuit from its gate models and verify it on
 every row (median of 5). Then one call of each circuit model against the same row computed by calling
 its gate models one by one from Python, thresholding between gates as digital wiring does.
+Last, onnxruntime's own floor: a 1-row call of a chain of 1, 16 and 48 Gemm kernels.
 Targets: ADD8 built and exhaustively verified in under 2 s; one circuit call at least 10x faster
 than the gate-by-gate loop.
 
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnxruntime as ort
+from onnx import helper, numpy_helper
 
 from gatenet import runtime
 from gatenet.circuit_onnx import build
@@ -113,6 +116,32 @@ def loop_against_model(circuit) -> dict:
     }
 
 
+def kernel_floor() -> dict:
+    """onnxruntime's cost for tensors this small: a 1-row call of a chain of n Gemm kernels, in µs."""
+    weights = [
+        numpy_helper.from_array(np.full((32, 32), 0.01, np.float32), "w"),
+        numpy_helper.from_array(np.zeros(32, np.float32), "b"),
+    ]
+    value = helper.make_tensor_value_info
+    row = {"bits": np.zeros((1, 32), np.float32)}
+    floor = {}
+    for length in (1, 16, 48):
+        names = ["bits", *(f"g{i}" for i in range(length - 1)), "probabilities"]
+        nodes = [helper.make_node("Gemm", [names[i], "w", "b"], [names[i + 1]]) for i in range(length)]
+        graph = helper.make_graph(
+            nodes,
+            "chain",
+            [value("bits", onnx.TensorProto.FLOAT, ["N", 32])],
+            [value("probabilities", onnx.TensorProto.FLOAT, ["N", 32])],
+            weights,
+        )
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        model.ir_version = 8
+        session = ort.InferenceSession(model.SerializeToString(), runtime._session_options())
+        floor[f"{length} kernels us"] = round(best_call_seconds(lambda s=session: s.run(None, row)) * 1e6, 1)
+    return floor
+
+
 def table(rows: list[dict]) -> None:
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + " --- |" * len(rows[0]))
@@ -132,7 +161,9 @@ def main() -> None:
     table(models)
     calls = [loop_against_model(tree), loop_against_model(add8)]
     table(calls)
-    print(json.dumps({"models": models, "calls": calls}))
+    floor = kernel_floor()
+    table([floor])
+    print(json.dumps({"models": models, "calls": calls, "kernel floor": floor}))
 
 
 if __name__ == "__main__":
