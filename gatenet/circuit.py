@@ -27,7 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gatenet.gate import NAME_PATTERN, Bits, Gate, input_rows
+from gatenet.gate import (
+    ENV_TRUTH_TIMEOUT,
+    NAME_PATTERN,
+    Bits,
+    Gate,
+    Overtime,
+    input_rows,
+    time_limit,
+    truth_timeout,
+)
 
 EXHAUSTIVE_INPUTS = 20  # up to 2^20 rows a circuit is verified on its whole truth table
 MAX_CIRCUIT_INPUTS = 32  # above 20 inputs, on a stated sample (`sample_rows`)
@@ -440,12 +449,21 @@ def _default_inputs(count: int) -> list[str]:
 def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:
     """`truth` on every row: once over whole numpy columns when it can take them, else row by row."""
     columns = [rows[:, i].astype(np.int64) for i in range(circuit.inputs)]
+    seconds = truth_timeout()
     try:
-        values = circuit.truth(*columns)
-        values = values if isinstance(values, tuple) else (values,)
-        table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1).astype(np.int64)
-    except Exception:
-        table = np.array([_row_truth(circuit, row) for row in rows], np.int64)
+        with time_limit(seconds) as check:
+            try:
+                values = circuit.truth(*columns)
+                values = values if isinstance(values, tuple) else (values,)
+                table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1)
+            except Exception:
+                table = np.array([_row_truth(circuit, row, check) for row in rows])
+    except Overtime:
+        raise CircuitError(
+            f"circuit {circuit.name!r}: truth function took more than {seconds:g} s for {len(rows)} rows "
+            f"(vectorize it over numpy columns, or set {ENV_TRUTH_TIMEOUT})"
+        ) from None
+    table = table.astype(np.int64)
     if table.shape != (len(rows), circuit.outputs) or not np.isin(table, (0, 1)).all():
         wrong = 0
         if table.ndim == 2 and table.shape[1] == circuit.outputs:
@@ -458,13 +476,20 @@ def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:
     return table.astype(np.uint8)
 
 
-def _row_truth(circuit: Circuit, row: np.ndarray) -> np.ndarray:
+def _row_truth(circuit: Circuit, row: np.ndarray, check: Callable[[], None]) -> np.ndarray:
+    check()
     try:
-        return np.atleast_1d(np.asarray(circuit.truth(*map(int, row)), dtype=np.int64))
+        value = np.atleast_1d(np.asarray(circuit.truth(*map(int, row)), dtype=np.int64))
     except Exception as error:  # the plugin's function: one line naming the circuit and the row
         raise CircuitError(
             f"circuit {circuit.name!r}: truth failed on row {_bits(row)}: {type(error).__name__}: {error}"
         ) from None
+    if value.shape != (circuit.outputs,):
+        raise CircuitError(
+            f"circuit {circuit.name!r}: truth must give {circuit.outputs} bits (0 or 1) per row, "
+            f"got {value.tolist()} for row {_bits(row)}"
+        )
+    return value
 
 
 def _bits(row: np.ndarray) -> str:

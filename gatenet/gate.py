@@ -268,11 +268,11 @@ def _call_rows(
     cannot hang `gatenet list` or `train`."""
     values: list[object] = []
     try:
-        with _time_limit(timeout) as check:
+        with time_limit(timeout) as check:
             for row in rows:
                 check()
                 values.append(_call(gate, truth, row))
-    except _Overtime:
+    except Overtime:
         raise GateError(
             f"gate {gate.name!r}: truth function gave {len(values)} of {len(rows)} rows in "
             f"{timeout:g} s, the limit (set {ENV_TRUTH_TIMEOUT} to change it)"
@@ -280,13 +280,13 @@ def _call_rows(
     return values
 
 
-class _Overtime(BaseException):
+class Overtime(BaseException):
     """Raised into a truth function that runs past its time; not an Exception, so the function's own
     `except Exception` does not swallow it."""
 
 
 @contextmanager
-def _time_limit(seconds: float) -> Iterator[Callable[[], None]]:
+def time_limit(seconds: float) -> Iterator[Callable[[], None]]:
     """Yields a check to call between rows. On the main thread SIGALRM also stops a row that never
     returns; the previous handler and timer are put back afterwards. Signals reach only the main
     thread, so elsewhere only the check between rows applies."""
@@ -294,7 +294,7 @@ def _time_limit(seconds: float) -> Iterator[Callable[[], None]]:
 
     def check() -> None:
         if time.monotonic() - start > seconds:
-            raise _Overtime
+            raise Overtime
 
     if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield check
@@ -303,7 +303,7 @@ def _time_limit(seconds: float) -> Iterator[Callable[[], None]]:
 
     def on_alarm(signum: int, frame: object) -> None:
         if armed:
-            raise _Overtime
+            raise Overtime
 
     previous = signal.signal(signal.SIGALRM, on_alarm)
     # setitimer overflows somewhere past 1e9 s; nobody waits three years for a truth table anyway

@@ -225,3 +225,28 @@ def test_broken_circuits_are_reported_one_by_one_and_stop_nothing_else(register_
     assert "plugin 'broken-circuits': register_circuits failed: RuntimeError: the hook broke" in problems
     assert registry.find_circuit("STILL_FINE") is not None and registry.find("XOR").inputs == 2
     assert {"add8", "mux4"} <= set(registry.circuits)
+
+
+def test_a_truth_function_that_never_finishes_is_stopped_naming_the_circuit(registry, monkeypatch):
+    monkeypatch.setenv("GATENET_TRUTH_TIMEOUT", "0.5")
+
+    def forever(a, b):
+        while True:
+            pass
+
+    circuit = resolved(registry, half_adder(truth=forever))
+    with pytest.raises(CircuitError, match=r"circuit 'HA': truth function took more than 0.5 s for 4 rows"):
+        circuit.table  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("truth", "message"),
+    [
+        (lambda a, b: a ^ b, r"truth must give 2 bits \(0 or 1\) per row, got \[0\] for row 00"),
+        (lambda a, b: (a ^ b, 2), r"truth must give 2 bits \(0 or 1\) per row, got \[0, 2\] for row 00"),
+        (lambda a: a, r"truth failed on row 00: TypeError: "),
+    ],
+)
+def test_a_truth_function_that_gives_the_wrong_thing_names_the_row(registry, truth, message):
+    with pytest.raises(CircuitError, match=message):
+        resolved(registry, half_adder(truth=truth)).table  # noqa: B018
