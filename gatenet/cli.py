@@ -316,6 +316,8 @@ def _build_circuits(
     writer, circuits: list[Circuit], wiring: str, margin: float, force: bool, show_rows: bool
 ) -> tuple[list[ModelStatus], list[Built | str]]:
     """Build the circuits whose model is not up to date, after their gates were trained."""
+    if not circuits:  # none asked for, or --no-export (which has no folder to build from)
+        return [], []
     recipes = circuit_recipes(writer.folder, circuits, wiring, margin)
     fresh = [] if force else [s for s in check_gates(writer.folder, recipes) if s.state == UP_TO_DATE]
     if show_rows:

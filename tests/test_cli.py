@@ -3,6 +3,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from folder_tools import gatenet
 
 from gatenet.cli import cli
 
@@ -118,3 +119,11 @@ def test_a_gate_that_does_not_verify_makes_train_fail_after_the_others(tmp_path)
     assert "error: gate 'XOR' not verified: no seed of 0 verified; the best, seed 0: row " in result.output
     assert "the model exported before is left as it was" in result.output
     assert not (tmp_path / "xor.onnx").exists()
+
+
+def test_no_export_trains_checks_and_writes_nothing(tmp_path):
+    result = gatenet("train", "AND", "--no-export", "--json", "--out", str(tmp_path / "never"))
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["results"]
+    assert row["gate"] == "AND" and row["verified"] is True and row["file"] is None
+    assert not (tmp_path / "never").exists()
