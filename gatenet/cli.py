@@ -195,7 +195,7 @@ def recipe_options(command):
 
 
 @cli.command()
-@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1)
 @click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
 @folder("--out", "exported", "Folder for the .onnx models and manifest.json.")
 @click.option("--hidden", help="Hidden layer sizes, e.g. 16 or 16,8; 'none' for no hidden layer. [16]")
@@ -569,7 +569,7 @@ def _number(text: str) -> object:
 
 
 @cli.command()
-@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1)
 @folder("--dir", "exported", "Folder of trained models, with their history.json files.")
 @folder("--out", "plots", "Folder for the PNG files.")
 def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
