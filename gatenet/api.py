@@ -81,6 +81,26 @@ def train(
     return results[0] if single else results
 
 
+def capacity(
+    *names: str | Gate,
+    family: str | None = None,
+    seeds: int = 4,
+    margin: float = DEFAULT_MARGIN,
+    **axes: Sequence,
+) -> list[dict]:
+    """How many of the gates (or of a family) each setting learns: `gatenet sweep --family` as a call.
+
+    gatenet.capacity(family="boolean2", hidden=[(), (2,)], learning_rate=[0.1])
+    """
+    from gatenet.sweeps import capacity as run_capacity
+
+    chosen = [name for name in names if isinstance(name, Gate)]
+    named = [name for name in names if not isinstance(name, Gate)]
+    if named or family:
+        chosen += collect_gates().select(named, (family,) if family else ())
+    return run_capacity(chosen, axes, seeds, margin)
+
+
 def sweep(gate: str | Gate, seeds: int = 20, margin: float = DEFAULT_MARGIN, **axes: Sequence) -> list[dict]:
     """Train `seeds` networks for every combination of the axes, e.g. hidden_units=[2, 4, 8]."""
     from gatenet.sweeps import sweep as run_sweep

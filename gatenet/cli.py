@@ -668,7 +668,11 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 
 
 @cli.command()
-@click.argument("gate_name", metavar="GATE")
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.option(
+    "--family", "families", multiple=True, help="Sweep every gate of this family: a capacity study."
+)
+@click.option("--hidden", help="Hidden layers to try: none (logistic regression), 4, 8+8; e.g. none,1,2,4.")
 @click.option("--hidden-units", help="Units per hidden layer to try, e.g. 2,4,8,16.")
 @click.option("--layers", help="Numbers of hidden layers to try, e.g. 1,2.")
 @click.option("--activation", help="Hidden activations to try, e.g. relu,tanh.")
@@ -683,44 +687,69 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 @folder("--out", "sweeps", "Folder for the CSV, JSON and PNG.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON document.")
-def sweep(gate_name, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
-    """Train GATE over a grid of settings, SEEDS networks each: success rate, steps to 100%, margin.
+def sweep(gate_names, families, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
+    """Train one GATE over a grid of settings, SEEDS networks each: success rate, steps to 100%, margin.
+    With several GATEs or a --family it is a capacity study: how many of them each setting learns.
 
     \b
     gatenet sweep XOR --hidden-units 2,4,8,16 --learning-rate 0.001,0.01,0.1 --seeds 20
+    gatenet sweep --family boolean3 --hidden none,1,2,4 --seeds 4
     """
+    if not gate_names and not families:
+        raise click.UsageError("name a GATE, several GATEs, or a --family to sweep")
     registry = collect_gates()
-    gate = _select(registry, (gate_name,))[0]
+    gates = _select(registry, gate_names, families)
     parsed = {name: _parse_axis(name, text) for name, text in axes.items() if text is not None}
     durable.check_writable(out_dir)  # before hours of training, not after
     from gatenet import sweeps
     from gatenet.progress import progress_bar
 
     points = len(sweeps.grid(parsed))
+    names = [axis for axis in sweeps.AXES if axis in parsed]
     with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
-        rows = sweeps.sweep(gate, parsed, seeds, margin, on_setting=lambda row: advance())
-    paths = sweeps.write_sweep(gate, rows, out_dir)
+        if len(gates) == 1 and not families:
+            rows = sweeps.sweep(gates[0], parsed, seeds, margin, on_setting=lambda row: advance())
+        else:
+            rows = sweeps.capacity(gates, parsed, seeds, margin, on_setting=lambda row: advance())
+    single = len(gates) == 1 and not families
+    if single:
+        paths = sweeps.write_sweep(gates[0], rows, out_dir)
+    else:
+        subject = "_".join(families) if families and not gate_names else "_".join(g.name for g in gates[:4])
+        paths = sweeps.write_capacity(subject, rows, out_dir)
     if as_json:
-        click.echo(
-            json.dumps({"gate": gate.name, "rows": rows, "files": {k: str(v) for k, v in paths.items()}})
-        )
-    elif not quiet:
-        names = [axis for axis in sweeps.AXES if axis in parsed]
-        click.echo(
-            " ".join(f"{name:>13}" for name in names) + f" {'verified':>9} {'median steps':>12} {'margin':>7}"
-        )
-        for row in rows:
-            median = "-" if row["median_steps"] is None else f"{row['median_steps']:g}"
-            click.echo(
-                " ".join(f"{row[name]!s:>13}" for name in names)
-                + f" {row['success_rate']:>9.0%} {median:>12} {row['median_margin']:>7.3f}"
-            )
-        click.echo("wrote " + ", ".join(str(path) for path in paths.values()))
+        files = {kind: str(path) for kind, path in paths.items()}
+        click.echo(json.dumps({"gates": [gate.name for gate in gates], "rows": rows, "files": files}))
+        return
+    if quiet:
+        return
+    heading = f" {'verified':>9} {'median steps':>12} {'margin':>7}"
+    if not single:
+        heading = f" {'learned':>9} {'pairs':>6} {'median steps':>12}"
+    click.echo(" ".join(f"{name:>13}" for name in names) + heading)
+    for row in rows:
+        median = "-" if row["median_steps"] is None else f"{row['median_steps']:g}"
+        if single:
+            cells = f" {row['success_rate']:>9.0%} {median:>12} {row['median_margin']:>7.3f}"
+        else:
+            learned = f"{row['learned']}/{row['gates']}"
+            cells = f" {learned:>9} {row['pairs_verified_share']:>6.0%} {median:>12}"
+        click.echo(" ".join(f"{_setting_text(row[name]):>13}" for name in names) + cells)
+    click.echo("wrote " + ", ".join(str(path) for path in paths.values()))
+
+
+def _setting_text(value: object) -> str:
+    """A setting as the command line spells it: hidden layers as none or 8+8."""
+    if isinstance(value, tuple | list):
+        return "+".join(map(str, value)) or "none"
+    return str(value)
 
 
 def _parse_axis(name: str, text: str) -> list:
-    kind = {"hidden_units": int, "layers": int, "steps": int, "learning_rate": float}.get(name, str)
     option = "--" + name.replace("_", "-")
+    if name == "hidden":
+        return [_parse_hidden(part.strip().replace("+", ",")) for part in text.split(",")]
+    kind = {"hidden_units": int, "layers": int, "steps": int, "learning_rate": float}.get(name, str)
     try:
         values = [kind(part.strip()) for part in text.split(",")]
     except ValueError:

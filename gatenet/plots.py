@@ -269,6 +269,35 @@ def sweep_chart(rows: Sequence[Mapping], settings: Sequence[str], path: Path | s
     return _save(figure, path)
 
 
+def capacity_chart(rows: Sequence[Mapping], settings: Sequence[str], path: Path | str, title: str) -> Path:
+    """How many of a family's functions each setting learned (verified by at least one seed).
+
+    One bar per row of `rows`, labelled with the values of `settings`, the count and share written
+    beside it, and a line at the whole family. Returns `path`.
+    """
+    if not rows:
+        raise ValueError("capacity_chart: no capacity rows to draw")
+    labels = [_setting_label(row, settings) for row in rows]
+    total = int(rows[0]["gates"])
+    learned = [int(row["learned"]) for row in rows]
+    figure = Figure(
+        figsize=(_sweep_size(labels)[0] * 0.6, _sweep_size(labels)[1]), dpi=DPI, layout="constrained"
+    )
+    ax = figure.subplots()
+    positions = np.arange(len(rows))
+    ax.barh(positions, learned, color="tab:green", height=0.7)
+    ax.axvline(total, color="black", linestyle="--", linewidth=1)
+    for y, value in zip(positions, learned, strict=True):
+        ax.text(value + total * 0.01, y, f"{value} ({value / total:.0%})", va="center", fontsize=8)
+    ax.set_xlim(0, total * 1.25)
+    ax.set_xlabel(f"functions learned, of {total}")
+    ax.set_yticks(positions, labels, fontsize=9)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.grid(True, axis="x", alpha=0.3)
+    figure.suptitle(title)
+    return _save(figure, path)
+
+
 def _setting_label(row: Mapping, settings: Sequence[str]) -> str:
     """`hidden=[16] activation=relu`: the setting's own values, in the order of `settings`."""
     return " ".join(f"{key}={_value_text(row.get(key))}" for key in settings)

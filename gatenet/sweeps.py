@@ -21,7 +21,7 @@ from gatenet.network import NetworkError
 from gatenet.recipe import network_for
 from gatenet.trainer import check_network, train_together
 
-AXES = ("hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")
+AXES = ("hidden", "hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")
 
 
 def grid(axes: Mapping[str, Sequence]) -> list[dict]:
@@ -34,8 +34,13 @@ def grid(axes: Mapping[str, Sequence]) -> list[dict]:
 
 
 def network_changes(setting: Mapping, base_hidden: tuple[int, ...]) -> dict:
-    """A grid point as NetworkSpec settings: hidden_units and layers make `hidden` together."""
+    """A grid point as NetworkSpec settings: `hidden` directly (`()` is no hidden layer: logistic
+    regression), or hidden_units and layers together."""
+    if "hidden" in setting and ("hidden_units" in setting or "layers" in setting):
+        raise NetworkError("sweep: give hidden, or hidden_units and layers, not both")
     changes = {key: value for key, value in setting.items() if key not in ("hidden_units", "layers")}
+    if "hidden" in changes:
+        changes["hidden"] = tuple(changes["hidden"])
     if "hidden_units" in setting or "layers" in setting:
         units = setting.get("hidden_units", base_hidden[0] if base_hidden else 16)
         changes["hidden"] = (units,) * setting.get("layers", max(len(base_hidden), 1))
@@ -102,3 +107,92 @@ def write_sweep(gate: Gate, rows: list[dict], out_dir: Path | str) -> dict[str, 
     write_atomically(paths["json"], (json.dumps(document, indent=1) + "\n").encode())
     sweep_chart(rows, settings, paths["png"], f"{gate.name}: {len(rows)} settings x {rows[0]['seeds']} seeds")
     return paths
+
+
+def capacity(
+    gates: Sequence[Gate],
+    axes: Mapping[str, Sequence],
+    seeds: int = 4,
+    margin: float = DEFAULT_MARGIN,
+    on_setting: Callable[[dict], None] | None = None,
+) -> list[dict]:
+    """Which of `gates` (a family, say) each setting can learn: one row per grid point.
+
+    A gate is learned when at least one of its `seeds` networks verifies. Gates of one shape and one
+    network train side by side in one program, so a family of 256 costs about what one gate does.
+    """
+    if seeds < 1:
+        raise ValueError(f"seeds: must be at least 1, got {seeds}")
+    if not gates:
+        raise ValueError("capacity: no gates to sweep")
+    rows = []
+    for point in grid(axes):
+        groups: dict[tuple, list[Gate]] = {}
+        networks = {}
+        for gate in gates:
+            network = network_for(gate, network_changes(point, network_for(gate).hidden))
+            groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
+            networks[gate.key] = network
+        for network in {key[2] for key in groups}:
+            check_network(network)
+        verified: dict[str, int] = {}
+        steps: list[int] = []
+        for (_, _, network), group in groups.items():
+            for gate, trials in zip(group, train_together(group, network, range(seeds)), strict=True):
+                good = [check_table(gate.table, t.probabilities, margin).verified for t in trials]
+                verified[gate.name] = sum(good)
+                steps += [t.history.first_right_step for t, ok in zip(trials, good, strict=True) if ok]
+        learned = [gate.name for gate in gates if verified[gate.name]]
+        row = {
+            **point,
+            "gates": len(gates),
+            "seeds": seeds,
+            "learned": len(learned),
+            "learned_share": round(len(learned) / len(gates), 6),
+            "pairs_verified_share": round(sum(verified.values()) / (len(gates) * seeds), 6),
+            "median_steps": statistics.median(steps) if steps else None,
+            "not_learned": [gate.name for gate in gates if not verified[gate.name]],
+            "verified_seeds": verified,  # per gate: how many of its seeds verified
+            "network": networks[gates[0].key].to_dict(),
+        }
+        rows.append(row)
+        if on_setting is not None:
+            on_setting(row)
+    return rows
+
+
+def write_capacity(name: str, rows: list[dict], out_dir: Path | str) -> dict[str, Path]:
+    """`capacity_<name>.csv`, `.json` and `.png` in `out_dir`; returns them by kind."""
+    from gatenet.plots import capacity_chart
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"capacity_{name.lower()}"
+    settings = [axis for axis in AXES if rows and axis in rows[0]]
+    columns = [
+        *settings,
+        "gates",
+        "seeds",
+        "learned",
+        "learned_share",
+        "pairs_verified_share",
+        "median_steps",
+    ]
+    table = io.StringIO()
+    writer = csv.DictWriter(table, columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**row, **{key: _cell(row[key]) for key in settings}} for row in rows)
+    paths = {kind: stem.with_suffix(f".{kind}") for kind in ("csv", "json", "png")}
+    write_atomically(paths["csv"], table.getvalue().encode())
+    document = {"gates": name, "axes": settings, "rows": rows}
+    write_atomically(paths["json"], (json.dumps(document, indent=1) + "\n").encode())
+    title = f"{name}: {rows[0]['gates']} functions, {rows[0]['seeds']} seeds per setting"
+    capacity_chart(rows, settings, paths["png"], title)
+    return paths
+
+
+def _cell(value: object) -> object:
+    """A CSV cell: a hidden-layer list as `none` or `8+8`, so it reads back unambiguously."""
+    if isinstance(value, list | tuple):
+        return "+".join(map(str, value)) or "none"
+    return value

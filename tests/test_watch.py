@@ -94,7 +94,7 @@ def test_a_sweep_of_one_hundred_settings_reuses_programs():
         }
     )
     assert len(points) == 100
-    with pytest.raises(ValueError, match="sweep: unknown axis units; axes are: hidden_units, layers"):
+    with pytest.raises(ValueError, match="sweep: unknown axis units; axes are: hidden, hidden_units, layers"):
         sweeps.grid({"units": [2]})
 
 
