@@ -20,6 +20,7 @@ from string import Template
 import numpy as np
 
 from gatenet import contract
+from gatenet.gate import NAME_PATTERN
 from gatenet.runtime import GateModel
 
 ROW_LIMIT_IN_COMMENT = 256  # larger truth tables are stored in the header but not listed in its comment
@@ -28,6 +29,7 @@ ROW_LIMIT_IN_COMMENT = 256  # larger truth tables are stored in the header but n
 _UNARY: dict[str, Callable[[dict], str]] = {
     "Identity": lambda a: "$x",
     "Neg": lambda a: "(-$x)",
+    "Abs": lambda a: "fabsf($x)",
     "Relu": lambda a: "($x > 0.0f ? $x : 0.0f)",
     "LeakyRelu": lambda a: f"($x >= 0.0f ? $x : {_float(a.get('alpha', 0.01))} * $x)",
     "Sigmoid": lambda a: "(1.0f / (1.0f + expf(-$x)))",
@@ -74,6 +76,8 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     import onnx
     from onnx import numpy_helper
 
+    if not NAME_PATTERN.fullmatch(model.name):  # it becomes C identifiers and macros
+        raise CExportError(f"{model.path}: gate name {model.name!r} is not letters, digits and underscores")
     if model.table is None:
         raise CExportError(
             f"{model.path}: has no stored truth table for {model.name.lower()}_verify() "
@@ -320,8 +324,20 @@ def _comment(model: GateModel) -> list[str]:
         "",
         *_table_lines(model),
     ]
-    safe = [line.replace("*/", "* /").rstrip() for line in text]
+    safe = [piece for line in text for piece in _comment_lines(line)]
     return ["/*", *[f" * {line}".rstrip() for line in safe], " */", ""]
+
+
+def _comment_lines(text: str) -> list[str]:
+    """Text from a model file as inert comment lines: whatever its metadata says, it cannot end the
+    comment, open a nested one, splice lines (a trailing backslash or the trigraph ??/) or hide a
+    control character."""
+    lines = []
+    for line in str(text).splitlines() or [""]:
+        line = "".join(char if char.isprintable() else " " for char in line).rstrip()
+        line = line.replace("*/", "* /").replace("/*", "/ *").replace("??", "? ?")
+        lines.append(line + " ." if line.endswith("\\") else line)
+    return lines
 
 
 def _table_lines(model: GateModel) -> list[str]:

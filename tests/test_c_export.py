@@ -147,3 +147,41 @@ def test_an_unverified_model_is_not_exported(tmp_path):
     model = write_model(tmp_path / "odd.onnx", nodes, [weight], gate)
     with pytest.raises(c_export.CExportError, match=r"odd.onnx: not verified \(worst margin"):
         c_export.header(model)
+
+
+def with_metadata(tmp_path, **changes: str) -> runtime.GateModel:
+    """The committed XOR model with some metadata replaced, as a shared or tampered folder might hold."""
+    proto = onnx.load(EXPORTED / "xor.onnx")
+    for prop in proto.metadata_props:
+        prop.value = changes.get(prop.key, prop.value)
+    path = tmp_path / "xor.onnx"
+    path.write_bytes(proto.SerializeToString())
+    return runtime.load(path)
+
+
+def test_metadata_stays_inert_text_in_the_header_whatever_it_says(tmp_path):
+    model = with_metadata(
+        tmp_path,
+        **{
+            contract.KEY_SEED: "1 *\\\n/ int injected(void) { return 42; } /*",
+            contract.KEY_DESCRIPTION: "a /* nested comment, a trigraph ??/\nand a splice \\",
+            contract.KEY_INPUTS: '["a */ int b; /*", "b"]',
+        },
+    )
+    text = c_export.header(model)
+    assert text.index("*/") == text.index("\n */\n") + 2  # the comment ends where the header ends it
+    (tmp_path / "xor.h").write_text(text)
+    program = '#include "xor.h"\nint main(void) { return xor_verify(); }\n'
+    assert compile_and_run(tmp_path, program).returncode == 0  # strict flags: no nested comment or trigraph
+    calls = '#include "xor.h"\nint main(void) { return injected(); }\n'
+    (tmp_path / "main.c").write_text(calls)
+    build = subprocess.run(
+        [CC, *STRICT, "-I", str(tmp_path), "main.c", "-o", "main"], cwd=tmp_path, capture_output=True
+    )
+    assert build.returncode != 0  # no function came out of the metadata
+
+
+def test_a_gate_name_that_is_not_an_identifier_is_refused(tmp_path):
+    model = with_metadata(tmp_path, **{contract.KEY_GATE: "xor(void){}int"})
+    with pytest.raises(c_export.CExportError, match="gate name 'xor\\(void\\)\\{\\}int' is not letters"):
+        c_export.header(model)

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -27,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
 namespace {
@@ -135,7 +137,7 @@ struct ModelSpec {
   std::string sampled;  // "sampled N": a circuit too large for a stored table, verified when built
   double margin = 0;
   int input_count() const { return static_cast<int>(inputs.size()); }
-  int rows() const { return 1 << input_count(); }
+  std::int64_t rows() const { return std::int64_t{1} << input_count(); }  // circuits go up to 32 inputs
 };
 
 std::vector<std::string> string_list(const Json& entry, const char* field) {
@@ -178,7 +180,7 @@ ModelSpec parse_spec(const std::string& file, const Json& entry) {
 
   bool table_ok = spec.inputs.size() <= 24 && spec.truth_table.size() == spec.outputs.size();
   for (const std::string& column : spec.truth_table) {
-    table_ok = table_ok && static_cast<int>(column.size()) == spec.rows() &&
+    table_ok = table_ok && static_cast<std::int64_t>(column.size()) == spec.rows() &&
                column.find_first_not_of("01") == std::string::npos;
   }
   if (!table_ok) {
@@ -239,10 +241,10 @@ cv::dnn::Net load_model(const fs::path& dir, const ModelSpec& spec) {
 
 // Truth-table rows count in binary: in row r, input c is bit (inputs - 1 - c) of r,
 // so the first input is the most significant bit.
-int input_bit(int row, int c, int inputs) { return (row >> (inputs - 1 - c)) & 1; }
+int input_bit(std::int64_t row, int c, int inputs) { return static_cast<int>((row >> (inputs - 1 - c)) & 1); }
 
 // Rows `first` .. `first + count - 1` of the truth table as a [count, inputs] float32 matrix.
-cv::Mat table_rows(int inputs, int first, int count) {
+cv::Mat table_rows(int inputs, std::int64_t first, int count) {
   cv::Mat bits(count, inputs, CV_32F);
   for (int i = 0; i < count; ++i) {
     for (int c = 0; c < inputs; ++c) bits.at<float>(i, c) = input_bit(first + i, c, inputs);
@@ -297,11 +299,12 @@ Result check_model(const fs::path& dir, const std::string& file, const Json& ent
     return result;
   }
   const int outputs = static_cast<int>(spec.outputs.size());
-  const cv::Mat probabilities = run(net, table_rows(spec.input_count(), 0, spec.rows()), outputs);
+  const int rows = static_cast<int>(spec.rows());  // a stored table has at most 2^24 rows (parse_spec)
+  const cv::Mat probabilities = run(net, table_rows(spec.input_count(), 0, rows), outputs);
 
   std::vector<std::string> problems;
   result.worst_margin = std::numeric_limits<double>::infinity();
-  for (int row = 0; row < spec.rows(); ++row) {
+  for (int row = 0; row < rows; ++row) {
     const float* p = probabilities.ptr<float>(row);
     result.probabilities.emplace_back(p, p + outputs);
     for (int out = 0; out < outputs; ++out) {
@@ -366,7 +369,7 @@ int predict(const fs::path& dir, const std::string& gate, const std::vector<std:
     throw UsageError(spec.gate + " takes " + std::to_string(inputs) + " bits (" + names + "), got " +
                      std::to_string(bits.size()));
   }
-  int row = 0;  // the bits as a row number, first bit most significant, as in the truth table
+  std::int64_t row = 0;  // the bits as a row number, first bit most significant, as in the table
   for (const std::string& bit : bits) {
     if (bit != "0" && bit != "1") throw UsageError("bit \"" + bit + "\" is not 0 or 1");
     row = row * 2 + (bit == "1");
@@ -459,6 +462,8 @@ int run_command(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   // Tiny models: OpenCV's thread pool would cost more in hand-offs than the arithmetic it splits.
   cv::setNumThreads(1);
+  // OpenCV also logs its errors on stderr, over several lines; each failure is reported here once.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
   try {
     return run_command(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const UsageError& error) {
