@@ -23,7 +23,7 @@ from gatenet.network import NetworkError, NetworkSpec
 EXPORT_VERSION = 1
 BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
 # Bump when the same circuit and gate models would give another circuit model.
-CIRCUIT_VERSION = 1
+CIRCUIT_VERSION = 2
 
 
 def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSpec:

@@ -56,3 +56,17 @@ def test_committed_models_are_what_gatenet_train_makes_now():
         cwd=EXPORTED.parent,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_committed_circuits_are_the_bytes_the_builder_makes_now():
+    """A builder change that alters circuit bytes must bump CIRCUIT_VERSION and be rebuilt: `--check`
+    compares recipes, so only rebuilding shows a change the recipe does not record."""
+    from gatenet.circuit_onnx import build
+    from gatenet.status import circuit_recipes
+    from gatenet.store import ModelFolder
+
+    registry = collect_gates()
+    models = runtime.load_dir(EXPORTED)
+    for recipe in circuit_recipes(ModelFolder(EXPORTED), list(registry.circuits.values()), "digital", 0.4):
+        built = build(recipe, models)
+        assert built.model == (EXPORTED / f"{recipe.gate.key}.onnx").read_bytes(), recipe.gate.name
