@@ -88,25 +88,11 @@ def write_sweep(gate: Gate, rows: list[dict], out_dir: Path | str) -> dict[str, 
     """`sweep_<gate>.csv`, `.json` and `.png` in `out_dir`; returns them by kind."""
     from gatenet.plots import sweep_chart
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"sweep_{gate.key}"
-    settings = [axis for axis in AXES if rows and axis in rows[0]]
-    columns = [*settings, "seeds", "verified", "success_rate", "median_steps", "median_margin"]
-    table = io.StringIO()
-    writer = csv.DictWriter(table, columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    paths = {
-        "csv": stem.with_suffix(".csv"),
-        "json": stem.with_suffix(".json"),
-        "png": stem.with_suffix(".png"),
-    }
-    write_atomically(paths["csv"], table.getvalue().encode())
-    document = {"gate": gate.name, "axes": settings, "rows": rows}
-    write_atomically(paths["json"], (json.dumps(document, indent=1) + "\n").encode())
-    sweep_chart(rows, settings, paths["png"], f"{gate.name}: {len(rows)} settings x {rows[0]['seeds']} seeds")
-    return paths
+    title = f"{gate.name}: {len(rows)} settings x {rows[0]['seeds']} seeds"
+    columns = ["seeds", "verified", "success_rate", "median_steps", "median_margin"]
+    return _write_study(
+        Path(out_dir) / f"sweep_{gate.key}", rows, columns, {"gate": gate.name}, sweep_chart, title
+    )
 
 
 def capacity(
@@ -165,29 +151,28 @@ def write_capacity(name: str, rows: list[dict], out_dir: Path | str) -> dict[str
     """`capacity_<name>.csv`, `.json` and `.png` in `out_dir`; returns them by kind."""
     from gatenet.plots import capacity_chart
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"capacity_{name.lower()}"
+    title = f"{name}: {rows[0]['gates']} functions, {rows[0]['seeds']} seeds per setting"
+    columns = ["gates", "seeds", "learned", "learned_share", "pairs_verified_share", "median_steps"]
+    stem = Path(out_dir) / f"capacity_{name.lower()}"
+    return _write_study(stem, rows, columns, {"gates": name}, capacity_chart, title)
+
+
+def _write_study(
+    stem: Path, rows: list[dict], columns: list[str], about: dict, chart: Callable, title: str
+) -> dict[str, Path]:
+    """A study's rows as CSV (the settings, then `columns`), JSON (`about`, the axes and every row)
+    and a chart, each written whole or not at all; returns the paths by kind."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
     settings = [axis for axis in AXES if rows and axis in rows[0]]
-    columns = [
-        *settings,
-        "gates",
-        "seeds",
-        "learned",
-        "learned_share",
-        "pairs_verified_share",
-        "median_steps",
-    ]
     table = io.StringIO()
-    writer = csv.DictWriter(table, columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(table, [*settings, *columns], extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows({**row, **{key: _cell(row[key]) for key in settings}} for row in rows)
     paths = {kind: stem.with_suffix(f".{kind}") for kind in ("csv", "json", "png")}
     write_atomically(paths["csv"], table.getvalue().encode())
-    document = {"gates": name, "axes": settings, "rows": rows}
+    document = {**about, "axes": settings, "rows": rows}
     write_atomically(paths["json"], (json.dumps(document, indent=1) + "\n").encode())
-    title = f"{name}: {rows[0]['gates']} functions, {rows[0]['seeds']} seeds per setting"
-    capacity_chart(rows, settings, paths["png"], title)
+    chart(rows, settings, paths["png"], title)
     return paths
 
 
