@@ -29,10 +29,15 @@ import numpy as np
 
 from gatenet.gate import (
     ENV_TRUTH_TIMEOUT,
+    MAX_OUTPUTS,
     NAME_PATTERN,
     Bits,
     Gate,
+    GateError,
     Overtime,
+    bit_names,
+    default_input_names,
+    default_output_names,
     input_rows,
     time_limit,
     truth_timeout,
@@ -242,17 +247,17 @@ def _resolve(circuit: Circuit, find: Callable[[str], Gate | Circuit | None], wit
     if name.lower() in within:
         raise fail(f"contains itself ({' -> '.join([*within, name.lower()])})")
     inputs, parts, outputs = circuit.declared
-    circuit.input_names = _names(fail, "inputs", inputs, MAX_CIRCUIT_INPUTS, _default_inputs)
+    circuit.input_names = _bit_names(name, "inputs", inputs, MAX_CIRCUIT_INPUTS, default_input_names)
     if not isinstance(parts, Mapping) or not parts:
         raise fail("parts must be a mapping of part names to Part(...), with at least one part")
     if isinstance(outputs, Mapping):
         output_names, output_sources = list(outputs), list(outputs.values())
     elif isinstance(outputs, Sequence) and not isinstance(outputs, str):
         output_sources = list(outputs)
-        output_names = ["out"] if len(outputs) == 1 else [f"out{i}" for i in range(len(outputs))]
+        output_names = default_output_names(len(outputs))
     else:
         raise fail(f"outputs must map output names to sources, got {type(outputs).__name__}")
-    circuit.output_names = _names(fail, "outputs", output_names, 256, _default_inputs)
+    circuit.output_names = _bit_names(name, "outputs", output_names, MAX_OUTPUTS, default_output_names)
 
     # Every part: a known gate or circuit, each of its inputs driven exactly once.
     kinds: dict[str, Gate | Circuit] = {}
@@ -425,25 +430,12 @@ def _order(fail: Callable[[str], CircuitError], feeds: dict[str, list[str]]) -> 
     return order
 
 
-def _names(
-    fail, field: str, value: object, limit: int, default: Callable[[int], list[str]]
-) -> tuple[str, ...]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = default(value) if 1 <= value <= limit else value
-    if not isinstance(value, Sequence) or isinstance(value, str) or not 1 <= len(value) <= limit:
-        raise fail(f"{field} must be 1 to {limit} names (or a count), got {value!r}")
-    for item in value:
-        if not isinstance(item, str) or not NAME_PATTERN.fullmatch(item):
-            raise fail(
-                f"{field} name {item!r} must be letters, digits and underscores, starting with a letter"
-            )
-    if len(set(value)) != len(value):
-        raise fail(f"{field} names must be unique, got {list(value)}")
-    return tuple(value)
-
-
-def _default_inputs(count: int) -> list[str]:
-    return list("abcdefghijklmnopqrstuvwxyz"[:count]) if count <= 26 else [f"x{i}" for i in range(count)]
+def _bit_names(name: str, field: str, value: object, limit: int, default: Callable) -> tuple[str, ...]:
+    """`Gate`'s checks of bit names, reported as the circuit's."""
+    try:
+        return bit_names(f"circuit {name!r}", field, value, limit, default)
+    except GateError as error:
+        raise CircuitError(str(error)) from None
 
 
 def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:

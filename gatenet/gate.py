@@ -131,8 +131,9 @@ class Gate(Bits):
         hook = _hook.get()
         try:
             self.name = _check_name(name)
-            self.input_names = _names(self.name, "inputs", inputs, MAX_INPUTS, _default_input_names)
-            self.output_names = _names(self.name, "outputs", outputs, MAX_OUTPUTS, _default_output_names)
+            owner = f"gate {self.name!r}"
+            self.input_names = bit_names(owner, "inputs", inputs, MAX_INPUTS, default_input_names)
+            self.output_names = bit_names(owner, "outputs", outputs, MAX_OUTPUTS, default_output_names)
             self.description = str(description)
             self.network = _check_network(self.name, network)
             if family is not None and not (isinstance(family, str) and NAME_PATTERN.fullmatch(family)):
@@ -192,42 +193,43 @@ def _check_name(name: object) -> str:
     return name
 
 
-def _default_input_names(count: int) -> tuple[str, ...]:
+def default_input_names(count: int) -> tuple[str, ...]:
     return (
         tuple("abcdefghijklmnopqrstuvwxyz"[:count]) if count <= 26 else tuple(f"x{i}" for i in range(count))
     )
 
 
-def _default_output_names(count: int) -> tuple[str, ...]:
+def default_output_names(count: int) -> tuple[str, ...]:
     return ("out",) if count == 1 else tuple(f"out{i}" for i in range(count))
 
 
-def _names(
-    gate: str, field: str, value: object, limit: int, default: Callable[[int], tuple[str, ...]]
+def bit_names(
+    owner: str, field: str, value: object, limit: int, default: Callable[[int], tuple[str, ...]]
 ) -> tuple[str, ...]:
-    """The bit names, with the size limit checked before any name is made: a count of 200 million
-    must fail at once, not after building 200 million names."""
+    """The bit names of a gate or circuit (`owner` names it in errors, e.g. "gate 'XOR'"), with the size
+    limit checked before any name is made: a count of 200 million must fail at once, not after
+    building 200 million names."""
     if isinstance(value, bool) or not isinstance(value, (int, Sequence)) or isinstance(value, (str, bytes)):
-        raise GateError(f"gate {gate!r}: {field} must be a count or a sequence of names, got {_show(value)}")
+        raise GateError(f"{owner}: {field} must be a count or a sequence of names, got {_show(value)}")
     if isinstance(value, int):
         if value < 1:
-            raise GateError(f"gate {gate!r}: {field} must be at least 1, got {value}")
+            raise GateError(f"{owner}: {field} must be at least 1, got {value}")
         if value > limit:
-            raise GateError(f"gate {gate!r}: has {value} {field}, at most {limit} are supported")
+            raise GateError(f"{owner}: has {value} {field}, at most {limit} are supported")
         return default(value)
     names = tuple(itertools.islice(value, limit + 1))
     if len(names) > limit:
-        raise GateError(f"gate {gate!r}: has more than {limit} {field}, at most {limit} are supported")
+        raise GateError(f"{owner}: has more than {limit} {field}, at most {limit} are supported")
     if not names:
-        raise GateError(f"gate {gate!r}: {field} must name at least one bit")
+        raise GateError(f"{owner}: {field} must name at least one bit")
     for item in names:
         if not isinstance(item, str) or not NAME_PATTERN.fullmatch(item):
             raise GateError(
-                f"gate {gate!r}: {field} name {_show(item)} must be letters, digits and underscores, "
+                f"{owner}: {field} name {_show(item)} must be letters, digits and underscores, "
                 "starting with a letter"
             )
     if len(set(names)) != len(names):
-        raise GateError(f"gate {gate!r}: {field} names must be unique, got {_show(list(names))}")
+        raise GateError(f"{owner}: {field} names must be unique, got {_show(list(names))}")
     return names
 
 
