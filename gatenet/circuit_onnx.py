@@ -149,13 +149,13 @@ def _graph(
     """The graph, and the name of each instance's probabilities (for the margin at each depth)."""
     nodes: list[onnx.NodeProto] = []
     initializers: list[onnx.TensorProto] = []
-    for gate in _gates(circuit):
-        for init in onnx.load_from_string(models[gate.key].data).graph.initializer:
+    graphs = {gate.key: onnx.load_from_string(models[gate.key].data).graph for gate in _gates(circuit)}
+    for key, gate_graph in graphs.items():
+        for init in gate_graph.initializer:
             shared = onnx.TensorProto()
             shared.CopyFrom(init)
-            shared.name = f"w:{gate.key}/{init.name}"  # `:` is in no part name, so no tensor name clashes
+            shared.name = f"w:{key}/{init.name}"  # `:` is in no part name, so no tensor name clashes
             initializers.append(shared)
-    graphs = {gate.key: onnx.load_from_string(models[gate.key].data).graph for gate in _gates(circuit)}
 
     def ones(name: str, count: int) -> str:
         initializers.append(numpy_helper.from_array(np.ones(count, np.int64), name))
