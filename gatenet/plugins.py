@@ -292,12 +292,14 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
         problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
 
     registry = Registry(problems=problems)
-    _keep_unique(registry, found)
-    _add_circuits(registry, manager)
+    clashed = _keep_unique(registry, found)
+    _add_circuits(registry, manager, clashed)
     return registry
 
 
-def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -> None:
+def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -> list[str]:
+    """Keep each gate name registered once; return the names left out because two plugins gave them."""
+    clashed = []
     for key, entries in sorted(found.items()):
         if len(entries) > 1:
             owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
@@ -305,13 +307,15 @@ def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -
                 f"gate name {entries[0][0].name!r} is registered by {owners}; "
                 "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
             )
+            clashed.append(entries[0][0].name)
             continue
         gate, plugin = entries[0]
         registry.gates[key] = gate
         registry.plugin_of[key] = plugin
+    return clashed
 
 
-def _add_circuits(registry: Registry, manager: pluggy.PluginManager) -> None:
+def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: list[str]) -> None:
     """Every plugin's circuits, each checked against the gates and the other circuits on its own."""
     found: dict[str, list[tuple[Circuit, str]]] = {}
     for impl in manager.hook.register_circuits.get_hookimpls():
@@ -343,11 +347,7 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager) -> None:
         for info in sorted(_infos.values(), key=lambda info: info.name)
         if info.source in ("disabled", "skipped") or info.failed
     ]
-    left_out += [
-        f"gate {problem.split(chr(39))[1]}"
-        for problem in registry.problems
-        if problem.startswith("gate name")
-    ]
+    left_out += [f"gate {name}" for name in clashed]
     for key, circuit in pending.items():
         try:
             circuit.resolve(find)
