@@ -249,22 +249,22 @@ def verify_dir(
         except ModelError as error:
             results.append(FileCheck(folder.root / read.name, None, str(error)))
             continue
-        gate = (gates or {}).get(model.name.lower())
-        try:
-            if model.table is not None:
-                results.append(FileCheck(model.path, model.verify(margin), _stale(model, gate)))
-            elif hasattr(gate, "verification_rows"):  # a sampled circuit: its plugin gives the outputs
-                rows = gate.verification_rows()
-                results.append(FileCheck(model.path, model.verify_rows(rows, gate.outputs_for(rows), margin)))
-        except ValueError as error:  # the plugin's definition is broken (a CircuitError): this file only
-            results.append(FileCheck(model.path, None, f"its definition in the plugin fails: {error}"))
-            continue
-        if model.table is None and not hasattr(gate, "verification_rows"):
-            why = (
-                f"built on a sample of {model.sampled} rows; check it with the plugin of circuit {model.name}"
-            )
-            results.append(FileCheck(model.path, None, why))
+        results.append(_check_file(model, (gates or {}).get(model.name.lower()), margin))
     return results
+
+
+def _check_file(model: GateModel, gate: Gate | None, margin: float | None) -> FileCheck:
+    """One model's verdict: against its own table, or (a sampled circuit) against its plugin's outputs."""
+    try:
+        if model.table is not None:
+            return FileCheck(model.path, model.verify(margin), _stale(model, gate))
+        if hasattr(gate, "verification_rows"):
+            rows = gate.verification_rows()
+            return FileCheck(model.path, model.verify_rows(rows, gate.outputs_for(rows), margin))
+    except ValueError as error:  # the plugin's definition is broken (a CircuitError): this file only
+        return FileCheck(model.path, None, f"its definition in the plugin fails: {error}")
+    why = f"built on a sample of {model.sampled} rows; check it with the plugin of circuit {model.name}"
+    return FileCheck(model.path, None, why)
 
 
 def _stale(model: GateModel, gate: Gate | None) -> str:
