@@ -2,6 +2,7 @@
 
 from gatenet.check import DEFAULT_MARGIN, Check, check_table
 from gatenet.circuit import Circuit, CircuitError, Part
+from gatenet.family import Family
 from gatenet.gate import Gate, GateError
 from gatenet.hookspecs import hookimpl
 from gatenet.network import NetworkError, NetworkSpec
@@ -32,6 +33,7 @@ __all__ = [
     "Check",
     "Circuit",
     "CircuitError",
+    "Family",
     "Gate",
     "GateError",
     "NetworkError",

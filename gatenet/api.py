@@ -66,18 +66,22 @@ def train(
     seed: int = 0,
     restarts: int = DEFAULT_RESTARTS,
     margin: float = DEFAULT_MARGIN,
+    ray: str | None = None,
     **settings: object,
 ):
     """Train, export to `out` and verify one gate (returns its GateResult) or several (a list).
 
     Gates are names or `Gate` objects; `settings` are network settings such as hidden=(8,), steps=500.
-    With `out=None` nothing is written and only the Keras check is made.
+    With `out=None` nothing is written and only the Keras check is made. `ray` ("local", "auto" or
+    an address) trains on a Ray cluster, as `gatenet train --ray` does.
     """
     from gatenet.pipeline import train_gates
 
     single = isinstance(what, (str, Gate))
     chosen = [item if isinstance(item, Gate) else gates(item)[0] for item in ([what] if single else what)]
-    results = train_gates(chosen, out or ".", settings, seed, margin, restarts, export=out is not None)
+    results = train_gates(
+        chosen, out or ".", settings, seed, margin, restarts, export=out is not None, run_jobs=_runner(ray)
+    )
     return results[0] if single else results
 
 
@@ -86,6 +90,7 @@ def capacity(
     family: str | None = None,
     seeds: int = 4,
     margin: float = DEFAULT_MARGIN,
+    ray: str | None = None,
     **axes: Sequence,
 ) -> list[dict]:
     """How many of the gates (or of a family) each setting learns: `gatenet sweep --family` as a call.
@@ -98,11 +103,27 @@ def capacity(
     named = [name for name in names if not isinstance(name, Gate)]
     if named or family:
         chosen += collect_gates().select(named, (family,) if family else ())
-    return run_capacity(chosen, axes, seeds, margin)
+    return run_capacity(chosen, axes, seeds, margin, run_jobs=_runner(ray))
 
 
-def sweep(gate: str | Gate, seeds: int = 20, margin: float = DEFAULT_MARGIN, **axes: Sequence) -> list[dict]:
+def sweep(
+    gate: str | Gate,
+    seeds: int = 20,
+    margin: float = DEFAULT_MARGIN,
+    ray: str | None = None,
+    **axes: Sequence,
+) -> list[dict]:
     """Train `seeds` networks for every combination of the axes, e.g. hidden_units=[2, 4, 8]."""
     from gatenet.sweeps import sweep as run_sweep
 
-    return run_sweep(gate if isinstance(gate, Gate) else gates(gate)[0], axes, seeds, margin)
+    chosen = gate if isinstance(gate, Gate) else gates(gate)[0]
+    return run_sweep(chosen, axes, seeds, margin, run_jobs=_runner(ray))
+
+
+def _runner(ray: str | None):
+    """Ray's `map` for the cluster at `ray`, or None to run here; Ray is imported only when asked for."""
+    if ray is None:
+        return None
+    from gatenet.ray_jobs import runner
+
+    return runner(ray)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import math
 import os
 import signal
 import sys
 import traceback
+from collections import ChainMap
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +23,11 @@ from gatenet import durable
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.config import project_settings
+from gatenet.family import chunks
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_RESTARTS
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
+from gatenet.progress import progress_bar
 from gatenet.recipe import Recipe, network_for
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
 from gatenet.store import MODEL_SUFFIX, ModelFolder, os_error
@@ -165,12 +170,23 @@ def list_gates(families: tuple[str, ...]) -> None:
             shape = f"{circuit.inputs} in, {circuit.outputs} out"
             made_of = f"circuit of {circuit.part_summary()}"
             click.echo(f"{circuit.name:<16} {shape:<12} {registry.plugin_of[circuit.key]:<10} {made_of}")
-        for family, members in registry.families().items():
+        for key, family in registry.families().items():
+            plugin = registry.plugin_of.get(f"family {key}") or registry.plugin_of[family[0].key]
             click.echo(
-                f"{'family ' + family:<29} {registry.plugin_of[members[0].key]:<10} {len(members)} gates, "
-                f"opt-in: gatenet train --family {family}"
+                f"{'family ' + key:<29} {plugin:<10} {len(family)} gates, "
+                f"opt-in: gatenet train --family {key}"
             )
     _exit_on_problems(registry)
+
+
+RAY_OPTION = click.option(
+    "--ray",
+    metavar="ADDRESS",
+    is_flag=False,
+    flag_value="local",
+    help="Run the work as Ray tasks: on the cluster at ADDRESS ('auto' finds a running one), or with "
+    "no ADDRESS on a local cluster started for the run. Needs pip install 'gatenet[ray]'.",
+)
 
 
 def recipe_options(command):
@@ -187,7 +203,7 @@ def recipe_options(command):
         type=click.IntRange(min=1),
         default=DEFAULT_RESTARTS,
         show_default=True,
-        help="Seeds trained side by side per gate; the best verified one is kept.",
+        help="Seeds tried per gate, in order; the first that verifies is kept.",
     )(command)
     return click.option(
         "--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts."
@@ -210,7 +226,20 @@ def recipe_options(command):
 @click.option("--hidden-bias", type=Finite(), help="Starting bias of hidden units. [0.01]")
 @recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
-@click.option("--force", is_flag=True, help="Retrain every selected gate, up to date or not.")
+@click.option(
+    "--resume/--force",
+    default=True,
+    help="Skip gates whose model is up to date, so an interrupted run goes on where it stopped "
+    "(the default), or retrain every selected gate.",
+)
+@click.option(
+    "--chunk",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHUNK,
+    show_default=True,
+    help="Gates trained, checked and committed together: bounds memory, and sizes a Ray task.",
+)
+@RAY_OPTION
 @click.option(
     "--check", is_flag=True, help="Train and write nothing; exit 1 if a selected gate is stale or missing."
 )
@@ -231,7 +260,9 @@ def train(
     restarts,
     margin,
     no_export,
-    force,
+    resume,
+    chunk,
+    ray,
     check,
     wiring,
     quiet,
@@ -247,6 +278,7 @@ def train(
     override gatenet's defaults. A circuit is rebuilt when its netlist, its wiring or a gate model
     it is made of changed.
     """
+    force = not resume
     registry = collect_gates()
     gates, circuits = _select_with_circuits(registry, gate_names, families)
     if no_export and circuits and gate_names:
@@ -258,12 +290,12 @@ def train(
     if "activation" in settings:
         settings["activation"] = _parse_list(settings["activation"])
     show_rows = not quiet and not as_json
-    recipes, gate_settings = _recipes(registry, gates, settings, seed, restarts, margin)
     if check:
         if no_export or force:
             raise click.UsageError(
                 "--check trains and writes nothing; it goes with neither --no-export nor --force"
             )
+        recipes, _ = _recipes(registry, gates, settings, seed, restarts, margin)
         folder = ModelFolder(out_dir)
         _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json)
         return
@@ -273,43 +305,65 @@ def train(
         contextlib.nullcontext() if no_export else ModelFolder(out_dir).writing("gatenet train", _waiting)
     )
     with writing as writer:
-        statuses = [] if no_export or force else check_gates(writer.folder, recipes)
-        fresh = [status for status in statuses if status.state == UP_TO_DATE]
-        skipped = {status.name for status in fresh}
-        gates = [gate for gate in gates if gate.name not in skipped]
         if show_rows:
             click.echo(
                 f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
                 f"{'seconds':>8}  file"
             )
-            for status in fresh:
-                _print_fresh_row(status, writer.folder)
-        results = []
-        if gates:  # else nothing to train: TensorFlow is never imported
-            from gatenet import pipeline
-            from gatenet.progress import progress_bar
+        fresh: list[ModelStatus] = []
+        with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
+            gate_settings: dict[str, dict] = {}
 
-            with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
+            def stale() -> Iterator[Gate]:
+                """The gates to train, a chunk at a time: the up-to-date ones are reported and skipped."""
+                for part in chunks(gates, chunk):
+                    recipes, part_settings = _recipes(registry, part, settings, seed, restarts, margin)
+                    gate_settings.update(part_settings)
+                    statuses = [] if no_export or force else check_gates(writer.folder, recipes)
+                    skipped = {status.name for status in statuses if status.state == UP_TO_DATE}
+                    for status in statuses:
+                        if status.state == UP_TO_DATE:
+                            fresh.append(status)
+                            if show_rows:
+                                _print_fresh_row(status, writer.folder)
+                            advance()
+                    yield from (gate for gate in part if gate.name not in skipped)
 
-                def on_result(result: GateResult) -> None:
-                    if show_rows:
-                        _print_row(result)
-                    advance()
+            todo = stale()
+            first = next(todo, None)
+            trained: list[GateResult] = []  # kept light: failures, and every result for --json
+            if first is not None:  # else nothing to train: TensorFlow is never imported
+                from gatenet import pipeline
 
-                results = pipeline.train_gates(
-                    gates,
+                run_jobs = _ray_jobs(ray) if ray else None
+                for result in pipeline.stream_gates(
+                    itertools.chain([first], todo),
                     out_dir,
                     settings,
                     seed,
                     margin,
                     restarts,
-                    on_result=on_result,
                     export=not no_export,
                     gate_settings=gate_settings,
                     writer=writer,
-                )
+                    chunk=chunk,
+                    run_jobs=run_jobs,
+                ):
+                    if show_rows:
+                        _print_row(result)
+                    advance()
+                    result.history = None  # in its history file; 65,536 of them would not fit
+                    if as_json or not result.verified:
+                        trained.append(result)
         fresh_circuits, built = _build_circuits(writer, circuits, wiring, margin, force, show_rows)
-    _finish_train(registry, results, [*fresh, *fresh_circuits], writer, as_json, built)
+    _finish_train(registry, trained, [*fresh, *fresh_circuits], writer, as_json, built)
+
+
+def _ray_jobs(address: str):
+    """Chunks run as Ray tasks on the cluster at `address` (`local`: one started for this run)."""
+    from gatenet import ray_jobs
+
+    return ray_jobs.runner(address)
 
 
 def _build_circuits(
@@ -342,7 +396,7 @@ def _build_circuits(
 
 
 def _recipes(
-    registry: Registry, gates: list[Gate], settings: dict, seed: int, restarts: int, margin: float
+    registry: Registry, gates: Sequence[Gate], settings: dict, seed: int, restarts: int, margin: float
 ) -> tuple[list[Recipe], dict[str, dict]]:
     """How `gatenet train` would make each gate now, and the `[tool.gatenet]` settings behind it."""
     known = [gate.name for gate in registry.gates.values()]
@@ -431,8 +485,7 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
     if not directory.is_dir():
         raise click.ClickException(f"{directory}: no such folder")
     registry = collect_gates()
-    gates = {**registry.gates, **registry.circuits}
-    results = runtime.verify_dir(directory, margin, gates, require_manifest=not no_manifest)
+    results = runtime.verify_dir(directory, margin, registry.definitions(), require_manifest=not no_manifest)
     if not results:
         raise click.ClickException(f"{directory}: holds no .onnx models")
     for result in results:
@@ -470,11 +523,11 @@ def status(
     """
     registry = collect_gates()
     folder = ModelFolder(directory)
-    in_folder = [registry.gates[key] for key in _model_keys(folder) if key in registry.gates]
+    in_folder = [registry.find(key) for key in _model_keys(folder) if registry.find(key) is not None]
     gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
     recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
     recipes += circuit_recipes(folder, list(registry.circuits.values()), wiring, margin)
-    statuses = folder_status(folder, recipes, {**registry.gates, **registry.circuits, **registry.unavailable})
+    statuses = folder_status(folder, recipes, ChainMap(registry.definitions(), registry.unavailable))
     if as_json:
         click.echo(
             json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
@@ -497,7 +550,7 @@ def prune(directory: Path, yes: bool) -> None:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("nothing removed: while a plugin is broken, its gates look orphaned")
     with ModelFolder(directory).writing("gatenet prune", _waiting) as writer:
-        known = {**registry.gates, **registry.circuits, **registry.unavailable}  # unavailable is not gone
+        known = ChainMap(registry.definitions(), registry.unavailable)  # an unavailable circuit is not gone
         orphans = [s for s in folder_status(writer.folder, [], known) if s.state == ORPHANED]
         if not orphans:
             click.echo(f"{writer.folder.root}: no orphaned models")
@@ -685,9 +738,10 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 )
 @click.option("--margin", type=MARGIN, default=DEFAULT_MARGIN, show_default=True)
 @folder("--out", "sweeps", "Folder for the CSV, JSON and PNG.")
+@RAY_OPTION
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @click.option("--json", "as_json", is_flag=True, help="Print the rows as one JSON document.")
-def sweep(gate_names, families, seeds, margin, out_dir, quiet, as_json, **axes) -> None:
+def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **axes) -> None:
     """Train one GATE over a grid of settings, SEEDS networks each: success rate, steps to 100%, margin.
     With several GATEs or a --family it is a capacity study: how many of them each setting learns.
 
@@ -702,15 +756,15 @@ def sweep(gate_names, families, seeds, margin, out_dir, quiet, as_json, **axes) 
     parsed = {name: _parse_axis(name, text) for name, text in axes.items() if text is not None}
     durable.check_writable(out_dir)  # before hours of training, not after
     from gatenet import sweeps
-    from gatenet.progress import progress_bar
 
     points = len(sweeps.grid(parsed))
     names = [axis for axis in sweeps.AXES if axis in parsed]
+    run_jobs = _ray_jobs(ray) if ray else None
     with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
         if len(gates) == 1 and not families:
-            rows = sweeps.sweep(gates[0], parsed, seeds, margin, on_setting=lambda row: advance())
+            rows = sweeps.sweep(gates[0], parsed, seeds, margin, lambda row: advance(), run_jobs)
         else:
-            rows = sweeps.capacity(gates, parsed, seeds, margin, on_setting=lambda row: advance())
+            rows = sweeps.capacity(gates, parsed, seeds, margin, lambda row: advance(), run_jobs)
     single = len(gates) == 1 and not families
     if single:
         paths = sweeps.write_sweep(gates[0], rows, out_dir)

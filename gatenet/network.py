@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
-DEFAULT_RESTARTS = 4  # seeds trained side by side per gate; the best verified one is kept
+DEFAULT_RESTARTS = 4  # seeds tried per gate, in order; the first that verifies is kept
+DEFAULT_CHUNK = 4096  # gates per training program: bounds memory, and is the size of one Ray task
 
 
 class NetworkError(ValueError):

@@ -1,27 +1,30 @@
-"""From gates to verified model files: train, pick the best restart, export, check with onnxruntime, commit.
+"""From gates to verified model files: train, export, check with onnxruntime, commit.
 
-Gates that share a shape and network train together, several seeds ("restarts") of each side by
-side. A model file, its test data, history and manifest entry are committed to the model folder
-together, and only once the new model has passed the Keras check and the onnxruntime check, so a
-failed or interrupted run keeps what was exported before.
+Gates that share a shape and network train together in chunks: first one seed of each side by side,
+then the other seeds ("restarts") of the gates that seed failed. A model file, its test data, history
+and manifest entry are committed to the model folder together, and only once the new model has passed
+the Keras check and the onnxruntime check, so a failed or interrupted run keeps what was exported
+before.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from gatenet import contract, exporter, runtime, trainer
 from gatenet.check import DEFAULT_MARGIN, Check, check_table
+from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.history import History
-from gatenet.network import DEFAULT_RESTARTS, NetworkSpec
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkSpec
 from gatenet.recipe import Recipe, network_for
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 from gatenet.test_data import test_data_set
@@ -48,6 +51,9 @@ class GateResult:
         return self.network.steps
 
 
+RunJobs = Callable[[Callable, Iterable], Iterable]  # map(run_job, jobs), here or elsewhere
+
+
 def train_gates(
     gates: Iterable[Gate],
     out_dir: Path | str = "exported",
@@ -59,74 +65,165 @@ def train_gates(
     export: bool = True,
     gate_settings: Mapping[str, Mapping[str, object]] | None = None,
     writer: Writer | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    run_jobs: RunJobs | None = None,
 ) -> list[GateResult]:
     """Train, (export) and verify each gate; a gate that fails leaves its earlier model untouched.
 
-    Each gate trains from seeds `seed` .. `seed + restarts - 1` at once and keeps its best verified
-    network. With `export=False` nothing is written and only the Keras check is made.
-    `gate_settings` (by lower-case gate name) apply before `settings`, which apply to every gate.
-    The folder is locked, checked and repaired before any training (pass the `writer` of a folder
-    already held to write there instead of `out_dir`), and each group of gates is committed to it as
-    one transaction.
+    Returns every result in the order of `gates`; `stream_gates` takes the same arguments and yields
+    them as they are committed instead, holding only one chunk at a time.
     """
     gates = list(gates)
+    results = {}
+    for result in stream_gates(
+        gates, out_dir, settings, seed, margin, restarts, export, gate_settings, writer, chunk, run_jobs
+    ):
+        results[result.gate.key] = result
+        if on_result is not None:
+            on_result(result)
+    return [results[gate.key] for gate in gates]
+
+
+def stream_gates(
+    gates: Iterable[Gate],
+    out_dir: Path | str = "exported",
+    settings: Mapping[str, object] | None = None,
+    seed: int = 0,
+    margin: float = DEFAULT_MARGIN,
+    restarts: int = DEFAULT_RESTARTS,
+    export: bool = True,
+    gate_settings: Mapping[str, Mapping[str, object]] | None = None,
+    writer: Writer | None = None,
+    chunk: int = DEFAULT_CHUNK,
+    run_jobs: RunJobs | None = None,
+) -> Iterator[GateResult]:
+    """Train `gates` `chunk` at a time and yield each result once its model is committed.
+
+    Seeds `seed` .. `seed + restarts - 1` are tried in order and the first one whose network verifies
+    (in Keras and, when exporting, in onnxruntime) is kept: every gate trains its first seed, and only
+    the gates it fails train the others, side by side. With `export=False` nothing is written and only
+    the Keras check is made. `gate_settings` (by lower-case gate name) apply before `settings`, which
+    apply to every gate. The folder is locked, checked and repaired before any training (pass the
+    `writer` of a folder already held to write there instead of `out_dir`), and each chunk is committed
+    as one transaction, so an interrupted run keeps every chunk it finished. `run_jobs` runs the
+    chunks (`gatenet.ray_jobs` runs them on a Ray cluster); by default they run here, one by one.
+    """
     if not 0 < margin <= 0.5:
         raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
     if restarts < 1:
         raise ValueError(f"restarts: must be at least 1, got {restarts}")
-    results: dict[str, GateResult] = {}
-    groups: dict[tuple, list[Gate]] = {}
-    for gate in gates:
-        network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
-        try:
-            if export:
-                ModelFolder.check_key(gate.key)
-        except FolderError as error:  # this gate cannot be written; the others go on
-            results[gate.key] = GateResult(
-                gate, network, False, float("nan"), None, 0.0, seed, problem=str(error)
-            )
-            continue
-        groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
-    for _, _, network in groups:
-        trainer.check_network(network)
+    if chunk < 1:
+        raise ValueError(f"chunk: must be at least 1, got {chunk}")
     if writer is not None or not export:
         writing = contextlib.nullcontext(writer)
     else:
         writing = ModelFolder(out_dir).writing("gatenet.train")
-    seeds = list(range(seed, seed + restarts))
-    if on_result is not None:
-        for result in results.values():
-            on_result(result)
+    checked: set[NetworkSpec] = set()
+
+    def job(part: list[Gate]) -> Job:
+        networks = [network_for(gate, (gate_settings or {}).get(gate.key), settings) for gate in part]
+        for network in set(networks) - checked:
+            trainer.check_network(network)
+            checked.add(network)
+        return Job(part, networks, seed, restarts, margin, export)
+
+    parts = chunks(gates, chunk)
+    first = [job(part) for part in itertools.islice(parts, 1)]  # a bad setting fails before any writing
     with writing as writer:
-        for (_, _, network), group in groups.items():
-            started, error = time.perf_counter(), None
-            try:
-                trials = trainer.train_together(group, network, seeds)
-            except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
-                error, trials = failure, [[] for _ in group]
-            share = (time.perf_counter() - started) / len(group)
-            batch = []
-            for gate, gate_trials in zip(group, trials, strict=True):
-                started = time.perf_counter()
-                if gate_trials:
-                    build = Recipe(gate, network, seed, restarts, margin).build()
-                    result, files = _finish(gate, network, gate_trials, margin, export, build)
-                else:
-                    problem = f"training failed: {type(error).__name__}: {_first_line(error)}"
-                    result = GateResult(gate, network, False, float("nan"), None, 0.0, seed, problem=problem)
-                    result.error, files = error, None
-                result.seconds += share + time.perf_counter() - started
-                results[gate.key] = result
-                if files is not None:
-                    batch.append((result, files))
+        for outcomes in (run_jobs or map)(run_job, itertools.chain(first, map(job, parts))):
+            batch = [(result, files) for result, files in outcomes if files is not None]
             if batch:
                 writer.commit([files for _, files in batch])
                 for result, _ in batch:
                     result.path = writer.folder.model_path(result.gate.key)
-            for gate in group:
-                if on_result is not None:
-                    on_result(results[gate.key])
-    return [results[gate.key] for gate in gates]
+            yield from (result for result, _ in outcomes)
+
+
+def export_trained(
+    trained: trainer.Trained,
+    out_dir: Path | str = "exported",
+    margin: float = DEFAULT_MARGIN,
+    writer: Writer | None = None,
+) -> GateResult:
+    """Export, verify and commit one network trained elsewhere (a page's live training), exactly as
+    `gatenet train GATE --seed SEED --restarts 1` would: written only if it verifies in Keras and in
+    onnxruntime, so a failed network leaves the model exported before as it was."""
+    build = Recipe(trained.gate, trained.network, trained.seed, 1, margin).build()
+    result, files = _finish(trained.gate, trained.network, [trained], margin, True, build)
+    if files is not None:
+        writing = contextlib.nullcontext(writer) if writer else ModelFolder(out_dir).writing("gatenet.export")
+        with writing as held:
+            held.commit([files])
+            result.path = held.folder.model_path(trained.gate.key)
+    return result
+
+
+@dataclass
+class Job:
+    """One chunk of gates and how to make their models: all a process needs to train, check and
+    export them without the model folder, so a chunk can run in another process or on another machine."""
+
+    gates: list[Gate]
+    networks: list[NetworkSpec]
+    seed: int
+    restarts: int
+    margin: float
+    export: bool
+
+
+def run_job(job: Job) -> list[tuple[GateResult, GateFiles | None]]:
+    """Each gate's result and, for a verified exported model, the files to commit; in `job.gates` order."""
+    done: dict[str, tuple[GateResult, GateFiles | None]] = {}
+    groups: dict[tuple, list[Gate]] = {}
+    for gate, network in zip(job.gates, job.networks, strict=True):
+        try:
+            if job.export:
+                ModelFolder.check_key(gate.key)
+        except FolderError as error:  # this gate cannot be written; the others go on
+            problem = str(error)
+            done[gate.key] = (
+                GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem),
+                None,
+            )
+            continue
+        groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
+    for (_, _, network), group in groups.items():
+        _train_group(group, network, job, done)
+    return [done[gate.key] for gate in job.gates]
+
+
+def _train_group(
+    group: list[Gate], network: NetworkSpec, job: Job, done: dict[str, tuple[GateResult, GateFiles | None]]
+) -> None:
+    """Every gate's first seed, then its other seeds if the first did not make a verified model."""
+    earlier: dict[str, list[trainer.Trained]] = {}
+    pending = group
+    for seeds in ([job.seed], list(range(job.seed + 1, job.seed + job.restarts))):
+        if not pending or not seeds:
+            break
+        started, error = time.perf_counter(), None
+        try:
+            trials = trainer.train_together(pending, network, seeds)
+        except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
+            error, trials = failure, [[] for _ in pending]
+        share = (time.perf_counter() - started) / len(pending)
+        retry = []
+        for gate, gate_trials in zip(pending, trials, strict=True):
+            started = time.perf_counter()
+            if gate_trials:
+                build = Recipe(gate, network, job.seed, job.restarts, job.margin).build()
+                gate_trials = [*earlier.pop(gate.key, []), *gate_trials]
+                result, files = _finish(gate, network, gate_trials, job.margin, job.export, build)
+            else:
+                problem = f"training failed: {type(error).__name__}: {_first_line(error)}"
+                result = GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem)
+                result.error, files = error, None
+            result.seconds += share + time.perf_counter() - started
+            done[gate.key] = result, files
+            if not result.verified and result.error is None and gate_trials:
+                earlier[gate.key] = gate_trials
+                retry.append(gate)
+        pending = retry
 
 
 def _finish(
@@ -137,21 +234,18 @@ def _finish(
     export: bool,
     build: dict,
 ) -> tuple[GateResult, GateFiles | None]:
-    """Keep the restart with the widest margin that verifies in Keras and, when exporting, in ONNX.
+    """Keep the first restart, in seed order, that verifies in Keras and, when exporting, in ONNX.
 
     Returns the gate's result and, when a model was exported and verified, the files to commit.
     """
-    checked = sorted(
-        ((check_table(gate.table, trial.probabilities, margin), trial) for trial in trials),
-        key=lambda pair: pair[0].worst_margin,
-        reverse=True,
-    )
+    checked = [(check_table(gate.table, trial.probabilities, margin), trial) for trial in trials]
+    best_check, best = max(checked, key=lambda pair: pair[0].worst_margin)
     seeds = f"{trials[0].seed}..{trials[-1].seed}" if len(trials) > 1 else str(trials[0].seed)
     error = None
-    problem = f"no seed of {seeds} verified; the best, seed {checked[0][1].seed}: {checked[0][0].details}"
+    problem = f"no seed of {seeds} verified; the best, seed {best.seed}: {best_check.details}"
     for check, trial in checked:
         if not check.verified:
-            break
+            continue
         result = GateResult(
             gate,
             network,
@@ -174,7 +268,6 @@ def _finish(
             continue
         result.worst_margin = onnx_check.worst_margin
         return result, _gate_files(result, model, onnx_check, margin, build)
-    best_check, best = checked[0]
     failed = GateResult(
         gate, network, False, best_check.worst_margin, None, 0.0, best.seed, problem=problem, error=error
     )

@@ -24,7 +24,8 @@ import inspect
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -33,6 +34,7 @@ import pluggy
 
 from gatenet import hookspecs
 from gatenet.circuit import Circuit, CircuitError
+from gatenet.family import Chain, Family, GateList
 from gatenet.gate import DEFAULT_TRUTH_TIMEOUT, Gate, deferring_errors, truth_timeout
 
 ENTRY_POINT_GROUP = "gatenet"
@@ -232,9 +234,19 @@ class Registry:
     circuits: dict[str, Circuit] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # not errors: e.g. circuits a disabled plugin's gates
     unavailable: dict[str, str] = field(default_factory=dict)  # circuit key -> why, for those notes
+    made_families: dict[str, Family] = field(default_factory=dict)  # members made on demand, by key
 
     def find(self, name: str) -> Gate | None:
-        return self.gates.get(name.lower())
+        """A registered gate or a member of a family, by name in any letter case."""
+        found = self.gates.get(name.lower())
+        for family in self.made_families.values():
+            found = found or family.find(name)
+        return found
+
+    def definitions(self) -> Mapping[str, Gate | Circuit]:
+        """What a model in a folder may have been made from, by lower-case name: gates, circuits, and
+        family members, which are looked up, not listed."""
+        return ChainMap(self.gates, self.circuits, _Members(self.made_families))
 
     def find_circuit(self, name: str) -> Circuit | None:
         return self.circuits.get(name.lower())
@@ -243,34 +255,55 @@ class Registry:
         """What `gatenet train` trains with no names: every gate that is not in an opt-in family."""
         return [gate for _, gate in sorted(self.gates.items()) if gate.family is None]
 
-    def families(self) -> dict[str, list[Gate]]:
-        """Opt-in families of gates, by lower-case family name."""
+    def families(self) -> dict[str, Family]:
+        """Opt-in families of gates, by lower-case family name: those made on demand, and those whose
+        members a plugin registered one by one with `Gate(family=...)`."""
         found: dict[str, list[Gate]] = {}
         for _, gate in sorted(self.gates.items()):
             if gate.family is not None:
                 found.setdefault(gate.family.lower(), []).append(gate)
-        return found
+        listed = {key: GateList(key, members) for key, members in found.items()}
+        return dict(sorted({**listed, **self.made_families}.items()))
 
-    def select(self, names: Sequence[str] = (), families: Sequence[str] = ()) -> list[Gate]:
+    def select(self, names: Sequence[str] = (), families: Sequence[str] = ()) -> Chain:
         """The named gates and families' members, once each; the default gates when nothing is named.
 
-        An unknown name is a ValueError that lists what is known.
+        Family members are made as they are read, so a family of 65,536 costs nothing until it is
+        trained. An unknown name is a ValueError that lists what is known.
         """
         known_families = self.families()
         unknown = [family for family in families if family.lower() not in known_families]
         if unknown:
             listed = ", ".join(known_families) or "none"
             raise ValueError(f"unknown family {', '.join(map(repr, unknown))}; families: {listed}")
-        selected = [gate for family in families for gate in known_families[family.lower()]]
-        if not names and not families:
-            selected = self.default_gates()
+        chosen = [known_families[key] for key in dict.fromkeys(family.lower() for family in families)]
         unknown = [name for name in names if self.find(name) is None]
         if unknown:
             known = ", ".join(gate.name for gate in self.default_gates())
             hint = f"; families: {', '.join(known_families)}" if known_families else ""
             raise ValueError(f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}{hint}")
-        selected += [self.find(name) for name in names]
-        return list({gate.key: gate for gate in selected}.values())
+        selected = [] if names or families else self.default_gates()
+        selected += [self.find(name) for name in names if not any(family.find(name) for family in chosen)]
+        return Chain([list({gate.key: gate for gate in selected}.values()), *chosen])
+
+
+class _Members(Mapping[str, Gate]):
+    """Family members by lower-case name, made when looked up; iterating lists none of them."""
+
+    def __init__(self, families: Mapping[str, Family]) -> None:
+        self.families = families
+
+    def __getitem__(self, key: str) -> Gate:
+        for family in self.families.values():
+            if family.number_of(key) is not None:
+                return family.find(key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
 
 
 def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
@@ -285,16 +318,41 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
     except ValueError as error:
         problems.append(f"{error}; using {DEFAULT_TRUTH_TIMEOUT:g} s")
         timeout = DEFAULT_TRUTH_TIMEOUT
+    families: dict[str, list[tuple[Family, str]]] = {}
     for impl in manager.hook.register_gates.get_hookimpls():
-        gates, failures = _gates_of(impl, timeout)
-        for gate in gates:
-            found.setdefault(gate.key, []).append((gate, impl.plugin_name))
+        items, failures = _gates_of(impl, timeout)
+        for item in items:
+            into = families if isinstance(item, Family) else found
+            into.setdefault(item.key, []).append((item, impl.plugin_name))
         problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
 
     registry = Registry(problems=problems)
     clashed = _keep_unique(registry, found)
+    _add_families(registry, families)
     _add_circuits(registry, manager, clashed)
     return registry
+
+
+def _add_families(registry: Registry, found: dict[str, list[tuple[Family, str]]]) -> None:
+    """Keep each family name registered once, and leave out a gate whose name a family member has."""
+    for key, entries in sorted(found.items()):
+        if len(entries) > 1:
+            owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
+            registry.problems.append(
+                f"family name {entries[0][0].name!r} is registered by {owners}; "
+                "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
+            )
+            continue
+        family, plugin = entries[0]
+        registry.made_families[key] = family
+        registry.plugin_of[f"family {key}"] = plugin
+        for gate_key in [gate_key for gate_key in registry.gates if family.number_of(gate_key) is not None]:
+            registry.problems.append(
+                f"gate name {registry.gates[gate_key].name!r} of plugin {registry.plugin_of[gate_key]!r} "
+                f"is a member of family {family.name!r} of plugin {plugin!r}; the gate is left out until "
+                "it is renamed"
+            )
+            del registry.gates[gate_key], registry.plugin_of[gate_key]
 
 
 def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -> list[str]:
@@ -319,7 +377,7 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: li
     """Every plugin's circuits, each checked against the gates and the other circuits on its own."""
     found: dict[str, list[tuple[Circuit, str]]] = {}
     for impl in manager.hook.register_circuits.get_hookimpls():
-        circuits, failures = _registered(impl, Circuit, "register_circuits")
+        circuits, failures = _registered(impl, (Circuit,), "register_circuits")
         for circuit in circuits:
             found.setdefault(circuit.key, []).append((circuit, impl.plugin_name))
         registry.problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
@@ -366,28 +424,29 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: li
         registry.circuits[key] = circuit
 
 
-def _gates_of(impl: pluggy.HookImpl, timeout: float) -> tuple[list[Gate], list[str]]:
-    """One plugin's good gates, and every problem on the way: each gate is judged on its own, so a bad
-    one costs only itself, and the hook failing costs only the gates it had not yet registered."""
+def _gates_of(impl: pluggy.HookImpl, timeout: float) -> tuple[list[Gate | Family], list[str]]:
+    """One plugin's good gates and families, and every problem on the way: each gate is judged on its
+    own, so a bad one costs only itself, and the hook failing costs only what it had not yet registered."""
     with deferring_errors(timeout) as failures:
-        gates, _ = _registered(impl, Gate, "register_gates", failures)
-    return gates, failures
+        items, _ = _registered(impl, (Gate, Family), "register_gates", failures)
+    return items, failures
 
 
 def _registered(
-    impl: pluggy.HookImpl, kind: type, hook: str, failures: list[str] | None = None
+    impl: pluggy.HookImpl, kinds: tuple[type, ...], hook: str, failures: list[str] | None = None
 ) -> tuple[list, list[str]]:
-    """What one plugin's hook registers: objects of `kind`, and (added to `failures`, in the order they
+    """What one plugin's hook registers: objects of `kinds`, and (added to `failures`, in the order they
     happen) a problem for anything else or a hook that fails; a broken gate noted itself when made."""
     kept: list = []
     failures = [] if failures is None else failures
-    with _running(impl.plugin_name, f"registering {kind.__name__.lower()}s"):
+    with _running(impl.plugin_name, f"registering {kinds[0].__name__.lower()}s"):
 
         def register(item: object) -> None:
-            if not isinstance(item, kind):
+            if not isinstance(item, kinds):
                 caller = sys._getframe(1)
+                expected = " or ".join(f"gatenet.{kind.__name__}" for kind in kinds)
                 failures.append(
-                    f"register() takes a gatenet.{kind.__name__}, got {type(item).__name__} "
+                    f"register() takes a {expected}, got {type(item).__name__} "
                     f"({caller.f_code.co_filename}:{caller.f_lineno})"
                 )
             elif getattr(item, "problem", None) is None:

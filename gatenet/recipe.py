@@ -20,7 +20,7 @@ from gatenet.gate import Gate
 from gatenet.network import NetworkError, NetworkSpec
 
 # Bump when gatenet's training or export would give other bytes for the same recipe.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
 # Bump when the same circuit and gate models would give another circuit model.
 CIRCUIT_VERSION = 2

@@ -3,7 +3,7 @@ per model no plugin defines any more: orphaned. Needs no TensorFlow and no onnxr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from gatenet.circuit import Circuit
@@ -62,13 +62,12 @@ def check_gates(folder: ModelFolder, recipes: Sequence[Recipe | CircuitRecipe]) 
 
 
 def folder_status(
-    folder: ModelFolder, recipes: Sequence[Recipe | CircuitRecipe], known: Iterable[str]
+    folder: ModelFolder, recipes: Sequence[Recipe | CircuitRecipe], known: Container[str]
 ) -> list[ModelStatus]:
     """`check_gates` for `recipes`, and every other model in the folder whose gate is not `known`
     (lower-case names of the gates plugins define) as orphaned."""
     statuses = check_gates(folder, recipes)
     asked = {folder.model_path(recipe.gate.key).name for recipe in recipes}
-    known = set(known)
     for name in folder.model_names():
         if name in asked:
             continue

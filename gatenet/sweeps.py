@@ -6,21 +6,25 @@ Each setting trains `seeds` networks side by side in one program; a setting is o
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import itertools
 import json
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet.check import DEFAULT_MARGIN, check_table
 from gatenet.durable import write_atomically
+from gatenet.family import chunks
 from gatenet.gate import Gate
-from gatenet.network import NetworkError
+from gatenet.network import DEFAULT_CHUNK, NetworkError, NetworkSpec
 from gatenet.recipe import network_for
 from gatenet.trainer import check_network, train_together
 
+RunJobs = Callable[[Callable, Iterable], Iterable]  # map(run_study_job, jobs), here or elsewhere
 AXES = ("hidden", "hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")
 
 
@@ -53,8 +57,12 @@ def sweep(
     seeds: int = 20,
     margin: float = DEFAULT_MARGIN,
     on_setting: Callable[[dict], None] | None = None,
+    run_jobs: RunJobs | None = None,
 ) -> list[dict]:
-    """One row per grid point: success rate, median steps to 100% and median final margin over `seeds`."""
+    """One row per grid point: success rate, median steps to 100% and median final margin over `seeds`.
+
+    Each setting is one job; `run_jobs` runs them elsewhere (`gatenet.ray_jobs`), by default here.
+    """
     if seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     points = grid(axes)
@@ -62,13 +70,13 @@ def sweep(
     networks = [network_for(gate, network_changes(point, base.hidden)) for point in points]
     for network in set(networks):
         check_network(network)
+    jobs = (StudyJob([gate], network, seeds, margin) for network in networks)
     rows = []
-    for point, network in zip(points, networks, strict=True):
-        trials = train_together([gate], network, range(seeds))[0]
-        margins = [check_table(gate.table, trial.probabilities, margin).worst_margin for trial in trials]
-        steps = [
-            trial.history.first_right_step for trial in trials if trial.history.first_right_step is not None
-        ]
+    for point, network, (trials,) in zip(
+        points, networks, (run_jobs or map)(run_study_job, jobs), strict=True
+    ):
+        margins = [value for value, _ in trials]
+        steps = [step for _, step in trials if step is not None]
         row = {
             **point,
             "seeds": seeds,
@@ -82,6 +90,32 @@ def sweep(
         if on_setting is not None:
             on_setting(row)
     return rows
+
+
+@dataclass
+class StudyJob:
+    """Some gates of one shape, trained from seeds 0 .. `seeds` - 1 with one network: a unit of work
+    that can run in another process, or on another machine."""
+
+    gates: list[Gate]
+    network: NetworkSpec
+    seeds: int
+    margin: float
+
+
+def run_study_job(job: StudyJob) -> list[list[tuple[float, int | None]]]:
+    """Per gate, per seed: the worst margin, and the step from which every row was right (or None)."""
+    trained = train_together(job.gates, job.network, range(job.seeds))
+    return [
+        [
+            (
+                check_table(gate.table, trial.probabilities, job.margin).worst_margin,
+                trial.history.first_right_step,
+            )
+            for trial in trials
+        ]
+        for gate, trials in zip(job.gates, trained, strict=True)
+    ]
 
 
 def write_sweep(gate: Gate, rows: list[dict], out_dir: Path | str) -> dict[str, Path]:
@@ -101,50 +135,82 @@ def capacity(
     seeds: int = 4,
     margin: float = DEFAULT_MARGIN,
     on_setting: Callable[[dict], None] | None = None,
+    run_jobs: RunJobs | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> list[dict]:
     """Which of `gates` (a family, say) each setting can learn: one row per grid point.
 
     A gate is learned when at least one of its `seeds` networks verifies. Gates of one shape and one
-    network train side by side in one program, so a family of 256 costs about what one gate does.
+    network train side by side, `chunk` networks (gates x seeds) per program, so a family of 256
+    costs about what one gate does and a family of 65,536 never holds more than a chunk. Each chunk is
+    a job; `run_jobs` runs them elsewhere (`gatenet.ray_jobs`), by default here, one by one.
     """
     if seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     if not gates:
         raise ValueError("capacity: no gates to sweep")
+    planned: collections.deque[tuple[StudyJob, bool]] = collections.deque()
+
+    def jobs() -> Iterator[StudyJob]:
+        """Every setting's jobs in turn, made as they are needed; each is noted, and whether it is the
+        last of its setting, so its results are matched to it in order."""
+        for point in points:
+            point_jobs = _capacity_jobs(gates, point, seeds, margin, chunk)
+            for index, job in enumerate(point_jobs):
+                planned.append((job, index == len(point_jobs) - 1))
+                yield job
+
+    points = grid(axes)
+    for point in points:  # a setting Keras does not know fails now, not after hours of the others
+        check_network(network_for(gates[0], network_changes(point, network_for(gates[0]).hidden)))
+    results = iter((run_jobs or map)(run_study_job, jobs()))
     rows = []
-    for point in grid(axes):
-        groups: dict[tuple, list[Gate]] = {}
-        networks = {}
-        for gate in gates:
-            network = network_for(gate, network_changes(point, network_for(gate).hidden))
-            groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
-            networks[gate.key] = network
-        for network in {key[2] for key in groups}:
-            check_network(network)
+    for point in points:
         verified: dict[str, int] = {}
         steps: list[int] = []
-        for (_, _, network), group in groups.items():
-            for gate, trials in zip(group, train_together(group, network, range(seeds)), strict=True):
-                good = [check_table(gate.table, t.probabilities, margin).verified for t in trials]
-                verified[gate.name] = sum(good)
-                steps += [t.history.first_right_step for t, ok in zip(trials, good, strict=True) if ok]
-        learned = [gate.name for gate in gates if verified[gate.name]]
+        last = False
+        while not last:
+            trials_per_gate = next(results)
+            job, last = planned.popleft()
+            for gate, trials in zip(job.gates, trials_per_gate, strict=True):
+                good = [(value >= margin, step) for value, step in trials]
+                verified[gate.name] = sum(ok for ok, _ in good)
+                steps += [step for ok, step in good if ok]
+        not_learned = [name for name, count in verified.items() if not count]
         row = {
             **point,
             "gates": len(gates),
             "seeds": seeds,
-            "learned": len(learned),
-            "learned_share": round(len(learned) / len(gates), 6),
+            "learned": len(gates) - len(not_learned),
+            "learned_share": round((len(gates) - len(not_learned)) / len(gates), 6),
             "pairs_verified_share": round(sum(verified.values()) / (len(gates) * seeds), 6),
             "median_steps": statistics.median(steps) if steps else None,
-            "not_learned": [gate.name for gate in gates if not verified[gate.name]],
+            "not_learned": not_learned,
             "verified_seeds": verified,  # per gate: how many of its seeds verified
-            "network": networks[gates[0].key].to_dict(),
+            "network": job.network.to_dict(),
         }
         rows.append(row)
         if on_setting is not None:
             on_setting(row)
     return rows
+
+
+def _capacity_jobs(
+    gates: Sequence[Gate], point: dict, seeds: int, margin: float, chunk: int
+) -> list[StudyJob]:
+    """One setting's work: its gates grouped by shape and network, in jobs of about `chunk` networks."""
+    groups: dict[tuple, list[Gate]] = {}
+    for gate in gates:
+        network = network_for(gate, network_changes(point, network_for(gate).hidden))
+        groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
+    for network in {key[2] for key in groups}:
+        check_network(network)
+    per_job = max(1, chunk // seeds)
+    return [
+        StudyJob(part, network, seeds, margin)
+        for (_, _, network), group in groups.items()
+        for part in chunks(group, per_job)
+    ]
 
 
 def write_capacity(name: str, rows: list[dict], out_dir: Path | str) -> dict[str, Path]:

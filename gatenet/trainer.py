@@ -13,13 +13,13 @@ optimizer, which records every network's history as it goes: `model.fit` with
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from gatenet.gate import Gate
-from gatenet.history import MAX_POINTS, History, sample_stride
+from gatenet.history import MAX_POINTS, History, Snapshot, sample_stride, snapshot_steps
 from gatenet.network import NetworkError, NetworkSpec
 from gatenet.tensorflow_quiet import import_training_stack
 
@@ -136,25 +136,151 @@ def train_together(gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[
 
 
 def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec) -> list[Trained]:
-    gates = [gate for gate, _ in pairs]
-    # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
-    shape = replace(network, learning_rate=1.0, steps=1)
-    program = _program(gates[0].inputs, gates[0].outputs, shape, len(pairs))
-    starts = [initial_weights(gate.inputs, gate.outputs, network, seed) for gate, seed in pairs]
-    x = np.broadcast_to(gates[0].rows.astype(np.float32), (len(pairs), *gates[0].rows.shape)).copy()
-    y = np.stack([gate.table.astype(np.float32) for gate in gates])
-    program.start_from([np.stack(layer) for layer in zip(*starts, strict=True)], network.learning_rate)
-    stride = sample_stride(network.steps)
-    last_wrong = program.run(tf.constant(x), tf.constant(y), tf.constant(network.steps), tf.constant(stride))
-    probabilities = np.asarray(program.model(x, training=False))
-    stacked = [weight.numpy() for weight in program.model.weights]
-    histories = program.histories(last_wrong.numpy(), network.steps, stride, y, probabilities)
-    return [
-        Trained(
-            gate, network, seed, [weight[index] for weight in stacked], probabilities[index], histories[index]
+    run = StackRun(pairs, network, _program)
+    snapshots = []
+    for step in snapshot_steps(network.steps):
+        run.advance(step - run.step)
+        snapshots.append((step, run.weights()))
+    return run.finish(snapshots)
+
+
+class StackRun:
+    """The networks of one stack, trained a segment of steps at a time from their seeds' starts.
+
+    Between segments their weights can be read: that is how replay snapshots are taken, and how a page
+    watches one network learn. Segments change nothing: the steps, and so the weights, are the ones
+    one uninterrupted run makes.
+    """
+
+    def __init__(
+        self, pairs: list[tuple[Gate, int]], network: NetworkSpec, make_program: Callable | None = None
+    ) -> None:
+        self.count = len(pairs)
+        # Stacks are padded with copies of the first network, whose results are dropped, so chunks and
+        # retry rounds of other sizes reuse a few compiled programs instead of compiling anew.
+        self.pairs = pairs + [pairs[0]] * (stack_size(self.count) - self.count)
+        self.network = network
+        gate = pairs[0][0]
+        # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
+        shape = replace(network, learning_rate=1.0, steps=1)
+        self.program = (make_program or _Program)(gate.inputs, gate.outputs, shape, len(self.pairs))
+        starts = [initial_weights(g.inputs, g.outputs, network, seed) for g, seed in self.pairs]
+        self.x = np.broadcast_to(gate.rows.astype(np.float32), (len(self.pairs), *gate.rows.shape)).copy()
+        self.y = np.stack([g.table.astype(np.float32) for g, _ in self.pairs])
+        self.program.start_from(
+            [np.stack(layer) for layer in zip(*starts, strict=True)], network.learning_rate
         )
-        for index, (gate, seed) in enumerate(pairs)
-    ]
+        self.stride = sample_stride(network.steps)
+        self.step = 0
+        self.last_wrong = tf.fill([len(self.pairs)], -1)
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.network.steps
+
+    def advance(self, steps: int) -> None:
+        """Train up to `steps` more steps, never past the network's `steps`."""
+        stop = min(self.step + max(0, steps), self.network.steps)
+        if stop > self.step:
+            self.last_wrong = self.program.run(
+                tf.constant(self.x),
+                tf.constant(self.y),
+                tf.constant(self.step),
+                tf.constant(stop),
+                tf.constant(self.stride),
+                self.last_wrong,
+            )
+            self.step = stop
+
+    def weights(self) -> list[np.ndarray]:
+        """Every network's weights now, stacked: [networks, ...] per Keras weight."""
+        return [weight.numpy() for weight in self.program.model.weights]
+
+    def outputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every network's probabilities on its table now, and its loss and accuracy."""
+        probabilities = np.asarray(self.program.model(self.x, training=False))
+        loss = np.asarray(self.program.network_losses(self.y, probabilities))
+        accuracy = ((probabilities > 0.5) == (self.y > 0.5)).mean(axis=(1, 2))
+        return probabilities, loss, accuracy
+
+    def finish(self, snapshots: list[tuple[int, list[np.ndarray]]] = ()) -> list[Trained]:
+        """Train to the end; one Trained per network asked for, with its history and snapshots."""
+        self.advance(self.network.steps)
+        probabilities = self.outputs()[0]
+        stacked = self.weights()
+        histories = self.program.histories(
+            self.last_wrong.numpy(), self.network.steps, self.stride, self.y, probabilities
+        )
+        return [
+            Trained(
+                gate,
+                self.network,
+                seed,
+                [weight[index] for weight in stacked],
+                probabilities[index],
+                replace(
+                    histories[index], snapshots=[Snapshot(s, [w[index] for w in ws]) for s, ws in snapshots]
+                ),
+            )
+            for index, (gate, seed) in enumerate(self.pairs[: self.count])
+        ]
+
+
+class LiveTraining:
+    """One network trained a few steps at a time, for a page that draws it as it learns.
+
+    It has a program of its own, so nothing else that trains in the process can disturb it, and it
+    starts and steps exactly as `train` does: the network it ends with is the one `train` makes.
+    """
+
+    def __init__(self, gate: Gate, network: NetworkSpec, seed: int) -> None:
+        check_network(network)
+        self.run = StackRun([(gate, seed)], network)
+        self.gate, self.seed = gate, seed
+        self.snapshots: list[tuple[int, list[np.ndarray]]] = []
+        self._pending = snapshot_steps(network.steps)
+
+    @property
+    def step(self) -> int:
+        return self.run.step
+
+    @property
+    def done(self) -> bool:
+        return self.run.done
+
+    def advance(self, steps: int) -> dict:
+        """Train up to `steps` more steps (stopping at each snapshot step to keep its weights) and
+        return the step, loss, accuracy, probabilities per row and the weights, as plain lists."""
+        target = min(self.run.step + max(0, steps), self.run.network.steps)
+        while self._pending and self._pending[0] <= target:
+            self.run.advance(self._pending[0] - self.run.step)
+            self.snapshots.append((self.run.step, self.run.weights()))
+            self._pending.pop(0)
+        self.run.advance(target - self.run.step)
+        probabilities, loss, accuracy = self.run.outputs()
+        return {
+            "step": self.run.step,
+            "loss": float(loss[0]),
+            "accuracy": float(accuracy[0]),
+            "probabilities": probabilities[0].tolist(),
+            "weights": [weight[0].tolist() for weight in self.run.weights()],
+        }
+
+    def result(self) -> Trained:
+        """The trained network, after training whatever steps are left."""
+        self.advance(self.run.network.steps)
+        return self.run.finish(self.snapshots)[0]
+
+
+def stack_size(networks: int, step: int = 256) -> int:
+    """The compiled program's size for `networks` networks: the next power of two up to `step`, then
+    the next multiple of `step`, so padding never costs more than a few per cent of a large stack.
+
+    At least 2: TensorFlow computes a stack of one network along another path, whose rounding
+    differs, and a network must train to the same bits alone, in a chunk, or in a Ray task."""
+    if networks <= step:
+        return max(2, 1 << (networks - 1).bit_length())
+    return -(-networks // step) * step
 
 
 class StackedDense(keras.layers.Layer):
@@ -176,8 +302,9 @@ class StackedDense(keras.layers.Layer):
 class _Program:
     """One compiled training loop for `networks` networks of one shape, reused across calls.
 
-    The loop takes the number of steps and the history stride as inputs, and the learning rate is a
-    variable, so settings that differ only in those share one program.
+    The loop takes the steps to run (from `start` to `stop`, so a run can go in segments) and the
+    history stride as inputs, and the learning rate is a variable, so settings that differ only in
+    those share one program.
 
     The loss is the sum of each network's own mean loss over its table, so every network gets the
     gradient it would get alone. Loss and accuracy are written to a history row every step (a row
@@ -210,7 +337,7 @@ class _Program:
     def network_losses(self, y, probabilities):
         return ops.mean(self.per_row(y, probabilities), axis=-1)
 
-    def _run(self, x, y, steps, stride):
+    def _run(self, x, y, start, stop, stride, last_wrong):
         variables = self.model.trainable_variables
 
         def step(number, last_wrong):
@@ -226,8 +353,7 @@ class _Program:
             return number + 1, ops.where(accuracy < 1.0, number, last_wrong)
 
         y_high = y > 0.5
-        start = (tf.constant(0), tf.fill([self.trace.shape[2]], -1))
-        return tf.while_loop(lambda number, _: number < steps, step, start)[1]
+        return tf.while_loop(lambda number, _: number < stop, step, (start, last_wrong))[1]
 
     def histories(
         self, last_wrong: np.ndarray, steps: int, stride: int, y: np.ndarray, probabilities: np.ndarray

@@ -56,11 +56,7 @@ def test_restarts_rescue_a_gate_that_a_single_seed_fails(tmp_path):
     (alone,) = train_gates([parity], tmp_path / "one", settings, seed=failing_seed, restarts=1)
     assert not alone.verified and not (tmp_path / "one" / "tiny_parity3.onnx").exists()
     (rescued,) = train_gates([parity], tmp_path / "eight", settings, seed=0, restarts=8)
-    best = max(
-        (trial for trial, ok in zip(trials, verified, strict=True) if ok),
-        key=lambda trial: check_table(parity.table, trial.probabilities).worst_margin,
-    )
-    assert rescued.verified and rescued.seed == best.seed
+    assert rescued.verified and rescued.seed == verified.index(True), "the first seed that verifies is kept"
 
 
 def test_every_shipped_gate_verifies_adders_and_parities_included(tmp_path):
@@ -98,13 +94,14 @@ def test_families_are_opt_in_and_named_by_truth_table_number():
         "boolean1": 4,
         "boolean2": 16,
         "boolean3": 256,
+        "boolean4": 65536,
     }
     assert registry.find("BOOLEAN2_06").table[:, 0].tolist() == registry.find("XOR").table[:, 0].tolist()
     assert registry.find("BOOLEAN2_08").table[:, 0].tolist() == [0, 0, 0, 1]
     result = CliRunner().invoke(cli, ["train", "--family", "boolean9"])
     assert (
         result.exit_code == 2
-        and "unknown family 'boolean9'; families: boolean1, boolean2, boolean3" in result.output
+        and "unknown family 'boolean9'; families: boolean1, boolean2, boolean3, boolean4" in result.output
     )
 
 

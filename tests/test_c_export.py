@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -50,7 +51,8 @@ def test_the_header_documents_its_model(tmp_path):
     assert "a + b + carry_in as two bits" in comment
     assert "inputs:  a, b, carry_in" in comment and "outputs: sum, carry_out" in comment
     assert f"sha256 {__import__('hashlib').sha256(full_adder.data).hexdigest()}" in comment
-    assert '"hidden": [32]' in comment and "seed:    3" in comment and "margin:  0.4" in comment
+    seed = json.loads((EXPORTED / "manifest.json").read_text())["models"]["full_adder.onnx"]["seed"]
+    assert '"hidden": [32]' in comment and f"seed:    {seed}\n" in comment and "margin:  0.4" in comment
     assert " *   a b carry_in | sum carry_out\n" in comment
     assert " *   1 1        0 |   0         1\n" in comment  # 1 + 1 + 0 = 10 in binary
     assert "#define FULL_ADDER_INPUTS 3" in text and "#define FULL_ADDER_OUTPUTS 2" in text

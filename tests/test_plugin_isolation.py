@@ -126,7 +126,7 @@ def test_every_gate_of_a_plugin_is_judged_on_its_own_and_every_problem_is_report
         f"({path}:6)",
         f"plugin 'mixed': gate 'bad-name': name must be letters, digits and underscores, starting with a "
         f"letter ({path}:8)",
-        f"plugin 'mixed': register() takes a gatenet.Gate, got str ({path}:9)",
+        f"plugin 'mixed': register() takes a gatenet.Gate or gatenet.Family, got str ({path}:9)",
         f"plugin 'mixed': gate 'UNUSED': inputs must be at least 1, got 0 ({path}:10)",
         f"plugin 'mixed': register_gates failed: RuntimeError: after two good gates ({path}:12)",
     ]

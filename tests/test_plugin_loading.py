@@ -123,7 +123,7 @@ BROKEN_CASES = {
     "broken_import": "failed to load: ModuleNotFoundError: No module named 'does_not_exist' (",
     "broken_syntax": "failed to load: SyntaxError: ",
     "raises": "register_gates failed: RuntimeError: no table today (",
-    "not_a_gate": "register() takes a gatenet.Gate, got str (",
+    "not_a_gate": "register() takes a gatenet.Gate or gatenet.Family, got str (",
     "bad_name": "gate 'bad-name': name must be letters, digits and underscores",
     "short_table": "gate 'SHORT': truth table has 2 rows, expected 4",
     "not_bits": "gate 'NOT_BITS': row (1, 0) gives 2, outputs must be 0 or 1",

@@ -87,7 +87,7 @@ def test_a_broken_plugin_is_reported_and_the_others_still_load(register_plugin):
     assert "plugin 'broken': gate 'BAD': truth table has 2 rows, expected 4" in problems
     assert "plugin 'raises': register_gates failed: RuntimeError: no table today (" in problems
     assert "test_plugins.py:" in problems
-    assert "plugin 'not-a-gate': register() takes a gatenet.Gate, got str" in problems
+    assert "plugin 'not-a-gate': register() takes a gatenet.Gate or gatenet.Family, got str" in problems
 
 
 def test_the_plugin_manager_is_shared():

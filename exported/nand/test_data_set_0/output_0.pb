@@ -1,1 +1,2 @@
-BprobabilitiesJפא?‹~?~?€חב;
+BprobabilitiesJן?¼_~?(ü}?@”
+<

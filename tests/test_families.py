@@ -1,0 +1,135 @@
+"""Families made on demand (boolean4: all 65,536 functions of 4 inputs), trained in chunks, resumable."""
+
+import json
+
+import numpy as np
+import pytest
+from folder_tools import gatenet as run_gatenet
+
+import gatenet
+from gatenet.family import Family
+from gatenet.pipeline import train_gates
+from gatenet.plugins import collect_gates
+
+# A network too small to learn every function from every seed, so some gates need their later seeds.
+TINY = {"hidden": (2,), "steps": 150, "learning_rate": 0.05}
+
+
+def truth(number: int, rows: int = 16) -> list[int]:
+    return [(number >> row) & 1 for row in range(rows)]
+
+
+def test_boolean4_holds_every_function_of_four_inputs_named_by_its_truth_table_number():
+    boolean4 = collect_gates().families()["boolean4"]
+    assert len(boolean4) == 65536
+    assert boolean4[0].name == "BOOLEAN4_00000" and boolean4[65535].name == "BOOLEAN4_65535"
+    rows = boolean4[0].rows
+    spot_checks = {
+        27030: rows.sum(axis=1) % 2,  # 0x6996: parity
+        32768: rows.all(axis=1),  # only the last row: AND of all four
+        65534: rows.any(axis=1),  # every row but the first: OR
+        1: ~rows.any(axis=1),  # only the first row: NOR
+        43690: rows[:, 3],  # 0xAAAA: the last input itself
+        65280: rows[:, 0],  # 0xFF00: the first input itself
+    }
+    registry = collect_gates()
+    for number, expected in spot_checks.items():
+        gate = registry.find(f"boolean4_{number:05d}")
+        assert gate.name == f"BOOLEAN4_{number:05d}" and gate.family == "boolean4"
+        assert gate.table[:, 0].tolist() == np.asarray(expected, int).tolist() == truth(number)
+    for name in ("BOOLEAN4_65536", "BOOLEAN4_123", "BOOLEAN4_0x123", "BOOLEAN3_00001"):
+        assert registry.find(name) is None, name
+
+
+def test_a_family_makes_only_the_members_asked_for(register_plugin):
+    made = []
+
+    class Huge:
+        @gatenet.hookimpl
+        def register_gates(self, register):
+            register(Family("huge", 10**6, lambda number: made.append(number) or gate(number)))
+
+    def gate(number: int) -> gatenet.Gate:
+        return gatenet.Gate(f"HUGE_{number:06d}", 2, truth(number % 16, 4))
+
+    register_plugin(Huge(), "huge-family")
+    registry = collect_gates()
+    assert len(registry.families()["huge"]) == 10**6 and made == []
+    assert registry.find("huge_000017").table[:, 0].tolist() == truth(1, 4)
+    selection = registry.select(["XOR"], ["huge"])
+    assert len(selection) == 10**6 + 1 and made == [17]
+    assert selection[0].name == "XOR" and selection[2].name == "HUGE_000001"
+
+
+def test_a_family_member_named_wrongly_is_refused_by_name(register_plugin):
+    class Misnamed:
+        @gatenet.hookimpl
+        def register_gates(self, register):
+            register(Family("odd", 4, lambda number: gatenet.Gate(f"EVEN_{number}", 1, [0, 1])))
+
+    register_plugin(Misnamed(), "misnamed-family")
+    with pytest.raises(gatenet.GateError, match="family 'odd': member 2 must be a Gate named 'ODD_2'"):
+        collect_gates().find("ODD_2")
+
+
+def test_chunks_give_the_same_models_as_one_program(tmp_path):
+    gates = [collect_gates().find(f"BOOLEAN4_{number:05d}") for number in range(0, 65536, 2521)]
+    whole = train_gates(gates, tmp_path / "whole", TINY)
+    chunked = train_gates(gates, tmp_path / "chunked", TINY, chunk=5)
+    assert any(result.seed > 0 for result in whole), "the premise: some gates need a later seed"
+    for one, other in zip(whole, chunked, strict=True):
+        assert (one.gate.name, one.verified, one.seed) == (other.gate.name, other.verified, other.seed)
+        assert one.worst_margin == other.worst_margin or not one.verified
+        if one.verified:
+            model = f"{one.gate.key}.onnx"
+            assert (tmp_path / "whole" / model).read_bytes() == (tmp_path / "chunked" / model).read_bytes()
+
+
+def test_the_first_seed_that_verifies_is_kept_and_later_seeds_train_only_when_needed(tmp_path):
+    gates = list(collect_gates().families()["boolean3"])[::16]
+    results = train_gates(gates, tmp_path, TINY, restarts=3)
+    for result in results:
+        earlier = [gatenet.train(result.gate, out=None, seed=s, restarts=1, **TINY) for s in range(3)]
+        verified = [one.verified for one in earlier]
+        assert result.verified == any(verified)
+        if result.verified:
+            assert result.seed == verified.index(True)
+
+
+def test_an_interrupted_family_run_resumes_with_only_what_is_missing(tmp_path):
+    gates = list(collect_gates().families()["boolean2"])
+    seen = []
+
+    def interrupt_after_six(result) -> None:
+        seen.append(result.gate.name)
+        if len(seen) == 6:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train_gates(gates, tmp_path, chunk=4, on_result=interrupt_after_six)
+    committed = sorted(path.name for path in tmp_path.glob("*.onnx"))
+    assert committed == [f"boolean2_{number:02d}.onnx" for number in range(8)], "two whole chunks"
+    before = {name: (tmp_path / name).read_bytes() for name in committed}
+
+    run = run_gatenet(
+        "train", "--family", "boolean2", "--resume", "--chunk", "4", "--out", str(tmp_path), "--json"
+    )
+    assert run.returncode == 0, run.stderr
+    statuses = {row["gate"]: row["status"] for row in json.loads(run.stdout)["results"]}
+    assert statuses == {
+        gate.name: "up to date" if number < 8 else "trained" for number, gate in enumerate(gates)
+    }
+    assert all((tmp_path / name).read_bytes() == data for name, data in before.items())
+    assert len(list(tmp_path.glob("*.onnx"))) == 16
+
+    changed = run_gatenet("train", "--family", "boolean2", "--steps", "900", "--out", str(tmp_path), "--json")
+    assert {row["status"] for row in json.loads(changed.stdout)["results"]} == {"trained"}, "other settings"
+
+
+def test_a_family_run_without_export_reports_and_writes_nothing(tmp_path):
+    out = tmp_path / "never"
+    run = run_gatenet("train", "--family", "boolean2", "--no-export", "--out", str(out), "--json")
+    assert run.returncode == 0, run.stderr
+    results = json.loads(run.stdout)["results"]
+    assert len(results) == 16 and all(row["verified"] and row["file"] is None for row in results)
+    assert not out.exists()
