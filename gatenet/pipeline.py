@@ -56,28 +56,18 @@ RunJobs = Callable[[Callable, Iterable], Iterable]  # map(run_job, jobs), here o
 
 def train_gates(
     gates: Iterable[Gate],
-    out_dir: Path | str = "exported",
-    settings: Mapping[str, object] | None = None,
-    seed: int = 0,
-    margin: float = DEFAULT_MARGIN,
-    restarts: int = DEFAULT_RESTARTS,
+    *args: object,
     on_result: Callable[[GateResult], None] | None = None,
-    export: bool = True,
-    gate_settings: Mapping[str, Mapping[str, object]] | None = None,
-    writer: Writer | None = None,
-    chunk: int = DEFAULT_CHUNK,
-    run_jobs: RunJobs | None = None,
+    **kwargs: object,
 ) -> list[GateResult]:
     """Train, (export) and verify each gate; a gate that fails leaves its earlier model untouched.
 
-    Returns every result in the order of `gates`; `stream_gates` takes the same arguments and yields
-    them as they are committed instead, holding only one chunk at a time.
+    `stream_gates`, with the same arguments, gathered into a list in the order of `gates`;
+    `on_result` sees each result as it is committed.
     """
     gates = list(gates)
     results = {}
-    for result in stream_gates(
-        gates, out_dir, settings, seed, margin, restarts, export, gate_settings, writer, chunk, run_jobs
-    ):
+    for result in stream_gates(gates, *args, **kwargs):
         results[result.gate.key] = result
         if on_result is not None:
             on_result(result)

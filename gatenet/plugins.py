@@ -335,15 +335,7 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
 
 def _add_families(registry: Registry, found: dict[str, list[tuple[Family, str]]]) -> None:
     """Keep each family name registered once, and leave out a gate whose name a family member has."""
-    for key, entries in sorted(found.items()):
-        if len(entries) > 1:
-            owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
-            registry.problems.append(
-                f"family name {entries[0][0].name!r} is registered by {owners}; "
-                "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
-            )
-            continue
-        family, plugin = entries[0]
+    for key, (family, plugin) in _unique(registry, found, "family").items():
         registry.made_families[key] = family
         registry.plugin_of[f"family {key}"] = plugin
         for gate_key in [gate_key for gate_key in registry.gates if family.number_of(gate_key) is not None]:
@@ -357,20 +349,26 @@ def _add_families(registry: Registry, found: dict[str, list[tuple[Family, str]]]
 
 def _keep_unique(registry: Registry, found: dict[str, list[tuple[Gate, str]]]) -> list[str]:
     """Keep each gate name registered once; return the names left out because two plugins gave them."""
-    clashed = []
+    kept = _unique(registry, found, "gate")
+    for key, (gate, plugin) in kept.items():
+        registry.gates[key] = gate
+        registry.plugin_of[key] = plugin
+    return [entries[0][0].name for key, entries in sorted(found.items()) if key not in kept]
+
+
+def _unique(registry: Registry, found: dict[str, list[tuple]], kind: str) -> dict[str, tuple]:
+    """(item, plugin) for each name registered once; a name two plugins gave is reported and left out."""
+    kept = {}
     for key, entries in sorted(found.items()):
         if len(entries) > 1:
             owners = " and ".join(f"plugin {plugin!r}" for _, plugin in entries)
             registry.problems.append(
-                f"gate name {entries[0][0].name!r} is registered by {owners}; "
+                f"{kind} name {entries[0][0].name!r} is registered by {owners}; "
                 "it is left out until one of them is renamed or disabled (gatenet -p no:NAME)"
             )
-            clashed.append(entries[0][0].name)
             continue
-        gate, plugin = entries[0]
-        registry.gates[key] = gate
-        registry.plugin_of[key] = plugin
-    return clashed
+        kept[key] = entries[0]
+    return kept
 
 
 def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: list[str]) -> None:
