@@ -138,7 +138,12 @@ def list_plugins(as_json: bool) -> None:
             for key in sorted(mine)
             if key in registry.circuits
         }
-        rows.append({**asdict(info), "gates": gates, "circuits": circuits})
+        families = {
+            family.name: len(family)
+            for key, family in registry.made_families.items()
+            if registry.plugin_of.get(f"family {key}") == info.name
+        }
+        rows.append({**asdict(info), "gates": gates, "circuits": circuits, "families": families})
     if as_json:
         click.echo(
             json.dumps({"plugins": rows, "problems": registry.problems, "notes": registry.notes}, indent=2)
@@ -148,7 +153,8 @@ def list_plugins(as_json: bool) -> None:
         state = f"  {row['error']}" if row["error"] else ""
         gates = ", ".join(row["gates"]) if len(row["gates"]) <= 8 else f"{len(row['gates'])} gates"
         circuits = [f"{name} ({parts})" for name, parts in row["circuits"].items()]
-        gates = ", ".join(filter(None, [gates, *circuits]))
+        families = [f"family {name} ({size} gates)" for name, size in row["families"].items()]
+        gates = ", ".join(filter(None, [gates, *circuits, *families]))
         click.echo(f"{row['name']:<12} {row['source']:<12} {row['origin']:<24} {gates or '-'}{state}")
     for note in registry.notes:
         click.echo(f"note: {note}", err=True)

@@ -4,9 +4,11 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from folder_tools import gatenet as run_gatenet
 
 import gatenet
+from gatenet.cli import cli
 from gatenet.family import Family
 from gatenet.pipeline import train_gates
 from gatenet.plugins import collect_gates
@@ -133,3 +135,13 @@ def test_a_family_run_without_export_reports_and_writes_nothing(tmp_path):
     results = json.loads(run.stdout)["results"]
     assert len(results) == 16 and all(row["verified"] and row["file"] is None for row in results)
     assert not out.exists()
+
+
+def test_list_and_plugins_show_a_family_by_its_size_without_listing_its_members():
+    listing = CliRunner().invoke(cli, ["list"])
+    assert listing.exit_code == 0, listing.output
+    assert "family boolean4" in listing.output and "65536 gates" in listing.output
+    assert "BOOLEAN4_00000" not in listing.output
+    plugins = CliRunner().invoke(cli, ["plugins", "--json"])
+    (row,) = [row for row in json.loads(plugins.output)["plugins"] if row["name"] == "families"]
+    assert row["families"] == {"boolean1": 4, "boolean2": 16, "boolean3": 256, "boolean4": 65536}
