@@ -23,7 +23,7 @@ from gatenet import durable
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.config import project_settings
-from gatenet.family import chunks
+from gatenet.family import Chain, Family, chunks
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
 from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
@@ -835,7 +835,7 @@ def new_plugin(name: str, directory: Path) -> None:
 
 def _select_with_circuits(
     registry: Registry, names: tuple[str, ...], families: tuple[str, ...]
-) -> tuple[list[Gate], list[Circuit]]:
+) -> tuple[Chain, list[Circuit]]:
     """The named gates and circuits (every default gate and circuit when none is named), and the gates
     the circuits are made of, each once."""
     unavailable = [
@@ -847,12 +847,20 @@ def _select_with_circuits(
     gate_names = tuple(name for name in names if not registry.find_circuit(name))
     if not names and not families:
         circuits = list(registry.circuits.values())
-    gates = _select(registry, gate_names, families) if gate_names or families or not names else []
-    needed = [instance.gate for circuit in circuits for instance in circuit.instances]
-    return list({gate.key: gate for gate in [*gates, *needed]}.values()), circuits
+    picked = _select(registry, gate_names, families) if gate_names or families or not names else Chain([])
+    # Families stay lazy: a circuit's gate is added unless the selection already holds it.
+    chosen = {gate.key for part in picked.parts if not isinstance(part, Family) for gate in part}
+    needed = {
+        instance.gate.key: instance.gate
+        for circuit in circuits
+        for instance in circuit.instances
+        if instance.gate.key not in chosen
+        and not any(part.find(instance.gate.name) for part in picked.parts if isinstance(part, Family))
+    }
+    return Chain([*picked.parts, list(needed.values())]), circuits
 
 
-def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> list[Gate]:
+def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> Chain:
     """`Registry.select`, with an unknown name reported as a usage error."""
     try:
         return registry.select(names, families)
