@@ -833,6 +833,48 @@ def new_plugin(name: str, directory: Path) -> None:
     click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
 
 
+@cli.command(name="serve")
+@folder("--dir", "exported", "Folder of verified .onnx models.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but loopback lets other machines reach the gallery.",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port; 0 picks a free one."
+)
+def serve_gallery(directory: Path, host: str, port: int) -> None:
+    """Serve a gallery of the folder's models in the browser, which runs them itself: click the input
+    bits, see the outputs, the decision surface, the learning curve, the truth table and a replay of the
+    training. Its Playground trains a network live and writes it to the folder. Ctrl-C stops."""
+    try:
+        from gatenet.web.serve import serve
+    except ImportError as error:
+        raise click.ClickException(
+            f"gatenet serve needs the 'serve' extra ({error.name} is missing): pip install 'gatenet[serve]'"
+        ) from None
+    serve(directory, host, port, echo=click.echo, warn=_waiting)
+
+
+@cli.command(name="site")
+@folder("--dir", "exported", "Folder of verified .onnx models.")
+@folder("--out", "site", "Folder for the static site (new, empty, or an earlier site, which is replaced).")
+def write_site(directory: Path, out_dir: Path) -> None:
+    """Write the gallery as static files that any static web host can serve: no server code, the
+    browser runs the models.
+
+    \b
+    gatenet site --out site && python -m http.server --directory site
+    """
+    from gatenet.web.site import write_site as write
+
+    catalog = write(directory, out_dir)
+    click.echo(
+        f"wrote {out_dir}: the gallery of {len(catalog.models)} models; open it through any web server"
+    )
+
+
 def _select_with_circuits(
     registry: Registry, names: tuple[str, ...], families: tuple[str, ...]
 ) -> tuple[Chain, list[Circuit]]:

@@ -1,0 +1,144 @@
+"""The playground's HTTP API: what it offers, starting a training, its event stream, its controls.
+
+    GET  /api/playground            limits, the shipped gates to start from, whether training is possible
+    POST /api/train                 JSON settings (see `settings.parse`) -> 202 {"session", "events", ...}
+    GET  /api/train/<id>/events     server-sent events: status, progress (RATE a second), end
+    POST /api/train/<id>/<action>   pause, resume, step, reset, stop; speed with {"speed": steps per update}
+
+Like every URL of the server these answer only the server's own page (`guard.Guard`): the stream too,
+as it is a plain GET. A refusal is JSON naming the field, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from collections.abc import AsyncIterator
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from gatenet.gate import Gate
+from gatenet.network import NetworkSpec
+from gatenet.plugins import Registry, collect_gates
+from gatenet.recipe import network_for
+from gatenet.web import settings
+from gatenet.web.errors import Refusal, no_query
+from gatenet.web.playground import ACTIONS, RATE, WAITING, Playground, Session, missing_extra
+
+MAX_BODY = 16_384  # bytes of JSON settings; a full request is well under 1 kB
+KEEPALIVE = 15.0  # seconds between comments on an idle stream, so nothing in between times it out
+
+
+@functools.cache
+def registry() -> Registry:
+    """The registered gates, collected once: plugins are loaded when the server starts them."""
+    return collect_gates()
+
+
+def routes(playground: Playground) -> list[Route]:
+    """The playground's routes, serving `playground`."""
+
+    async def offer(request: Request) -> Response:
+        no_query(request)
+        gates = await run_in_threadpool(registry)
+        missing = missing_extra()
+        if missing is None:
+            playground.warm()
+        return JSONResponse(
+            {
+                "available": missing is None,
+                "problem": None
+                if missing is None
+                else f"training needs the 'train' extra ({missing} is missing): pip install 'gatenet[train]'",
+                "limits": settings.LIMITS,
+                "rate": RATE,
+                "waiting": WAITING,
+                "speed": settings.DEFAULT_SPEED,
+                "network": NetworkSpec().to_dict(),
+                "busy": playground.busy(),
+                "gates": [_offered(gate) for gate in settings.playable(gates)],
+            }
+        )
+
+    async def start(request: Request) -> Response:
+        document = await _json_body(request)
+        parsed = settings.parse(document, await run_in_threadpool(registry))
+        trainer = await run_in_threadpool(playground.trainer)
+        await run_in_threadpool(settings.check_names, parsed, trainer)
+        session = playground.submit(parsed)
+        body = {"session": session.id, "events": f"api/train/{session.id}/events", **session.status()}
+        return JSONResponse(body, status_code=202)
+
+    async def events(request: Request) -> Response:
+        no_query(request)
+        session = playground.session(request.path_params["session"])
+        headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+        return StreamingResponse(_stream(session), media_type="text/event-stream", headers=headers)
+
+    async def control(request: Request) -> Response:
+        no_query(request)
+        session = playground.session(request.path_params["session"])
+        action = request.path_params["action"]
+        if action not in ACTIONS:
+            raise Refusal(404, "action", f"no action {action[:40]!r}; actions are: {', '.join(ACTIONS)}")
+        speed = None
+        if action == "speed":
+            speed = settings.whole(await _json_body(request), "speed", None, 1, settings.LIMITS["speed"])
+        return JSONResponse(await run_in_threadpool(playground.control, session, action, speed))
+
+    return [
+        Route("/api/playground", offer),
+        Route("/api/train", start, methods=["POST"]),
+        Route("/api/train/{session}/events", events),
+        Route("/api/train/{session}/{action}", control, methods=["POST"]),
+    ]
+
+
+async def _stream(session: Session) -> AsyncIterator[str]:
+    """The session's events as they happen, until it ends or the reader goes away."""
+    watcher = session.watch(asyncio.get_running_loop())
+    try:
+        while True:
+            watcher.event.clear()
+            events, ended = session.messages(watcher)
+            for event in events:
+                yield event
+            if ended:
+                return
+            try:
+                await asyncio.wait_for(watcher.event.wait(), KEEPALIVE)
+            except TimeoutError:
+                yield ": waiting\n\n"
+    finally:
+        session.unwatch(watcher)
+
+
+async def _json_body(request: Request) -> object:
+    """The request's JSON body: application/json, at most MAX_BODY bytes."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise Refusal(415, "content-type", "send the settings as JSON, with Content-Type: application/json")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise Refusal(413, "body", f"the body is over {MAX_BODY:,} bytes; settings take well under 1 kB")
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise Refusal(400, "body", f"not valid JSON: {error}") from None
+
+
+def _offered(gate: Gate) -> dict:
+    """A shipped gate as the playground's form starts from it: its table and `gatenet train`'s network."""
+    return {
+        "name": gate.name,
+        "description": gate.description,
+        "inputs": list(gate.input_names),
+        "outputs": list(gate.output_names),
+        "table": ["".join(str(bit) for bit in gate.table[:, output]) for output in range(gate.outputs)],
+        "network": network_for(gate).to_dict(),
+    }

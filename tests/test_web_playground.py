@@ -1,0 +1,474 @@
+"""The playground and the replays, in a real browser (Chromium through Playwright) against a real
+`gatenet serve` server on a folder trained here (so its histories carry weight snapshots), with real,
+small trainings: the page streams, draws, pauses, steps, resets and stops them; what they make is
+verified and joins the gallery; a shared URL trains the same network; the server refuses what it must.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from web_tools import (
+    CONSOLE_404,
+    GuardedPage,
+    chromium,
+    events,
+    gallery_server,
+    post_json,
+    request,
+    static_server,
+    wait_until,
+)
+
+from gatenet import runtime
+from gatenet.cli import cli
+from gatenet.store import ModelFolder
+
+STATE = "document.querySelector('article.playground')?.dataset"
+FORWARD = """async ([network, weights, points]) => {
+    const { Net } = await import('./js/forward.js');
+    const net = new Net(network, weights);
+    return Array.from(net.run(Float64Array.from(points.flat()), points.length).at(-1));
+}"""
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """XOR and FULL_ADDER as `gatenet train` makes them: with weight snapshots in their histories."""
+    folder = tmp_path_factory.mktemp("playground") / "models"
+    result = CliRunner().invoke(cli, ["train", "XOR", "FULL_ADDER", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(folder):
+    with gallery_server(folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def guarded(browser, server):
+    """A fresh page; after the test, it must have logged no error and stayed on its origin."""
+    guarded = GuardedPage(browser, server)
+    yield guarded
+    errors, foreign = list(guarded.errors), list(guarded.foreign)
+    guarded.close()
+    assert errors == []
+    assert foreign == []
+
+
+def open_playground(page, server: str, query: str) -> None:
+    page.goto(f"{server}/#playground?{query}")
+    page.wait_for_selector(
+        'article.playground[data-state="idle"] button[data-action="train"]:not([disabled])'
+    )
+
+
+def state(page) -> dict:
+    return page.evaluate(f"({{...{STATE}}})")
+
+
+def wait_for_state(page, wanted: str, timeout: float = 60) -> dict:
+    wait_until(page, f"{STATE}.state === {json.dumps(wanted)}", timeout)
+    return state(page)
+
+
+def test_training_xor_streams_live_and_ends_in_the_gallery_running_in_the_browser(
+    guarded, server, folder, tmp_path
+):
+    page = guarded.page
+    open_playground(page, server, "gate=XOR&speed=10")  # gatenet train's network for XOR: 1000 steps
+    page.click('button[data-action="train"]')
+    wait_until(page, f"Number({STATE}.step) >= 300")
+    page.wait_for_selector('canvas.network[data-tiles="drawn"]')
+    page.wait_for_selector("canvas.surface[data-output]")
+    assert page.get_attribute("canvas.network", "data-lines") == str(2 * 16 + 16)
+    page.screenshot(path=str(tmp_path / "training.png"), full_page=True)
+    done = wait_for_state(page, "done")
+    assert int(done["updates"]) >= 20 and int(done["step"]) == 1000
+    assert float(done["rate"]) >= 10, done  # updates a second the page received while it trained
+    outcome = page.inner_text(".outcome")
+    assert "PLAY_XOR verified, and in the gallery" in outcome and "play_xor.onnx" in outcome
+    assert page.get_attribute("svg.curve", "aria-label").startswith("Learning curve over 1,000 steps")
+    page.wait_for_selector('a.model-link[data-key="play_xor"]')  # the gallery read the folder again
+    page.screenshot(path=str(tmp_path / "trained.png"), full_page=True)
+
+    # The same seed and network as `gatenet train XOR` (the folder's xor.onnx): the same network.
+    models = runtime.load_dir(folder)
+    rows = [[a, b] for a in (0, 1) for b in (0, 1)]
+    assert np.array_equal(models["play_xor"].probabilities(rows), models["xor"].probabilities(rows))
+    history = ModelFolder(folder).read_history("play_xor.onnx")
+    assert history["snapshots"] == ModelFolder(folder).read_history("xor.onnx")["snapshots"]
+
+    page.click(".outcome a")
+    page.wait_for_selector('article.model[data-key="play_xor"] .outputs[data-row="0"]')
+    assert page.query_selector('a.model-link[data-key="play_xor"]') is not None
+    for row, bits in enumerate(rows):
+        if row:
+            changed = [i for i in (0, 1) if bits[i] != rows[row - 1][i]]
+            for i in changed:
+                page.click(f'button.bit[data-input="{i}"]')
+        page.wait_for_selector(f'.outputs[data-row="{row}"]')
+        shown = page.eval_on_selector_all(
+            ".out", "items => items.map(item => Number(item.dataset.probability))"
+        )
+        assert np.abs(np.asarray(shown) - models["play_xor"].probabilities([bits])[0]).max() <= 1e-6
+
+
+def test_pause_step_reset_and_stop(guarded, server, folder):
+    page = guarded.page
+    open_playground(page, server, "gate=XOR&name=PLAY_STOPPED&steps=20000&speed=5")
+    page.focus('button[data-action="train"]')  # the keyboard drives it as well as the mouse
+    page.keyboard.press("Enter")
+    wait_until(page, f"Number({STATE}.step) >= 50")
+    page.focus('button[data-action="pause"]')
+    page.keyboard.press("Space")
+    paused = wait_for_state(page, "paused")
+    page.wait_for_selector('button[data-action="step"]:not([disabled])')
+    for count in (1, 2):
+        page.click('button[data-action="step"]')
+        wait_until(page, f"Number({STATE}.step) === {int(paused['step']) + 5 * count}")
+    page.click('button[data-action="reset"]')
+    wait_until(page, f"{STATE}.run === '2' && {STATE}.step === '0' && {STATE}.state === 'paused'")
+    page.click('button[data-action="pause"]')  # now labelled Resume
+    wait_until(page, f"{STATE}.state === 'running' && Number({STATE}.step) >= 20")
+    page.click('button[data-action="stop"]')
+    stopped = wait_for_state(page, "stopped")
+    assert "Nothing was written (stopped from the page)" in page.inner_text(".outcome")
+    assert not (folder / "play_stopped.onnx").exists()
+    assert "play_stopped.onnx" not in ModelFolder(folder).entries()
+    assert int(stopped["step"]) < 20000
+    busy = json.loads(request(server, "/api/playground")[2])["busy"]
+    assert busy == {"running": 0, "waiting": 0}  # ready for the next training
+    page.wait_for_selector('button[data-action="train"]:not([disabled])')
+
+
+def form_values(page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "article.playground [name], .editor button",
+        "controls => controls.map(c => [c.name || c.getAttribute('aria-label'), c.value ?? c.textContent])",
+    )
+
+
+def test_a_shared_url_sets_up_the_same_experiment_and_trains_the_same_network(
+    browser, guarded, server, folder
+):
+    page = guarded.page
+    open_playground(page, server, "")
+    page.select_option('select[name="gate"]', "")  # your own truth table
+    page.select_option('select[name="inputs"]', "3")
+    for row in (1, 2, 4, 7):  # 3-input parity
+        page.click(f'.editor button[data-row="{row}"][data-output="0"]')
+    page.fill('input[name="layers"]', "2")
+    page.fill('input[name="units-0"]', "6")
+    page.fill('input[name="activation-1"]', "tanh")
+    page.fill('input[name="learning_rate"]', "0.05")
+    page.fill('input[name="steps"]', "400")
+    page.fill('input[name="seed"]', "7")
+    page.fill('input[name="name"]', "PLAY_SHARED")
+    page.fill('input[name="speed"]', "20")
+    shared = page.evaluate("location.href")  # page.url follows replaceState a moment later
+    for setting in ("table=01101001", "hidden=6,16", "activation=relu,tanh", "seed=7", "speed=20"):
+        assert setting in shared, shared
+    filled = form_values(page)
+    page.click('button[data-action="train"]')
+    wait_for_state(page, "done")
+    first = (folder / "play_shared.onnx").read_bytes()
+    first_history = ModelFolder(folder).read_history("play_shared.onnx")
+
+    other = GuardedPage(browser, server)
+    try:
+        other.page.goto(shared)
+        other.page.wait_for_selector('button[data-action="train"]:not([disabled])')
+        assert other.page.evaluate("location.href") == shared
+        assert form_values(other.page) == filled
+        other.page.click('button[data-action="train"]')
+        wait_for_state(other.page, "done")
+        assert other.errors == [] and other.foreign == []
+    finally:
+        other.close()
+    assert (folder / "play_shared.onnx").read_bytes() == first
+    assert ModelFolder(folder).read_history("play_shared.onnx") == first_history
+
+
+def test_a_refusal_marks_the_field_in_the_form(guarded, server):
+    page = guarded.page
+    open_playground(page, server, "gate=NOPE")
+    assert "names the gate NOPE, which this server does not offer" in page.inner_text(".status")
+    open_playground(page, server, "gate=XOR&name=XOR")
+    page.click('button[data-action="train"]')
+    page.wait_for_selector('input[name="name"][aria-invalid="true"]')
+    assert "XOR is a registered gate or circuit" in page.inner_text(".form-error")
+    assert page.evaluate("document.activeElement.name") == "name"
+    assert [error for error in guarded.errors if CONSOLE_404 not in error] == []
+    guarded.errors.clear()  # Chromium's own line for the 409 the test asked for
+
+
+def test_a_replay_moves_through_the_snapshots(guarded, server, folder):
+    page = guarded.page
+    snapshots = ModelFolder(folder).read_history("xor.onnx")["snapshots"]
+    page.goto(f"{server}/#xor")
+    page.click("a.replay-link")
+    page.wait_for_selector('article.replay[data-snapshot="0"]')
+    page.wait_for_selector('canvas.surface[data-output="0"]')
+    slider = 'article.replay input[type="range"]'
+    assert int(page.get_attribute(slider, "max")) == len(snapshots) - 1
+    wait_until(page, "document.querySelector('.picture-network').dataset.step === '0'")
+    start = page.eval_on_selector("canvas.surface", "c => c.toDataURL()")
+    page.focus(slider)
+    page.keyboard.press("End")
+    wait_until(page, f"document.querySelector('article.replay').dataset.snapshot === '{len(snapshots) - 1}'")
+    assert page.get_attribute("article.replay", "data-step") == str(snapshots[-1]["step"])
+    wait_until(page, f"document.querySelector('.picture-network').dataset.step === '{snapshots[-1]['step']}'")
+    assert page.eval_on_selector("canvas.surface", "c => c.toDataURL()") != start
+    page.keyboard.press("Home")
+    page.click("article.replay button.primary")  # Play
+    wait_until(page, "Number(document.querySelector('article.replay').dataset.snapshot) >= 3")
+    page.click("article.replay button.primary")  # Pause
+    assert page.get_attribute("article.replay", "data-playing") == "false"
+
+
+@pytest.mark.parametrize("key", ["xor", "full_adder"])
+def test_the_javascript_forward_pass_of_the_last_snapshot_matches_onnxruntime(guarded, server, folder, key):
+    page = guarded.page
+    page.goto(f"{server}/#{key}")
+    page.wait_for_selector(f'article.model[data-key="{key}"] .outputs[data-row="0"]')
+    entry = ModelFolder(folder).entries()[f"{key}.onnx"]
+    weights = ModelFolder(folder).read_history(f"{key}.onnx")["snapshots"][-1]["weights"]
+    model = runtime.load_dir(folder)[key]
+    rng = np.random.default_rng(0)
+    points = np.vstack([model.rows, rng.uniform(0, 1, (40, model.inputs))]).astype(np.float32)
+    shown = page.evaluate(FORWARD, [entry["network"], weights, points.tolist()])
+    expected = model.probabilities_between(points)
+    assert np.abs(np.asarray(shown).reshape(expected.shape) - expected).max() <= 1e-4
+
+
+def test_every_javascript_activation_is_keras_s(guarded, server):
+    import keras
+
+    page = guarded.page
+    page.goto(f"{server}/#xor")
+    page.wait_for_selector(".outputs[data-row]")
+    x = np.linspace(-7, 7, 141)
+    shown = page.evaluate(
+        """async (x) => {
+            const { ACTIVATIONS, KNOWN, Net } = await import('./js/forward.js');
+            const each = Object.fromEntries(Object.entries(ACTIVATIONS).map(([name, f]) => [name, x.map(f)]));
+            const identity = [[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 0, 0]];
+            const rows = Float64Array.from(x.slice(0, 3 * 40));
+            const layer = (name) => Array.from(
+                new Net({ hidden: [], activation: [], output_activation: name }, identity).run(rows, 40)[0]);
+            return { each, known: KNOWN, softmax: layer('softmax'), log_softmax: layer('log_softmax') };
+        }""",
+        x.tolist(),
+    )
+    wanted = {
+        "relu",
+        "tanh",
+        "sigmoid",
+        "linear",
+        "elu",
+        "selu",
+        "softplus",
+        "softsign",
+        "leaky_relu",
+        "swish",
+        "silu",
+        "gelu",
+        "relu6",
+        "hard_sigmoid",
+        "exponential",
+        "softmax",
+    }
+    assert wanted <= set(shown["known"])
+    for name, values in shown["each"].items():
+        expected = np.asarray(keras.activations.get(name)(x.astype(np.float32)))
+        assert np.allclose(values, expected, rtol=1e-5, atol=1e-6), name
+    rows = x[: 3 * 40].reshape(40, 3).astype(np.float32)
+    for name in ("softmax", "log_softmax"):
+        expected = np.asarray(keras.activations.get(name)(rows))
+        assert np.allclose(np.reshape(shown[name], (40, 3)), expected, rtol=1e-5, atol=1e-6), name
+
+
+def test_an_activation_without_a_javascript_version_draws_no_picture(guarded, server):
+    page = guarded.page
+    page.goto(f"{server}/#xor")
+    page.wait_for_selector(".outputs[data-row]")
+    drawn = page.evaluate(
+        """async () => {
+            const { Picture } = await import('./js/picture.js');
+            const network = { hidden: [2], activation: ['sparsemax'], output_activation: 'sigmoid' };
+            const picture = new Picture({ inputs: ['a', 'b'], outputs: ['out'], network, columns: ['0110'] });
+            const holder = document.createElement('div');
+            holder.append(...picture.element);
+            document.body.append(holder);
+            picture.show([[[1, -1], [-1, 1]], [0, 0], [[1], [1]], [0]], null, 5);
+            await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+            const result = { notice: holder.querySelector('.notice').textContent,
+                tiles: holder.querySelector('canvas.network').dataset.tiles,
+                lines: holder.querySelector('canvas.network').dataset.lines };
+            holder.remove();
+            return result;
+        }"""
+    )
+    assert "uses sparsemax, which this page has no JavaScript version of" in drawn["notice"]
+    assert drawn["tiles"] == "blank" and drawn["lines"] == "6"  # the weights are still facts worth drawing
+
+
+def test_the_training_endpoints_and_the_stream_answer_only_their_own_page(server):
+    foreign = {"Origin": "http://evil.example"}
+    status, answer = post_json(server, "/api/train", {"gate": "XOR"}, foreign)
+    assert (status, answer["field"]) == (403, "Origin")
+    assert json.loads(request(server, "/api/playground", headers=foreign)[2])["field"] == "Origin"
+    status, answer = post_json(
+        server, "/api/train", {"gate": "XOR", "steps": 300, "speed": 10, "name": "PLAY_API"}
+    )
+    assert status == 202 and answer["events"] == f"api/train/{answer['session']}/events"
+    stream = f"/{answer['events']}"
+    port = server.rsplit(":", 1)[1]
+    for headers, field in [(foreign, "Origin"), ({"Host": f"evil.example:{port}"}, "Host")]:
+        status, _, body = request(server, stream, headers=headers)
+        assert (status, json.loads(body)["field"]) == (403, field)
+        status, _, body = request(server, f"/api/train/{answer['session']}/pause", "POST", headers)
+        assert (status, json.loads(body)["field"]) == (403, field)
+    seen = events(server, stream)
+    progress = [data for name, data in seen if name == "progress"]
+    assert len(progress) >= 20 and progress[-1]["step"] == 300
+    assert {"step", "loss", "accuracy", "probabilities", "weights", "curve"} <= progress[-1].keys()
+    assert seen[-1] == ("end", {**seen[-1][1], "state": "done", "verified": True, "key": "play_api"})
+
+
+@pytest.mark.parametrize(
+    ("settings", "status", "field"),
+    [
+        ({"inputs": 5, "table": ["0" * 32]}, 400, "inputs"),
+        ({"gate": "PARITY5"}, 400, "gate"),
+        ({"gate": "NOPE"}, 400, "gate"),
+        ({"inputs": 2, "table": ["011"]}, 400, "table"),
+        ({"inputs": 2, "table": ["0120"]}, 400, "table"),
+        ({"inputs": 2, "table": ["0110"] * 5}, 400, "table"),
+        ({"gate": "XOR", "steps": 10**7}, 400, "steps"),
+        ({"gate": "XOR", "steps": 0}, 400, "steps"),
+        ({"gate": "XOR", "hidden": [10**4]}, 400, "hidden"),
+        ({"gate": "XOR", "hidden": [4] * 5}, 400, "hidden"),
+        ({"gate": "XOR", "activation": "relux"}, 400, "activation"),
+        ({"gate": "XOR", "hidden": [4, 4], "activation": ["relu"] * 3}, 400, "activation"),
+        ({"gate": "XOR", "output_activation": "relux"}, 400, "output_activation"),
+        ({"gate": "XOR", "loss": "nope"}, 400, "loss"),
+        ({"gate": "XOR", "optimizer": "nope"}, 400, "optimizer"),
+        ({"gate": "XOR", "learning_rate": 0}, 400, "learning_rate"),
+        ({"gate": "XOR", "learning_rate": 1000}, 400, "learning_rate"),
+        ({"gate": "XOR", "seed": -1}, 400, "seed"),
+        ({"gate": "XOR", "speed": 0}, 400, "speed"),
+        ({"gate": "XOR", "name": "1abc"}, 400, "name"),
+        ({"gate": "XOR", "colour": "red"}, 400, "colour"),
+        ({"gate": "XOR", "inputs": 2, "table": ["0110"]}, 400, "table"),
+        ([], 400, "body"),
+        ({"gate": "XOR", "name": "XOR"}, 409, "name"),
+        ({"gate": "XOR", "name": "full_adder"}, 409, "name"),
+        ({"gate": "XOR", "name": "Add4"}, 409, "name"),  # a circuit
+    ],
+)
+def test_bad_settings_get_a_json_error_naming_the_field(server, settings, status, field):
+    answer = post_json(server, "/api/train", settings)
+    assert (answer[0], answer[1]["field"]) == (status, field), answer
+
+
+def test_bad_bodies_and_controls_name_what_is_wrong(server):
+    as_text = request(server, "/api/train", "POST", {"Content-Type": "text/plain"}, b'{"gate": "XOR"}')
+    assert (as_text[0], json.loads(as_text[2])["field"]) == (415, "content-type")
+    broken = request(server, "/api/train", "POST", {"Content-Type": "application/json"}, b"{gate")
+    assert (broken[0], json.loads(broken[2])["field"]) == (400, "body")
+    huge = request(server, "/api/train", "POST", {"Content-Type": "application/json"}, b" " * 20_000)
+    assert (huge[0], json.loads(huge[2])["field"]) == (413, "body")
+    missing = request(server, "/api/train/nope/events")
+    assert (missing[0], json.loads(missing[2])["field"]) == (404, "session")
+
+
+def test_one_training_at_a_time_with_a_short_queue(server):
+    settings = {"gate": "XOR", "steps": 20000, "speed": 1}
+    answers = [post_json(server, "/api/train", {**settings, "name": f"PLAY_Q{n}"}) for n in range(4)]
+    assert [status for status, _ in answers] == [202, 202, 202, 429]
+    assert answers[3][1]["field"] == "queue"
+    assert [answer["position"] for _, answer in answers[1:3]] == [1, 2]
+    running, first, second = (answer["session"] for _, answer in answers[:3])
+    assert post_json(server, f"/api/train/{running}/warp", {})[1]["field"] == "action"
+    assert post_json(server, f"/api/train/{running}/step", {}) == (
+        409,
+        {"error": "step works while the training is paused; pause it first", "field": "action"},
+    )
+    assert post_json(server, f"/api/train/{running}/speed", {"speed": 0})[1]["field"] == "speed"
+    for session in (second, first, running):
+        assert post_json(server, f"/api/train/{session}/stop", {})[0] == 200
+        end = events(server, f"/api/train/{session}/events")[-1]
+        assert end[0] == "end" and end[1]["state"] == "stopped", end
+    assert json.loads(request(server, "/api/playground")[2])["busy"] == {"running": 0, "waiting": 0}
+    assert post_json(server, f"/api/train/{running}/resume", {})[0] == 409  # it has ended
+
+
+def test_a_training_nobody_watches_is_stopped(server, monkeypatch):
+    import gatenet.web.playground as playground
+
+    monkeypatch.setattr(playground, "GRACE", 0.3)
+    status, answer = post_json(server, "/api/train", {"gate": "XOR", "steps": 20000, "name": "PLAY_ALONE"})
+    assert status == 202
+    for _ in range(300):  # read its stream only once it ended: a reader is a watcher
+        if json.loads(request(server, "/api/playground")[2])["busy"] == {"running": 0, "waiting": 0}:
+            break
+        time.sleep(0.1)
+    end = events(server, f"/{answer['events']}")[-1]
+    assert end == ("end", {**end[1], "state": "stopped", "reason": "nobody watched it"})
+
+
+def test_without_the_train_extra_the_playground_says_so(guarded, server, monkeypatch):
+    import gatenet.web.playground as playground
+    import gatenet.web.training as training
+
+    for module in (playground, training):
+        monkeypatch.setattr(module, "missing_extra", lambda: "tensorflow")
+    offer = json.loads(request(server, "/api/playground")[2])
+    assert offer["available"] is False and "pip install 'gatenet[train]'" in offer["problem"]
+    assert post_json(server, "/api/train", {"gate": "XOR"})[1]["field"] == "train"
+    page = guarded.page
+    page.goto(f"{server}/#playground")
+    page.wait_for_selector('article.playground button[data-action="train"][disabled]')
+    assert "This server cannot train: training needs the 'train' extra" in page.inner_text(
+        "article.playground"
+    )
+
+
+def test_a_static_site_replays_and_has_no_playground(browser, folder, tmp_path):
+    site = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", "--dir", str(folder), "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    assert json.loads((site / "details" / "xor.json").read_text())["history"]["snapshots"]
+    with static_server(site) as url:
+        guarded = GuardedPage(browser, url)
+        try:
+            page = guarded.page
+            page.goto(f"{url}/#replay/full_adder")
+            page.wait_for_selector('article.replay[data-snapshot="0"]')
+            page.wait_for_selector("table.rows-live")
+            assert page.query_selector(".playground-link") is None
+            page.focus('article.replay input[type="range"]')
+            page.keyboard.press("End")
+            wait_until(page, "document.querySelector('article.replay').dataset.snapshot !== '0'")
+            wait_until(
+                page, "!document.querySelector('.rows-live td.out-cell.wrong')"
+            )  # it learned the table
+            page.goto(f"{url}/#playground")
+            page.wait_for_selector("text=The playground needs gatenet serve")
+            assert guarded.errors == [] and guarded.foreign == []
+        finally:
+            guarded.close()
