@@ -25,7 +25,7 @@ tf = trainer.tf  # TensorFlow as gatenet imports it: quietly
 class WithoutHistory(trainer._Program):
     """The same loop as `trainer._Program`, minus the per-step loss, accuracy and last-wrong bookkeeping."""
 
-    def _run(self, x, y, steps, stride):
+    def _run(self, x, y, start, stop, stride, last_wrong):
         variables = self.model.trainable_variables
 
         def step(number):
@@ -34,8 +34,8 @@ class WithoutHistory(trainer._Program):
             self.optimizer.apply(tape.gradient(total, variables), variables)
             return (number + 1,)
 
-        tf.while_loop(lambda number: number < steps, step, (tf.constant(0),))
-        return tf.fill([self.trace.shape[2]], -1)
+        tf.while_loop(lambda number: number < stop, step, (start,))
+        return last_wrong
 
 
 def interleaved(
@@ -52,7 +52,8 @@ def interleaved(
         for program, runs in zip(programs, times, strict=True):
             program.start_from(weights, network.learning_rate)
             started = time.perf_counter()
-            program.run(x, y, tf.constant(network.steps), tf.constant(1)).numpy()
+            unknown = tf.fill([len(starts)], -1)
+            program.run(x, y, tf.constant(0), tf.constant(network.steps), tf.constant(1), unknown).numpy()
             if round_number:  # round 0 traces and compiles
                 runs.append(time.perf_counter() - started)
     return [statistics.median(runs) for runs in times]

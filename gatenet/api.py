@@ -21,7 +21,7 @@ from gatenet.plugins import collect_gates
 
 def gates(*names: str, family: str | None = None) -> list[Gate]:
     """Registered gates by name (any letter case) or family; all but the opt-in families by default."""
-    return collect_gates().select(names, (family,) if family else ())
+    return list(collect_gates().select(names, (family,) if family else ()))
 
 
 def build_circuits(

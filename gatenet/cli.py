@@ -170,7 +170,8 @@ def list_gates(families: tuple[str, ...]) -> None:
     gates = _select(registry, families=families)
     for gate in gates:
         shape = f"{gate.inputs} in, {gate.outputs} out"
-        click.echo(f"{gate.name:<16} {shape:<12} {registry.plugin_of[gate.key]:<10} {gate.description}")
+        plugin = registry.plugin_of.get(gate.key) or registry.plugin_of[f"family {gate.family}"]
+        click.echo(f"{gate.name:<16} {shape:<12} {plugin:<10} {gate.description}")
     if not families:
         for circuit in registry.circuits.values():
             shape = f"{circuit.inputs} in, {circuit.outputs} out"
@@ -185,11 +186,26 @@ def list_gates(families: tuple[str, ...]) -> None:
     _exit_on_problems(registry)
 
 
+def _ray_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An optional value swallows the next word: `--ray XOR` would be a cluster called XOR."""
+    from gatenet.ray_jobs import ADDRESS
+
+    if value is None or ADDRESS.fullmatch(value):
+        return value
+    raise click.BadParameter(
+        f"expected local, auto, HOST:PORT or ray://HOST:PORT, got {value!r}; "
+        "put gate names before --ray, or give it an address",
+        ctx,
+        param,
+    )
+
+
 RAY_OPTION = click.option(
     "--ray",
     metavar="ADDRESS",
     is_flag=False,
     flag_value="local",
+    callback=_ray_address,
     help="Run the work as Ray tasks: on the cluster at ADDRESS ('auto' finds a running one), or with "
     "no ADDRESS on a local cluster started for the run. Needs pip install 'gatenet[ray]'.",
 )
@@ -329,7 +345,8 @@ def train(
                     skipped = {status.name for status in statuses if status.state == UP_TO_DATE}
                     for status in statuses:
                         if status.state == UP_TO_DATE:
-                            fresh.append(status)
+                            if as_json:  # else nothing needs it once printed; a resume may skip 65,536
+                                fresh.append(status)
                             if show_rows:
                                 _print_fresh_row(status, writer.folder)
                             advance()
@@ -406,7 +423,7 @@ def _recipes(
 ) -> tuple[list[Recipe], dict[str, dict]]:
     """How `gatenet train` would make each gate now, and the `[tool.gatenet]` settings behind it."""
     known = [gate.name for gate in registry.gates.values()]
-    gate_settings = project_settings([gate.name for gate in gates], known=known)
+    gate_settings = project_settings([gate.name for gate in gates], known=known, find=registry.find)
     recipes = [
         Recipe(gate, network_for(gate, gate_settings[gate.key], settings), seed, restarts, margin)
         for gate in gates
@@ -775,7 +792,8 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
     if single:
         paths = sweeps.write_sweep(gates[0], rows, out_dir)
     else:
-        subject = "_".join(families) if families and not gate_names else "_".join(g.name for g in gates[:4])
+        first = itertools.islice(gates, 4)
+        subject = "_".join(families) if families and not gate_names else "_".join(g.name for g in first)
         paths = sweeps.write_capacity(subject, rows, out_dir)
     if as_json:
         files = {kind: str(path) for kind, path in paths.items()}

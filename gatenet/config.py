@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gatenet.network import NetworkError, NetworkSpec, check_setting
@@ -24,13 +24,17 @@ SHOWN_GATES = 30  # known gates listed in an error before the list is cut short
 
 
 def project_settings(
-    gate_names: Iterable[str], path: Path = Path("pyproject.toml"), known: Iterable[str] = ()
+    gate_names: Iterable[str],
+    path: Path = Path("pyproject.toml"),
+    known: Iterable[str] = (),
+    find: Callable[[str], object] | None = None,
 ) -> dict[str, dict]:
     """For each gate name (lower case), the settings `[tool.gatenet]` gives it; empty without a file.
 
     Every table and value is checked here, so a mistake names the file and the key rather than
     surfacing later as a type error. With `known` (every registered gate name, any case), a table
-    for another gate is an error too: a typo would otherwise be silently ignored.
+    for another gate is an error too: a typo would otherwise be silently ignored. Names that `find`
+    resolves (members of a family, which are made on demand rather than listed) are known too.
     """
     gate_names = [name.lower() for name in gate_names]
     if not path.is_file():
@@ -50,7 +54,8 @@ def project_settings(
             raise NetworkError(f"{path} {where}: same gate as [tool.gatenet.gates.{spelled[name.lower()]}]")
         spelled[name.lower()] = name
         per_gate[name.lower()] = _settings(path, where, _table(path, where, values))
-    _check_gate_names(path, spelled, {name.lower(): name for name in known})
+    listed = {name.lower(): name for name in known}
+    _check_gate_names(path, {k: v for k, v in spelled.items() if not (find and find(k))}, listed)
     return {name: {**shared, **per_gate.get(name, {})} for name in gate_names}
 
 

@@ -38,7 +38,11 @@ class Family(Sequence[Gate]):
     def number_of(self, name: str) -> int | None:
         """The number of the member called `name` (any letter case), or None if there is none."""
         prefix, _, digits = name.upper().rpartition("_")
-        if prefix != self.name.upper() or len(digits) != self._width or not digits.isdigit():
+        if (
+            prefix != self.name.upper()
+            or len(digits) != self._width
+            or not (digits.isascii() and digits.isdigit())
+        ):
             return None
         number = int(digits)
         return number if number < self.size else None

@@ -193,7 +193,7 @@ def _train_group(
             break
         started, error = time.perf_counter(), None
         try:
-            trials = trainer.train_together(pending, network, seeds)
+            trials = trainer.train_together(pending, network, seeds, snapshots=job.export)
         except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
             error, trials = failure, [[] for _ in pending]
         share = (time.perf_counter() - started) / len(pending)

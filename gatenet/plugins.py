@@ -384,6 +384,11 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: li
         owners = [f"plugin {plugin!r}" for _, plugin in entries]
         if key in registry.gates:
             owners.append(f"gate {registry.gates[key].name!r} of plugin {registry.plugin_of[key]!r}")
+        owners += [
+            f"a member of family {family.name!r} of plugin {registry.plugin_of[f'family {family_key}']!r}"
+            for family_key, family in registry.made_families.items()
+            if family.number_of(key) is not None
+        ]
         if len(owners) > 1:
             registry.problems.append(
                 f"circuit name {entries[0][0].name!r} is used by {' and '.join(owners)}; "
@@ -394,7 +399,7 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: li
         registry.plugin_of[key] = entries[0][1]
 
     def find(name: str) -> Gate | Circuit | None:
-        return registry.gates.get(name.lower()) or pending.get(name.lower())
+        return registry.find(name) or pending.get(name.lower())
 
     # With a plugin disabled, failed or clashing, a circuit needing its gates is a consequence, not a new
     # error: `gatenet -p no:xor list` works and just says which circuits are not available.

@@ -12,8 +12,11 @@ Nothing else in gatenet imports Ray: it is imported here, when `--ray` is given.
 from __future__ import annotations
 
 import collections
+import re
 from collections.abc import Callable, Iterable, Iterator
 
+# 'local' (a new cluster for this run), 'auto' (the one this machine is part of), HOST:PORT, ray://HOST:PORT
+ADDRESS = re.compile(r"local|auto|ray://\S+|[\w.-]+:\d+|\[[0-9a-fA-F:]+\]:\d+")
 IN_FLIGHT_PER_CPU = 2  # enough that a CPU never waits for the driver, few enough to bound memory
 RETRIES = 3
 
@@ -26,21 +29,22 @@ def runner(address: str = "local", retries: int = RETRIES) -> Callable[[Callable
     except ImportError as error:
         raise ImportError(f"--ray needs Ray ({error.name} is missing): pip install 'gatenet[ray]'") from None
     if not ray.is_initialized():
-        ray.init(
-            address=None if address == "local" else address,
-            logging_level="ERROR",
-            include_dashboard=False,
-        )
+        # "local" always starts a new cluster; None would join whatever RAY_ADDRESS or a running one says.
+        ray.init(address=address, logging_level="ERROR", include_dashboard=False)
     in_flight = IN_FLIGHT_PER_CPU * max(1, int(ray.cluster_resources().get("CPU", 1)))
 
     def run_jobs(function: Callable, jobs: Iterable) -> Iterator:
         task = ray.remote(num_cpus=1, max_retries=retries)(function)
         pending: collections.deque = collections.deque()
-        for job in jobs:
-            pending.append(task.remote(job))
-            if len(pending) >= in_flight:
+        try:
+            for job in jobs:
+                pending.append(task.remote(job))
+                if len(pending) >= in_flight:
+                    yield ray.get(pending.popleft())
+            while pending:
                 yield ray.get(pending.popleft())
-        while pending:
-            yield ray.get(pending.popleft())
+        finally:  # a failure or Ctrl-C here must not leave work running on a shared cluster
+            for reference in pending:
+                ray.cancel(reference, force=True)
 
     return run_jobs

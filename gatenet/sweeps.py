@@ -168,10 +168,11 @@ def capacity(
     for point in points:
         verified: dict[str, int] = {}
         steps: list[int] = []
-        last = False
+        last, first = False, None
         while not last:
             trials_per_gate = next(results)
             job, last = planned.popleft()
+            first = first or job
             for gate, trials in zip(job.gates, trials_per_gate, strict=True):
                 good = [(value >= margin, step) for value, step in trials]
                 verified[gate.name] = sum(ok for ok, _ in good)
@@ -187,7 +188,7 @@ def capacity(
             "median_steps": statistics.median(steps) if steps else None,
             "not_learned": not_learned,
             "verified_seeds": verified,  # per gate: how many of its seeds verified
-            "network": job.network.to_dict(),
+            "network": first.network.to_dict(),  # the first gate's, as the setting reads for it
         }
         rows.append(row)
         if on_setting is not None:

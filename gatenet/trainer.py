@@ -122,26 +122,30 @@ def train(gate: Gate, network: NetworkSpec, seed: int) -> Trained:
     return train_together([gate], network, [seed])[0][0]
 
 
-def train_together(gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[int]) -> list[list[Trained]]:
+def train_together(
+    gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[int], snapshots: bool = False
+) -> list[list[Trained]]:
     """Train one network per (gate, seed), all gates of one shape in one program; result[gate][seed]."""
     shapes = {(gate.inputs, gate.outputs) for gate in gates}
     if len(shapes) != 1:
         raise ValueError(f"gates trained together need one shape (inputs, outputs), got {sorted(shapes)}")
     pairs = [(gate, seed) for gate in gates for seed in seeds]
     if network.optimizer.lower() in ELEMENTWISE_OPTIMIZERS:
-        trained = _train_stack(pairs, network)
+        trained = _train_stack(pairs, network, snapshots)
     else:
-        trained = [one for pair in pairs for one in _train_stack([pair], network)]
+        trained = [one for pair in pairs for one in _train_stack([pair], network, snapshots)]
     return [trained[index * len(seeds) : (index + 1) * len(seeds)] for index in range(len(gates))]
 
 
-def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec) -> list[Trained]:
+def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec, snapshots: bool) -> list[Trained]:
+    """Train one stack; with `snapshots`, stop at each snapshot step to keep the weights for replay
+    (which changes no bit, but holds ~30 copies of the stack's weights, so only exports ask for it)."""
     run = StackRun(pairs, network, _program)
-    snapshots = []
-    for step in snapshot_steps(network.steps):
+    kept = []
+    for step in snapshot_steps(network.steps) if snapshots else ():
         run.advance(step - run.step)
-        snapshots.append((step, run.weights()))
-    return run.finish(snapshots)
+        kept.append((step, run.weights()))
+    return run.finish(kept)
 
 
 class StackRun:
@@ -157,8 +161,11 @@ class StackRun:
     ) -> None:
         self.count = len(pairs)
         # Stacks are padded with copies of the first network, whose results are dropped, so chunks and
-        # retry rounds of other sizes reuse a few compiled programs instead of compiling anew.
-        self.pairs = pairs + [pairs[0]] * (stack_size(self.count) - self.count)
+        # retry rounds of other sizes reuse a few compiled programs instead of compiling anew. Not for
+        # an optimizer that normalises per variable: a copy beside a network would change its updates.
+        elementwise = network.optimizer.lower() in ELEMENTWISE_OPTIMIZERS
+        padded = stack_size(self.count) if elementwise else self.count
+        self.pairs = pairs + [pairs[0]] * (padded - self.count)
         self.network = network
         gate = pairs[0][0]
         # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
@@ -274,7 +281,8 @@ class LiveTraining:
 
 def stack_size(networks: int, step: int = 256) -> int:
     """The compiled program's size for `networks` networks: the next power of two up to `step`, then
-    the next multiple of `step`, so padding never costs more than a few per cent of a large stack.
+    the next multiple of `step`, so padding adds at most `step` - 1 networks to a large stack (a few
+    per cent of a 4096-gate chunk).
 
     At least 2: TensorFlow computes a stack of one network along another path, whose rounding
     differs, and a network must train to the same bits alone, in a chunk, or in a Ray task."""

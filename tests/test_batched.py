@@ -112,3 +112,11 @@ def test_optimizers_that_normalise_per_variable_train_one_network_per_program(op
     together = train_together([registry.find("AND"), registry.find("OR")], network, seeds=[0])
     alone = train(registry.find("OR"), network, seed=0)
     np.testing.assert_allclose(together[1][0].probabilities, alone.probabilities, atol=1e-6)
+
+
+def test_a_stack_is_padded_only_for_optimizers_that_update_each_weight_on_its_own():
+    from gatenet.trainer import StackRun
+
+    gate = collect_gates().find("XOR")
+    assert len(StackRun([(gate, 0)] * 3, NetworkSpec(steps=1)).pairs) == 4
+    assert len(StackRun([(gate, 0)], NetworkSpec(optimizer="muon", steps=1)).pairs) == 1

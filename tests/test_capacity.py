@@ -59,3 +59,25 @@ def test_a_sweep_needs_something_to_sweep_and_a_sensible_hidden_setting(tmp_path
     assert nothing.returncode == 2 and "name a GATE, several GATEs, or a --family" in nothing.stderr
     bad = gatenet("sweep", "XOR", "--hidden", "none,two", "--out", str(tmp_path))
     assert bad.returncode == 2 and "--hidden" in bad.stderr
+
+
+def test_a_sweep_of_several_named_gates_is_a_capacity_study_named_after_them(tmp_path):
+    result = gatenet(
+        "sweep",
+        "XOR",
+        "AND",
+        "--hidden",
+        "2",
+        "--steps",
+        "100",
+        "--seeds",
+        "1",
+        "--json",
+        "--out",
+        str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    (row,) = json.loads(result.stdout)["rows"]
+    assert row["gates"] == 2 and set(row["verified_seeds"]) == {"XOR", "AND"}
+    assert (tmp_path / "capacity_xor_and.csv").is_file()
+    assert [gate.name for gate in api.gates(family="boolean2")[:2]] == ["BOOLEAN2_00", "BOOLEAN2_01"]

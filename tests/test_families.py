@@ -145,3 +145,34 @@ def test_list_and_plugins_show_a_family_by_its_size_without_listing_its_members(
     plugins = CliRunner().invoke(cli, ["plugins", "--json"])
     (row,) = [row for row in json.loads(plugins.output)["plugins"] if row["name"] == "families"]
     assert row["families"] == {"boolean1": 4, "boolean2": 16, "boolean3": 256, "boolean4": 65536}
+
+
+def test_listing_a_family_names_its_plugin_for_every_member():
+    listing = CliRunner().invoke(cli, ["list", "--family", "boolean2"])
+    assert listing.exit_code == 0, listing.output
+    lines = listing.output.splitlines()
+    assert len(lines) == 16 and all(" families " in line for line in lines)
+
+
+def test_family_members_take_project_settings_and_are_parts_and_names_of_circuits(register_plugin, tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.gatenet.gates.BOOLEAN2_06]\nhidden = [4]\n")
+    check = run_gatenet("train", "BOOLEAN2_06", "--check", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert check.returncode == 1 and "BOOLEAN2_06: missing" in check.stdout, check.stdout + check.stderr
+
+    class Circuits:
+        @gatenet.hookimpl
+        def register_circuits(self, register):
+            register(gatenet.Circuit("NOT_XOR", 2, {"x": gatenet.Part("BOOLEAN2_06", "a", "b")}, ["x"]))
+            register(gatenet.Circuit("BOOLEAN2_09", 2, {"x": gatenet.Part("XNOR", "a", "b")}, ["x"]))
+
+    register_plugin(Circuits(), "member-circuits")
+    registry = collect_gates()
+    assert registry.find_circuit("NOT_XOR").table[:, 0].tolist() == [0, 1, 1, 0]
+    assert registry.find_circuit("BOOLEAN2_09") is None
+    assert any("a member of family 'boolean2'" in problem for problem in registry.problems), registry.problems
+
+
+def test_only_ascii_digits_name_a_member():
+    registry = collect_gates()
+    assert registry.find("BOOLEAN1_3") is not None
+    assert registry.find("BOOLEAN1_\u0663") is None and registry.find("BOOLEAN1_\u00b2") is None

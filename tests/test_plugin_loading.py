@@ -84,6 +84,7 @@ def test_new_plugin_writes_a_package_that_installs_trains_and_passes_its_own_tes
         "error": "",
         "gates": ["ANDNOT"],
         "circuits": {},
+        "families": {},
     } in plugins
     trained = gatenet("train", "ANDNOT", "--out", tmp_path / "out", env=env)
     assert trained.returncode == 0, trained.stderr
@@ -105,6 +106,7 @@ def test_new_plugin_writes_a_package_that_installs_trains_and_passes_its_own_tes
         "error": "--no-third-party",
         "gates": [],
         "circuits": {},
+        "families": {},
     } in skipped["plugins"]
     again = gatenet("new-plugin", "andnot", "--dir", tmp_path)
     assert again.returncode == 1 and "already exists" in again.stderr

@@ -109,3 +109,12 @@ def test_without_ray_nothing_imports_it():
         "assert 'ray' not in sys.modules, 'ray was imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_bare_ray_flag_starts_a_cluster_of_its_own_and_an_address_must_look_like_one(tmp_path):
+    # RAY_ADDRESS points nowhere: joining "whatever cluster is around" would hang there, not train.
+    run = gatenet("train", "XOR", "--no-export", "--json", "--ray", env={"RAY_ADDRESS": "127.0.0.1:1"})
+    assert run.returncode == 0, run.stderr
+    assert [row["verified"] for row in json.loads(run.stdout)["results"]] == [True]
+    swallowed = gatenet("train", "--ray", "XOR", "--check")
+    assert swallowed.returncode == 2 and "expected local, auto, HOST:PORT" in swallowed.stderr

@@ -326,9 +326,11 @@ class Playground:
             self._worker.join(timeout)
 
     def busy(self) -> dict:
-        """How many trainings run and wait now."""
+        """How many trainings run and wait now; one that has announced its end no longer runs, even in
+        the moment before the worker lets it go."""
         with self._lock:
-            return {"running": int(self._current is not None), "waiting": len(self._waiting)}
+            running = self._current is not None and self._current.end is None
+            return {"running": int(running), "waiting": len(self._waiting)}
 
     def _drop(self, session: Session, reason: str) -> None:
         self._waiting.remove(session)
