@@ -12,6 +12,8 @@ import re
 import signal
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +24,11 @@ from web_tools import (
     GuardedPage,
     chromium,
     colour,
+    events,
     gallery_folder,
     gallery_server,
     gray_code,
+    post_json,
     request,
     run_coroutine,
     static_server,
@@ -255,8 +259,51 @@ def test_the_static_site_runs_from_a_plain_static_file_server(browser, folder, m
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     refused = CliRunner().invoke(cli, ["site", "--dir", str(folder), "--out", str(tmp_path / "other")])
-    assert refused.exit_code == 1 and "is not a gallery site" in refused.output
+    assert refused.exit_code == 1 and "is not a site gatenet wrote" in refused.output
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def site(folder: Path, out: str) -> object:
+    return CliRunner().invoke(cli, ["site", "--dir", str(folder), "--out", out])
+
+
+def test_gatenet_site_replaces_only_a_site_it_wrote(folder, tmp_path, monkeypatch):
+    # A project folder that happens to hold a gallery.json: nothing of it may go.
+    project = tmp_path / "project"
+    (project / "src").mkdir(parents=True)
+    (project / "gallery.json").write_text("{}")
+    (project / "src" / "main.py").write_text("code")
+    refused = site(folder, str(project))
+    assert refused.exit_code == 1
+    assert refused.output.count("\n") == 1 and str(project) in refused.output, refused.output
+    assert "src/main.py" in refused.output and "is not a site gatenet wrote" in refused.output
+    assert (project / "src" / "main.py").read_text() == "code"
+    assert (project / "gallery.json").read_text() == "{}"
+
+    # `--out .`: an empty folder, then the site written there before, replaced whole.
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for _ in range(2):
+        written = site(folder, ".")
+        assert written.exit_code == 0, written.output
+        monkeypatch.chdir(here)  # the folder was renamed away and replaced: enter the new one
+    listed = json.loads((here / ".gatenet-site").read_text())["files"]
+    assert "gallery.json" in listed and "models/xor.onnx" in listed and "js/app.js" in listed
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["here", "project"]  # nothing left beside
+
+    # An earlier site with a file added, or a file edited, is refused; nothing changes.
+    (here / "notes.txt").write_text("mine")
+    refused = site(folder, str(here))
+    assert refused.exit_code == 1
+    assert f"{here}: holds notes.txt, which gatenet site did not write" in refused.output
+    assert (here / "notes.txt").read_text() == "mine" and (here / "gallery.json").is_file()
+    (here / "notes.txt").unlink()
+    (here / "index.html").write_text("edited")
+    refused = site(folder, str(here))
+    assert refused.exit_code == 1
+    assert f"{here}: holds index.html, changed since gatenet site wrote it" in refused.output
+    assert (here / "index.html").read_text() == "edited"
 
 
 def json_error(response: tuple[int, dict, bytes]) -> tuple[int, str]:
@@ -272,7 +319,14 @@ def test_requests_from_other_sites_are_refused(server):
     assert request(server, "/gallery.json")[0] == 200
     assert request(server, "/gallery.json", headers={"Host": f"localhost:{port}"})[0] == 200
     assert request(server, "/gallery.json", headers={"Origin": server})[0] == 200
+    for fetch in ("same-origin", "none"):  # the page's own requests, and a typed URL
+        assert request(server, "/gallery.json", headers={"Sec-Fetch-Site": fetch})[0] == 200
     for headers, field in [
+        ({"Sec-Fetch-Site": "cross-site"}, "Sec-Fetch-Site"),  # <img src=...> on any site: no Origin
+        ({"Sec-Fetch-Site": "same-site"}, "Sec-Fetch-Site"),
+        ([("Origin", server), ("Origin", "http://evil.example")], "Origin"),
+        ([("Origin", "http://evil.example"), ("Origin", server)], "Origin"),
+        ({"Host": f"localhost:{port}", "Origin": server}, "Origin"),  # another origin than the page's
         ({"Host": f"evil.example:{port}"}, "Host"),  # DNS rebinding
         ({"Host": "127.0.0.1:1"}, "Host"),
         ({"Host": "127.0.0.1"}, "Host"),
@@ -281,7 +335,13 @@ def test_requests_from_other_sites_are_refused(server):
         ({"Origin": "null"}, "Origin"),
         ({"Origin": f"https://127.0.0.1:{port}"}, "Origin"),
     ]:
-        for path in ("/gallery.json", "/", "/models/xor.onnx", "/api/predict?model=XOR&bits=01"):
+        for path in (
+            "/gallery.json",
+            "/",
+            "/models/xor.onnx",
+            "/api/predict?model=XOR&bits=01",
+            "/api/playground",
+        ):
             assert json_error(request(server, path, headers=headers)) == (403, field), (headers, path)
 
 
@@ -395,6 +455,37 @@ def test_gatenet_serve_prints_its_url_serves_and_stops_on_ctrl_c(folder):
     assert "gatenet: stopped" in out and "Traceback" not in err
 
 
+def test_ctrl_c_during_a_watched_training_stops_it_and_exits_cleanly(folder):
+    process = subprocess.Popen(
+        [str(GATENET), "serve", "--dir", str(folder), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+            settings = {"gate": "XOR", "steps": 20000, "name": "PLAY_CTRL_C"}
+            status, answer = post_json(url, "/api/train", settings)
+            assert status == 202, answer
+            stream = f"/{answer['events']}"
+            watched = pool.submit(events, url, stream)  # a page watching, until its end event
+            assert events(url, stream, until="progress")[-1][0] == "progress"  # TensorFlow is training
+            started = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=20)
+            took = time.monotonic() - started
+            seen = watched.result(timeout=5)
+        finally:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "Traceback" not in err and "ERROR" not in err and "CancelledError" not in err, err
+    assert "gatenet: stopped" in out
+    assert seen[-1] == ("end", {**seen[-1][1], "state": "stopped", "reason": "the server stopped"}), seen[-3:]
+    assert took < 10, took  # not held until uvicorn's graceful timeout cancels the stream
+    assert "play_ctrl_c.onnx" not in ModelFolder(folder).entries()
+
+
 def test_gatenet_serve_warns_on_a_non_loopback_host_and_refuses_a_name(folder):
     process = subprocess.Popen(
         [str(GATENET), "serve", "--dir", str(folder), "--port", "0", "--host", "0.0.0.0"],
@@ -404,11 +495,25 @@ def test_gatenet_serve_warns_on_a_non_loopback_host_and_refuses_a_name(folder):
     )
     try:
         line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert url, line
+        port = url.group(1)
+        # Bound to 0.0.0.0, any IP address of the machine is a Host; but an Origin must be the Host's own.
+        for host, origin, status in [
+            (f"127.0.0.1:{port}", f"http://127.0.0.1:{port}", 200),
+            (f"203.0.113.5:{port}", f"http://203.0.113.5:{port}", 200),
+            (f"127.0.0.1:{port}", f"http://203.0.113.5:{port}", 403),
+            (f"203.0.113.5:{port}", f"http://127.0.0.1:{port}", 403),
+        ]:
+            answer = request(
+                url.group(0).rstrip("/"), "/gallery.json", headers={"Host": host, "Origin": origin}
+            )
+            assert answer[0] == status, (host, origin, answer)
+            assert status == 200 or json.loads(answer[2])["field"] == "Origin"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=15)
     finally:
         process.kill()
-    assert re.search(r"http://127\.0\.0\.1:\d+/", line), line
     assert "warning: serving on 0.0.0.0, so other machines can reach the gallery" in err
     refused = CliRunner().invoke(cli, ["serve", "--dir", str(folder), "--host", "example.com"])
     assert refused.exit_code == 1 and "--host must be an IP address" in refused.output

@@ -7,7 +7,10 @@ verified and joins the gallery; a shared URL trains the same network; the server
 from __future__ import annotations
 
 import json
+import threading
 import time
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from web_tools import (
     chromium,
     events,
     gallery_server,
+    gray_code,
     post_json,
     request,
     static_server,
@@ -152,6 +156,65 @@ def test_pause_step_reset_and_stop(guarded, server, folder):
     busy = json.loads(request(server, "/api/playground")[2])["busy"]
     assert busy == {"running": 0, "waiting": 0}  # ready for the next training
     page.wait_for_selector('button[data-action="train"]:not([disabled])')
+
+
+def test_clicking_playground_while_it_trains_goes_on_training(guarded, server):
+    page = guarded.page
+    open_playground(page, server, "gate=XOR&name=PLAY_KEPT&steps=20000&speed=5")
+    page.click('button[data-action="train"]')
+    wait_until(page, f"Number({STATE}.step) >= 50")
+    page.evaluate("document.querySelector('article.playground').dataset.mark = 'kept'")
+    page.click("a.playground-link")  # the view shown: selecting it again must not stop the training
+    step = int(state(page)["step"])
+    wait_until(page, f"Number({STATE}.step) >= {step + 100}", timeout=15)
+    assert state(page)["mark"] == "kept" and state(page)["state"] == "running"
+    assert json.loads(request(server, "/api/playground")[2])["busy"]["running"] == 1
+    page.click('button[data-action="stop"]')
+    wait_for_state(page, "stopped")
+
+
+def shown_rows(page, inputs: int) -> list[list[float]]:
+    """The model page's outputs for every row, clicking the bits in Gray code order; in row order."""
+    shown, bits = {}, [0] * inputs
+    for row in gray_code(inputs):
+        wanted = [(row >> (inputs - 1 - i)) & 1 for i in range(inputs)]
+        for i in [i for i in range(inputs) if wanted[i] != bits[i]]:
+            page.click(f'button.bit[data-input="{i}"]')
+        bits = wanted
+        page.wait_for_selector(f'.outputs[data-row="{row}"]')
+        shown[row] = page.eval_on_selector_all(
+            ".out", "items => items.map(i => Number(i.dataset.probability))"
+        )
+    return [shown[row] for row in sorted(shown)]
+
+
+def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server, folder):
+    status, answer = post_json(
+        server, "/api/train", {"inputs": 2, "table": ["0110"], "name": "PLAY_T", "speed": 50}
+    )
+    assert status == 202, answer
+    assert events(server, f"/{answer['events']}")[-1][1]["verified"] is True
+    rows = [[a, b] for a in (0, 1) for b in (0, 1)]
+    page = guarded.page
+    page.goto(f"{server}/#play_t")
+    page.wait_for_selector('article.model[data-key="play_t"] .outputs[data-row="0"]')
+    first = runtime.load_dir(folder)["play_t"].probabilities(rows)
+    assert np.abs(np.asarray(shown_rows(page, 2)) - first).max() <= 1e-6
+
+    # Retrain it from the same page (no reload: the page keeps what it loaded) on another table.
+    page.evaluate("document.querySelector('a.model-link[data-key=play_t]').dataset.old = 'yes'")
+    page.evaluate("location.hash = '#playground?inputs=2&table=0001&name=PLAY_T&speed=50'")
+    page.wait_for_selector('article.playground button[data-action="train"]:not([disabled])')
+    page.click('button[data-action="train"]')
+    wait_for_state(page, "done")
+    page.wait_for_selector('a.model-link[data-key="play_t"]:not([data-old])')  # the gallery was read again
+    page.click(".outcome a")
+    page.wait_for_selector('article.model[data-key="play_t"] .outputs[data-row="0"]')
+    entry = ModelFolder(folder).entries()["play_t.onnx"]
+    assert page.get_attribute("code.digest", "title") == entry["sha256"]
+    second = runtime.load_dir(folder)["play_t"].probabilities(rows)
+    assert np.abs(second - first).max() > 0.5  # XOR, then AND: rows 01 and 10 differ
+    assert np.abs(np.asarray(shown_rows(page, 2)) - second).max() <= 1e-6
 
 
 def form_values(page) -> list[list[str]]:
@@ -394,6 +457,12 @@ def test_bad_bodies_and_controls_name_what_is_wrong(server):
     assert (huge[0], json.loads(huge[2])["field"]) == (413, "body")
     missing = request(server, "/api/train/nope/events")
     assert (missing[0], json.loads(missing[2])["field"]) == (404, "session")
+    deep = b"[" * 5000 + b"]" * 5000  # under the size cap, past Python's recursion limit
+    nested = b'{"gate": "XOR", "hidden": ' + b"[" * 20 + b"4" + b"]" * 20 + b"}"
+    for body in (deep, nested):
+        answer = request(server, "/api/train", "POST", {"Content-Type": "application/json"}, body)
+        assert answer[1]["content-type"] == "application/json", answer
+        assert (answer[0], json.loads(answer[2])["field"]) == (400, "body"), answer
 
 
 def test_one_training_at_a_time_with_a_short_queue(server):
@@ -409,12 +478,112 @@ def test_one_training_at_a_time_with_a_short_queue(server):
         {"error": "step works while the training is paused; pause it first", "field": "action"},
     )
     assert post_json(server, f"/api/train/{running}/speed", {"speed": 0})[1]["field"] == "speed"
+    for body, field in [([], "body"), ("x", "body"), ({"speed": 5, "colour": "red"}, "colour")]:
+        status, answer = post_json(server, f"/api/train/{running}/speed", body)
+        assert (status, answer["field"]) == (400, field), answer
     for session in (second, first, running):
         assert post_json(server, f"/api/train/{session}/stop", {})[0] == 200
         end = events(server, f"/api/train/{session}/events")[-1]
         assert end[0] == "end" and end[1]["state"] == "stopped", end
     assert json.loads(request(server, "/api/playground")[2])["busy"] == {"running": 0, "waiting": 0}
     assert post_json(server, f"/api/train/{running}/resume", {})[0] == 409  # it has ended
+
+
+class FakeTraining:
+    """Stands in for `gatenet.trainer.LiveTraining`: instant steps. A test sets what happens at the last
+    step (`at_last`) and as the export begins (`at_export`)."""
+
+    at_last = staticmethod(lambda: None)
+    at_export = staticmethod(lambda: None)
+
+    def __init__(self, gate: object, network: object, seed: int) -> None:
+        self.step, self.steps = 0, network.steps
+
+    @property
+    def done(self) -> bool:
+        return self.step >= self.steps
+
+    def advance(self, steps: int) -> dict:
+        self.step = min(self.steps, self.step + steps)
+        if self.done:
+            self.at_last()
+        return {"step": self.step, "loss": 0.1, "accuracy": 1.0, "probabilities": [], "weights": []}
+
+    def result(self) -> None:
+        return None
+
+
+@pytest.fixture
+def fake_playground(tmp_path, monkeypatch):
+    """A Playground over an empty folder whose trainings are FakeTraining and whose export only records
+    that it ran (`exported`), each in a few milliseconds; yields it, its export log and a request."""
+    from gatenet.web import settings
+    from gatenet.web.playground import Playground
+    from gatenet.web.training import registry
+
+    exported = []
+
+    def export_trained(trained: None, out_dir: Path, writer: object) -> types.SimpleNamespace:
+        FakeTraining.at_export()
+        exported.append(out_dir)
+        path = out_dir / "play_late.onnx"
+        return types.SimpleNamespace(
+            verified=True, worst_margin=0.4, first_right_step=1, problem=None, path=path
+        )
+
+    monkeypatch.setattr("gatenet.pipeline.export_trained", export_trained)
+    playground = Playground(tmp_path)
+    monkeypatch.setattr(playground, "trainer", lambda: types.SimpleNamespace(LiveTraining=FakeTraining))
+    document = {"inputs": 2, "table": ["0110"], "name": "PLAY_LATE", "steps": 10, "speed": 10}
+    yield playground, exported, settings.parse(document, registry())
+    playground.close()
+
+
+def ended(session, timeout: float = 10) -> dict:
+    deadline = time.monotonic() + timeout
+    while session.end is None:
+        assert time.monotonic() < deadline, session.status()
+        time.sleep(0.01)
+    return session.end
+
+
+def test_a_stop_that_comes_after_the_last_step_still_writes_nothing(fake_playground, monkeypatch):
+    playground, exported, settings = fake_playground
+    submitted, sessions = threading.Event(), []
+
+    def stop_now() -> None:  # the page's Stop arrives just as the last update is computed
+        submitted.wait(10)
+        playground.control(sessions[0], "stop")
+
+    monkeypatch.setattr(FakeTraining, "at_last", staticmethod(stop_now))
+    sessions.append(playground.submit(settings))
+    submitted.set()
+    end = ended(sessions[0])
+    assert end == {**end, "state": "stopped", "reason": "stopped from the page", "step": 10}
+    assert exported == []
+
+
+def test_stop_and_reset_while_exporting_get_409_on_action(fake_playground, monkeypatch):
+    from gatenet.web.errors import Refusal
+
+    playground, exported, settings = fake_playground
+    exporting, release = threading.Event(), threading.Event()
+
+    def slow_export() -> None:
+        exporting.set()
+        release.wait(10)
+
+    monkeypatch.setattr(FakeTraining, "at_export", staticmethod(slow_export))
+    session = playground.submit(settings)
+    assert exporting.wait(10)
+    assert session.status()["state"] == "exporting"
+    for action in ("stop", "reset"):
+        with pytest.raises(Refusal) as refused:
+            playground.control(session, action)
+        assert (refused.value.status_code, refused.value.field) == (409, "action")
+        assert "exporting" in refused.value.detail
+    release.set()
+    assert ended(session)["state"] == "done" and len(exported) == 1
 
 
 def test_a_training_nobody_watches_is_stopped(server, monkeypatch):

@@ -102,17 +102,20 @@ def static_server(root: Path) -> Iterator[str]:
 
 
 def request(
-    url: str, path: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None
+    url: str,
+    path: str,
+    method: str = "GET",
+    headers: dict | list[tuple[str, str]] | None = None,
+    body: bytes | None = None,
 ) -> tuple[int, dict, bytes]:
-    """One raw HTTP request, the path sent exactly as given (no normalising): status, headers, body."""
+    """One raw HTTP request, the path sent exactly as given (no normalising): status, headers, body.
+    `headers` as a list of pairs may name a header twice."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    pairs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
     try:
-        connection.putrequest(method, path, skip_host="Host" in (headers or {}))
-        for name, value in {
-            **({"Content-Length": str(len(body))} if body else {}),
-            **(headers or {}),
-        }.items():
+        connection.putrequest(method, path, skip_host=any(name == "Host" for name, _ in pairs))
+        for name, value in [*([("Content-Length", str(len(body)))] if body else []), *pairs]:
             connection.putheader(name, value)
         connection.endheaders(body)
         response = connection.getresponse()

@@ -13,15 +13,12 @@ server is under /api/, and the page asks for it only when gallery.json says `"ap
 
 from __future__ import annotations
 
-import contextlib
 import mimetypes
 import os
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -69,8 +66,11 @@ class LiveCatalog:
         return status.st_ino, status.st_mtime_ns, status.st_size
 
 
-def create_app(directory: Path, host: str, port: int) -> ASGIApp:
-    """The gallery of `directory`, answering only requests addressed to `host`:`port` (see `Guard`)."""
+def create_app(directory: Path, host: str, port: int, playground: Playground) -> ASGIApp:
+    """The gallery of `directory`, answering only requests addressed to `host`:`port` (see `Guard`).
+
+    `playground` runs its trainings; the server closes it when it stops (`serve.GalleryServer`).
+    """
     live = LiveCatalog(Path(directory))
 
     def catalog() -> Catalog:
@@ -125,13 +125,6 @@ def create_app(directory: Path, host: str, port: int) -> ASGIApp:
         }
         return JSONResponse(document)
 
-    playground = Playground(Path(directory))
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await run_in_threadpool(playground.close)  # no process exits with TensorFlow mid-step
-
     routes = [
         Route("/gallery.json", gallery),
         Route("/details/{key}.json", details),
@@ -141,4 +134,4 @@ def create_app(directory: Path, host: str, port: int) -> ASGIApp:
         Mount("/", StaticFiles(directory=STATIC, html=True)),
     ]
     handlers = {HTTPException: json_error}
-    return Guard(Starlette(routes=routes, exception_handlers=handlers, lifespan=lifespan), host, port)
+    return Guard(Starlette(routes=routes, exception_handlers=handlers), host, port)

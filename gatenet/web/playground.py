@@ -148,10 +148,15 @@ class Session:
     # Asked by the page.
 
     def control(self, action: str, speed: int | None = None) -> dict:
-        """Apply a control; `step` trains `speed` steps, and only while paused."""
+        """Apply a control; `step` trains `speed` steps, and only while paused. Stop and reset are
+        refused (409) once the export has begun: the model is then written if it verifies."""
         with self._changed:
             if self.phase == "ended":
                 raise Refusal(409, "action", f"this training has ended ({self.end['state']})")
+            if self.phase == "exporting" and action in ("stop", "reset"):
+                raise Refusal(
+                    409, "action", f"{action} comes too late: the training is done and its model is exporting"
+                )
             if action == "step" and not (self.phase == "training" and self.paused):
                 raise Refusal(409, "action", "step works while the training is paused; pause it first")
             if action in ("pause", "resume"):
@@ -213,6 +218,16 @@ class Session:
                     self._moving = True
                     return "train", self.speed
                 self._changed.wait(1.0 if self.paused else min(1.0, self._next_tick - now))
+
+    def begin_export(self) -> bool:
+        """Move on to exporting, unless a stop came after the last update: then nothing is written.
+        From here on, stop and reset are refused (see `control`)."""
+        with self._changed:
+            if self.stopped_because:
+                return False
+            self.phase, self.note = "exporting", ""
+            self._changed_now()
+            return True
 
     def set_phase(self, phase: str, note: str = "") -> None:
         with self._changed:
@@ -393,7 +408,9 @@ class Playground:
                 live = start()
             else:
                 session.show(live.advance(steps))
-        session.set_phase("exporting")
+        if not session.begin_export():
+            session.finish("stopped", reason=session.stopped_because, step=live.step)
+            return
         trained = live.result()
         folder = ModelFolder(self.directory)
         with folder.writing(

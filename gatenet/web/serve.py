@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ import uvicorn
 from gatenet.web.app import create_app
 from gatenet.web.catalog import Catalog
 from gatenet.web.guard import check_host, is_loopback, url_host
+from gatenet.web.playground import Playground
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -22,17 +24,35 @@ def bind(host: str, port: int) -> socket.socket:
         raise ValueError(f"cannot listen on {url_host(host)}:{port}: {error.strerror or error}") from None
 
 
-def make_server(directory: Path, address: str, port: int) -> tuple[uvicorn.Server, socket.socket]:
+class GalleryServer(uvicorn.Server):
+    """uvicorn, stopping the playground's trainings first when it stops.
+
+    Stopping, uvicorn waits for open responses to finish, and cancels them after its graceful timeout. A
+    page watching a training holds one open, as its event stream ends only when the training does. So
+    the trainings stop first: each stream sends its `end` and returns, and the connections close at once.
+    """
+
+    def __init__(self, config: uvicorn.Config, playground: Playground) -> None:
+        super().__init__(config)
+        self.playground = playground
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # No process may exit while TensorFlow runs in one of its threads; closing waits for the worker.
+        await asyncio.to_thread(self.playground.close)
+        await super().shutdown(sockets)
+
+
+def make_server(directory: Path, address: str, port: int) -> tuple[GalleryServer, socket.socket]:
     """A uvicorn server of the gallery and its bound socket, ready to `run(sockets=[socket])`."""
     sock = bind(address, port)
+    playground = Playground(Path(directory))
     config = uvicorn.Config(
-        create_app(directory, address, sock.getsockname()[1]),
+        create_app(directory, address, sock.getsockname()[1], playground),
         log_level="warning",
         access_log=False,
-        lifespan="on",  # its shutdown stops a training the playground runs
         timeout_graceful_shutdown=2,
     )
-    return uvicorn.Server(config), sock
+    return GalleryServer(config, playground), sock
 
 
 def serve(

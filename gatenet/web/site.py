@@ -1,8 +1,13 @@
 """`gatenet site`: the gallery as static files, for any static host; the browser runs the models.
 
 The site holds what the server answers, as files at the same paths: the page (static/), `gallery.json`,
-`details/<key>.json` and `models/<file>`. It is built beside `out` and renamed into place, so an
-existing site is replaced whole or not at all.
+`details/<key>.json` and `models/<file>`, plus `.gatenet-site`, which lists every file written and its
+SHA-256. That list is what makes a folder safe to replace: `out` must be new, empty, or a site gatenet
+wrote and nobody has added to or edited since; anything else is refused before anything is written.
+
+The site is built beside `out` and swapped in by two renames, the earlier site moved aside first and
+removed last. So a failure while building leaves an earlier site as it was, and a crash between the two
+renames leaves it whole beside `out`, as `.<name>.<pid>.old`.
 """
 
 from __future__ import annotations
@@ -12,17 +17,19 @@ import os
 import shutil
 from pathlib import Path
 
+from gatenet.manifest import sha256
 from gatenet.store import FolderError
 from gatenet.web import STATIC
 from gatenet.web.catalog import DETAILS, GALLERY, MODELS, Catalog
 
+MARKER = ".gatenet-site"
+
 
 def write_site(directory: Path | str, out: Path | str) -> Catalog:
-    """Write the gallery of `directory` into `out`: a new folder, or one an earlier run wrote."""
+    """Write the gallery of `directory` into `out`: a new or empty folder, or a site an earlier run wrote."""
     catalog = Catalog.read(directory)
-    out = Path(out)
-    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or (out / GALLERY).is_file())):
-        raise FolderError(f"{out}: exists and is not a gallery site; give --out a new or empty folder")
+    out = Path(out).resolve()  # `.` has no name to build a sibling from
+    _check_replaceable(out)
     staging = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         shutil.copytree(STATIC, staging)
@@ -36,10 +43,63 @@ def write_site(directory: Path | str, out: Path | str) -> Catalog:
             if data is None:
                 raise FolderError(f"{catalog.folder.root / name}: a symlink leading out of the folder")
             (staging / MODELS / name).write_bytes(data)
+        written = {name: sha256(path.read_bytes()) for name, path in sorted(_entries(staging).items())}
+        marker = {"written_by": "gatenet site", "files": written}
+        (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
         _replace(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return catalog
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse, naming the folder and one file, an `out` whose replacing would lose something not ours."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise FolderError(f"{out}: exists and is not a folder; give --out a new or empty folder")
+    entries = _entries(out)
+    if not entries:
+        return
+    written = _written(out)
+    if written is None:
+        names = sorted(entries)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise FolderError(
+            f"{out}: is not a site gatenet wrote (it has no valid {MARKER}) and holds {shown}; nothing "
+            f"was changed: give --out a new or empty folder"
+        )
+    for name, path in sorted(entries.items()):
+        if name == MARKER:
+            continue
+        if name not in written or path.is_symlink() or not path.is_file():
+            why = "which gatenet site did not write"
+        elif sha256(path.read_bytes()) != written[name]:
+            why = "changed since gatenet site wrote it"
+        else:
+            continue
+        raise FolderError(
+            f"{out}: holds {name}, {why}; nothing was changed: move it away or give --out another folder"
+        )
+
+
+def _written(out: Path) -> dict | None:
+    """The files an earlier `gatenet site` wrote into `out`, with their SHA-256; None if it wrote none."""
+    try:
+        files = json.loads((out / MARKER).read_text())["files"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def _entries(root: Path) -> dict[str, Path]:
+    """Every file and symlink under `root`, by its relative POSIX path; symlinks are not followed."""
+    found = {}
+    for folder, folders, files in os.walk(root):
+        here = Path(folder)
+        for name in [*files, *(name for name in folders if (here / name).is_symlink())]:
+            found[(here / name).relative_to(root).as_posix()] = here / name
+    return found
 
 
 def _replace(new: Path, out: Path) -> None:

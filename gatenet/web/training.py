@@ -30,6 +30,7 @@ from gatenet.web.errors import Refusal, no_query
 from gatenet.web.playground import ACTIONS, RATE, WAITING, Playground, Session, missing_extra
 
 MAX_BODY = 16_384  # bytes of JSON settings; a full request is well under 1 kB
+MAX_DEPTH = 8  # nesting of a JSON body: settings need 2, and a refusal that shows a value must not recurse
 KEEPALIVE = 15.0  # seconds between comments on an idle stream, so nothing in between times it out
 
 
@@ -87,7 +88,13 @@ def routes(playground: Playground) -> list[Route]:
             raise Refusal(404, "action", f"no action {action[:40]!r}; actions are: {', '.join(ACTIONS)}")
         speed = None
         if action == "speed":
-            speed = settings.whole(await _json_body(request), "speed", None, 1, settings.LIMITS["speed"])
+            document = await _json_body(request)
+            if not isinstance(document, dict):
+                raise Refusal(400, "body", 'expected a JSON object such as {"speed": 10}')
+            unknown = next((field[:40] for field in document if field != "speed"), None)
+            if unknown is not None:
+                raise Refusal(400, unknown, f"unknown setting {unknown!r}; this action takes only speed")
+            speed = settings.whole(document, "speed", None, 1, settings.LIMITS["speed"])
         return JSONResponse(await run_in_threadpool(playground.control, session, action, speed))
 
     return [
@@ -126,10 +133,27 @@ async def _json_body(request: Request) -> object:
         body += chunk
         if len(body) > MAX_BODY:
             raise Refusal(413, "body", f"the body is over {MAX_BODY:,} bytes; settings take well under 1 kB")
+    too_deep = f"the body's JSON is nested more than {MAX_DEPTH} levels deep; settings need 2"
     try:
-        return json.loads(body)
+        document = json.loads(body)
     except ValueError as error:
         raise Refusal(400, "body", f"not valid JSON: {error}") from None
+    except RecursionError:  # a few kB of [[[[...]]]] is deeper than Python's parser recurses
+        raise Refusal(400, "body", too_deep) from None
+    if _depth(document) > MAX_DEPTH:
+        raise Refusal(400, "body", too_deep)
+    return document
+
+
+def _depth(document: object) -> int:
+    """How deeply lists and objects nest in `document`, found without recursion."""
+    deepest, stack = 0, [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def _offered(gate: Gate) -> dict:

@@ -13,7 +13,9 @@ const list = document.getElementById('model-list');
 const filter = document.getElementById('filter');
 const folder = document.getElementById('folder');
 let gallery = null;
-let leave = null; // what the current view needs done when the page moves on (stop a training, a replay)
+// The view shown: `leave()` when the page moves on (stops a training, a replay); `busy()` while it holds
+// work that showing it afresh would throw away (a training under way).
+let shown = null;
 
 function report(error) {
   view.replaceChildren(h('div', { class: 'card error', role: 'alert' },
@@ -27,8 +29,13 @@ function where() {
 
 function navigation() {
   const models = gallery.models;
-  // A click on the view already shown changes no hash, so it would do nothing: it starts the view afresh.
-  const again = (path) => () => { if (where().path === path) route(); };
+  // A click on the view already shown starts it afresh, unless that would stop a training under way. The
+  // hash changes only if the URL held the playground's settings; otherwise nothing else would show it.
+  const again = (path) => (event) => {
+    if (where().path !== path) return;
+    if (shown?.busy?.()) event.preventDefault();
+    else if (location.hash === event.currentTarget.getAttribute('href')) route();
+  };
   const groups = [['Gates', models.filter((m) => m.kind === 'gate')], ['Circuits', models.filter((m) => m.kind === 'circuit')]];
   list.replaceChildren(
     gallery.api ? h('a', { href: '#playground', class: 'nav-link playground-link', 'data-key': 'playground', onclick: again('playground') },
@@ -66,13 +73,13 @@ async function refresh() {
 }
 
 function route() {
-  leave?.();
-  leave = null;
+  shown?.leave();
+  shown = null;
   const { path, query } = where();
   if (path === 'playground') {
     mark('playground');
     document.title = 'Playground · gatenet gallery';
-    leave = showPlayground(view, { api: gallery.api, query, onModels: refresh, report });
+    shown = showPlayground(view, { api: gallery.api, query, onModels: refresh, report });
     return;
   }
   const replay = path.startsWith('replay/');
@@ -86,7 +93,7 @@ function route() {
   }
   mark(model.key);
   document.title = `${replay ? 'Replay: ' : ''}${model.name} · gatenet gallery`;
-  if (replay) leave = showReplay(view, model, report);
+  if (replay) shown = { leave: showReplay(view, model, report) };
   else showModel(view, model, gallery.api, report).catch(report);
 }
 

@@ -16,7 +16,7 @@ export async function showModel(view, model, api, report) {
   const loading = h('p', { class: 'muted' }, 'Loading the model into onnxruntime-web…');
   article.append(loading);
   view.replaceChildren(article);
-  const [details, runner] = await Promise.all([loadJSON(model.details), openModel(model.model)]);
+  const [details, runner] = await Promise.all([loadJSON(model.details), openModel(model.model, model.sha256)]);
   if (!current()) return;
 
   const inputs = model.inputs.length;

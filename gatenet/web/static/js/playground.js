@@ -10,7 +10,8 @@ import { SettingsForm, bitsOfSettings, fromQuery, requestOf, toQuery } from './p
 
 const GAP_MS = 500; // updates further apart than this are a pause, not the rate
 
-/** Show the playground in `view`, its settings from `query`; returns what to call when the page moves on. */
+/** Show the playground in `view`, its settings from `query`; returns `leave()`, to call when the page moves
+ * on, and `busy()`, whether a training of this page is under way. */
 export function showPlayground(view, { api, query, onModels, report }) {
   if (!api) {
     view.replaceChildren(h('div', { class: 'card' }, h('h2', {}, 'The playground needs gatenet serve'),
@@ -21,7 +22,7 @@ export function showPlayground(view, { api, query, onModels, report }) {
   const playground = new Playground(query, onModels);
   view.replaceChildren(playground.element);
   playground.start().catch(report);
-  return () => playground.leave();
+  return { leave: () => playground.leave(), busy: () => playground.active() };
 }
 
 class Playground {
@@ -204,12 +205,17 @@ class Playground {
     this.source.close();
     this.form.lock(false);
     this.show(outcome.state, {});
-    this.result.replaceChildren(outcomeCard(outcome, this.frame?.step ?? 0));
+    const card = outcomeCard(outcome, this.frame?.step ?? 0);
     if (outcome.first_right_step !== undefined) {
       this.right = outcome.first_right_step;
       this.drawCurve();
     }
-    if (outcome.state === 'done' && outcome.verified) this.onModels().catch((error) => this.note(error.message));
+    // A new model's link opens it only once the gallery has read it (and its new SHA-256, if retrained).
+    if (outcome.state === 'done' && outcome.verified) {
+      this.onModels().catch((error) => this.note(error.message)).finally(() => this.result.replaceChildren(card));
+    } else {
+      this.result.replaceChildren(card);
+    }
   }
 
   lost() {

@@ -7,7 +7,7 @@ ort.env.logLevel = 'error';
 
 const INPUT = 'bits';
 const OUTPUT = 'probabilities';
-const opened = new Map();
+const opened = new Map(); // url -> { digest, model }: the session of the file that has that SHA-256
 
 /** One model file with one session. A session runs one batch at a time, so runs are queued. */
 class Model {
@@ -28,12 +28,17 @@ class Model {
   }
 }
 
-/** The model at `url` (relative to the page), loaded once. */
-export function openModel(url) {
-  if (!opened.has(url)) {
-    const model = ort.InferenceSession.create(url, { executionProviders: ['wasm'] }).then((session) => new Model(session));
-    model.catch(() => opened.delete(url));
-    opened.set(url, model);
-  }
-  return opened.get(url);
+/**
+ * The model at `url` (relative to the page) whose file has SHA-256 `digest` (gallery.json's), loaded once.
+ * The playground retrains a model under the same name, so the same URL then holds a new file: a new digest
+ * loads it afresh.
+ */
+export function openModel(url, digest) {
+  const known = opened.get(url);
+  if (known?.digest === digest) return known.model;
+  const model = ort.InferenceSession.create(url, { executionProviders: ['wasm'] }).then((session) => new Model(session));
+  const entry = { digest, model };
+  model.catch(() => { if (opened.get(url) === entry) opened.delete(url); });
+  opened.set(url, entry);
+  return model;
 }
