@@ -17,6 +17,7 @@ from gatenet.circuit import Circuit
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_RESTARTS
 from gatenet.plugins import collect_gates
+from gatenet.ray_jobs import runner
 
 
 def gates(*names: str, family: str | None = None) -> list[Gate]:
@@ -80,7 +81,7 @@ def train(
     single = isinstance(what, (str, Gate))
     chosen = [item if isinstance(item, Gate) else gates(item)[0] for item in ([what] if single else what)]
     results = train_gates(
-        chosen, out or ".", settings, seed, margin, restarts, export=out is not None, run_jobs=_runner(ray)
+        chosen, out or ".", settings, seed, margin, restarts, export=out is not None, run_jobs=runner(ray)
     )
     return results[0] if single else results
 
@@ -103,7 +104,7 @@ def capacity(
     named = [name for name in names if not isinstance(name, Gate)]
     if named or family:
         chosen += collect_gates().select(named, (family,) if family else ())
-    return run_capacity(chosen, axes, seeds, margin, run_jobs=_runner(ray))
+    return run_capacity(chosen, axes, seeds, margin, run_jobs=runner(ray))
 
 
 def sweep(
@@ -117,13 +118,4 @@ def sweep(
     from gatenet.sweeps import sweep as run_sweep
 
     chosen = gate if isinstance(gate, Gate) else gates(gate)[0]
-    return run_sweep(chosen, axes, seeds, margin, run_jobs=_runner(ray))
-
-
-def _runner(ray: str | None):
-    """Ray's `map` for the cluster at `ray`, or None to run here; Ray is imported only when asked for."""
-    if ray is None:
-        return None
-    from gatenet.ray_jobs import runner
-
-    return runner(ray)
+    return run_sweep(chosen, axes, seeds, margin, run_jobs=runner(ray))

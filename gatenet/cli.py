@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gatenet import durable
+from gatenet import durable, ray_jobs
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.config import project_settings
@@ -188,9 +188,7 @@ def list_gates(families: tuple[str, ...]) -> None:
 
 def _ray_address(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """An optional value swallows the next word: `--ray XOR` would be a cluster called XOR."""
-    from gatenet.ray_jobs import ADDRESS
-
-    if value is None or ADDRESS.fullmatch(value):
+    if value is None or ray_jobs.ADDRESS.fullmatch(value):
         return value
     raise click.BadParameter(
         f"expected local, auto, HOST:PORT or ray://HOST:PORT, got {value!r}; "
@@ -358,7 +356,7 @@ def train(
             if first is not None:  # else nothing to train: TensorFlow is never imported
                 from gatenet import pipeline
 
-                run_jobs = _ray_jobs(ray) if ray else None
+                run_jobs = ray_jobs.runner(ray)
                 for result in pipeline.stream_gates(
                     itertools.chain([first], todo),
                     out_dir,
@@ -380,13 +378,6 @@ def train(
                         trained.append(result)
         fresh_circuits, built = _build_circuits(writer, circuits, wiring, margin, force, show_rows)
     _finish_train(registry, trained, [*fresh, *fresh_circuits], writer, as_json, built)
-
-
-def _ray_jobs(address: str):
-    """Chunks run as Ray tasks on the cluster at `address` (`local`: one started for this run)."""
-    from gatenet import ray_jobs
-
-    return ray_jobs.runner(address)
 
 
 def _build_circuits(
@@ -782,7 +773,7 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
 
     points = len(sweeps.grid(parsed))
     names = [axis for axis in sweeps.AXES if axis in parsed]
-    run_jobs = _ray_jobs(ray) if ray else None
+    run_jobs = ray_jobs.runner(ray)
     with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
         if len(gates) == 1 and not families:
             rows = sweeps.sweep(gates[0], parsed, seeds, margin, lambda row: advance(), run_jobs)

@@ -80,11 +80,11 @@ class GateList(Family):
 
     def __init__(self, name: str, gates: Sequence[Gate]) -> None:
         self._gates = list(gates)
-        self._by_key = {gate.key: gate for gate in self._gates}
+        self._numbers = {gate.key: number for number, gate in enumerate(self._gates)}
         super().__init__(name, len(self._gates), self._gates.__getitem__)
 
-    def find(self, name: str) -> Gate | None:
-        return self._by_key.get(name.lower())
+    def number_of(self, name: str) -> int | None:
+        return self._numbers.get(name.lower())
 
     def __getitem__(self, number: int) -> Gate:
         return self._gates[number]

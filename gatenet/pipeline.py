@@ -188,6 +188,7 @@ def _train_group(
     """Every gate's first seed, then its other seeds if the first did not make a verified model."""
     earlier: dict[str, list[trainer.Trained]] = {}
     pending = group
+    build = Recipe(group[0], network, job.seed, job.restarts, job.margin).build()  # the same for every gate
     for seeds in ([job.seed], list(range(job.seed + 1, job.seed + job.restarts))):
         if not pending or not seeds:
             break
@@ -201,7 +202,6 @@ def _train_group(
         for gate, gate_trials in zip(pending, trials, strict=True):
             started = time.perf_counter()
             if gate_trials:
-                build = Recipe(gate, network, job.seed, job.restarts, job.margin).build()
                 gate_trials = [*earlier.pop(gate.key, []), *gate_trials]
                 result, files = _finish(gate, network, gate_trials, job.margin, job.export, build)
             else:

@@ -238,10 +238,7 @@ class Registry:
 
     def find(self, name: str) -> Gate | None:
         """A registered gate or a member of a family, by name in any letter case."""
-        found = self.gates.get(name.lower())
-        for family in self.made_families.values():
-            found = found or family.find(name)
-        return found
+        return self.gates.get(name.lower()) or _Members(self.made_families).get(name.lower())
 
     def definitions(self) -> Mapping[str, Gate | Circuit]:
         """What a model in a folder may have been made from, by lower-case name: gates, circuits, and
@@ -295,8 +292,9 @@ class _Members(Mapping[str, Gate]):
 
     def __getitem__(self, key: str) -> Gate:
         for family in self.families.values():
-            if family.number_of(key) is not None:
-                return family.find(key)
+            found = family.find(key)
+            if found is not None:
+                return found
         raise KeyError(key)
 
     def __iter__(self) -> Iterator[str]:

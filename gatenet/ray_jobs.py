@@ -21,9 +21,14 @@ IN_FLIGHT_PER_CPU = 2  # enough that a CPU never waits for the driver, few enoug
 RETRIES = 3
 
 
-def runner(address: str = "local", retries: int = RETRIES) -> Callable[[Callable, Iterable], Iterator]:
+def runner(
+    address: str | None = "local", retries: int = RETRIES
+) -> Callable[[Callable, Iterable], Iterator] | None:
     """Connect to the Ray cluster at `address` ('auto', 'host:port', 'ray://...'), or start a local one
-    for this process with 'local'; return `run_jobs(function, jobs)`, a `map` whose calls run as tasks."""
+    for this process with 'local'; return `run_jobs(function, jobs)`, a `map` whose calls run as tasks.
+    With no address, None: the work runs in this process, and Ray is not imported."""
+    if address is None:
+        return None
     try:
         import ray
     except ImportError as error:

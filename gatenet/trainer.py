@@ -203,21 +203,20 @@ class StackRun:
         """Every network's weights now, stacked: [networks, ...] per Keras weight."""
         return [weight.numpy() for weight in self.program.model.weights]
 
-    def outputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every network's probabilities on its table now, and its loss and accuracy."""
+    def outputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every network's probabilities on its table now, its loss, its accuracy, and whether every
+        row is right."""
         probabilities = np.asarray(self.program.model(self.x, training=False))
         loss = np.asarray(self.program.network_losses(self.y, probabilities))
-        accuracy = ((probabilities > 0.5) == (self.y > 0.5)).mean(axis=(1, 2))
-        return probabilities, loss, accuracy
+        right = (probabilities > 0.5) == (self.y > 0.5)
+        return probabilities, loss, right.mean(axis=(1, 2)), right.all(axis=(1, 2))
 
     def finish(self, snapshots: list[tuple[int, list[np.ndarray]]] = ()) -> list[Trained]:
         """Train to the end; one Trained per network asked for, with its history and snapshots."""
         self.advance(self.network.steps)
-        probabilities = self.outputs()[0]
+        probabilities, *final = self.outputs()
         stacked = self.weights()
-        histories = self.program.histories(
-            self.last_wrong.numpy(), self.network.steps, self.stride, self.y, probabilities
-        )
+        histories = self.program.histories(self.last_wrong.numpy(), self.network.steps, self.stride, *final)
         return [
             Trained(
                 gate,
@@ -264,7 +263,7 @@ class LiveTraining:
             self.snapshots.append((self.run.step, self.run.weights()))
             self._pending.pop(0)
         self.run.advance(target - self.run.step)
-        probabilities, loss, accuracy = self.run.outputs()
+        probabilities, loss, accuracy, _ = self.run.outputs()
         return {
             "step": self.run.step,
             "loss": float(loss[0]),
@@ -364,14 +363,17 @@ class _Program:
         return tf.while_loop(lambda number, _: number < stop, step, (start, last_wrong))[1]
 
     def histories(
-        self, last_wrong: np.ndarray, steps: int, stride: int, y: np.ndarray, probabilities: np.ndarray
+        self,
+        last_wrong: np.ndarray,
+        steps: int,
+        stride: int,
+        final_loss: np.ndarray,
+        final_accuracy: np.ndarray,
+        all_right: np.ndarray,
     ) -> list[History]:
         """One history per network, ending with the final weights, which no traced step saw."""
         points = -(-steps // stride)
         labels = [min((row + 1) * stride, steps) - 1 for row in range(points)]
-        final_loss = np.asarray(self.network_losses(y, probabilities))
-        final_right = (probabilities > 0.5) == (y > 0.5)
-        final_accuracy, all_right = final_right.mean(axis=(1, 2)), final_right.all(axis=(1, 2))
         trace = self.trace.numpy()[:points]
         losses, accuracies = trace[:, 0], trace[:, 1]
         return [
