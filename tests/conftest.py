@@ -24,6 +24,24 @@ def register_plugin():
         manager.unregister(name=name)
 
 
+@pytest.fixture(scope="module")
+def server(folder):
+    """`gatenet serve`'s server for the test module's `folder` fixture; yields its URL."""
+    from web_tools import gallery_server
+
+    with gallery_server(folder) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (the browser tests)."""
+    from web_tools import chromium
+
+    with chromium() as browser:
+        yield browser
+
+
 ADD12_PLUGIN = """
 import gatenet
 from gatenet_plugins.circuits import ripple_adder

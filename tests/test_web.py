@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -19,10 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from folder_tools import GATENET
 from web_tools import (
     GuardedPage,
-    chromium,
     colour,
     events,
     gallery_folder,
@@ -31,6 +28,7 @@ from web_tools import (
     post_json,
     request,
     run_coroutine,
+    serve_process,
     static_server,
 )
 
@@ -49,18 +47,6 @@ def folder(tmp_path_factory, add12_folder) -> Path:
 @pytest.fixture(scope="module")
 def models(folder) -> dict[str, runtime.GateModel]:
     return runtime.load_dir(folder)
-
-
-@pytest.fixture(scope="module")
-def server(folder):
-    with gallery_server(folder) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
@@ -436,12 +422,7 @@ def test_the_model_files_and_their_details_are_served(server, folder):
 
 
 def test_gatenet_serve_prints_its_url_serves_and_stops_on_ctrl_c(folder):
-    process = subprocess.Popen(
-        [str(GATENET), "serve", "--dir", str(folder), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = serve_process(folder)
     try:
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+/", line)
@@ -456,12 +437,7 @@ def test_gatenet_serve_prints_its_url_serves_and_stops_on_ctrl_c(folder):
 
 
 def test_ctrl_c_during_a_watched_training_stops_it_and_exits_cleanly(folder):
-    process = subprocess.Popen(
-        [str(GATENET), "serve", "--dir", str(folder), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = serve_process(folder)
     with ThreadPoolExecutor(1) as pool:
         try:
             url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
@@ -487,12 +463,7 @@ def test_ctrl_c_during_a_watched_training_stops_it_and_exits_cleanly(folder):
 
 
 def test_gatenet_serve_warns_on_a_non_loopback_host_and_refuses_a_name(folder):
-    process = subprocess.Popen(
-        [str(GATENET), "serve", "--dir", str(folder), "--port", "0", "--host", "0.0.0.0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = serve_process(folder, "--host", "0.0.0.0")
     try:
         line = process.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:(\d+)/", line)

@@ -18,9 +18,7 @@ from click.testing import CliRunner
 from web_tools import (
     CONSOLE_404,
     GuardedPage,
-    chromium,
     events,
-    gallery_server,
     gray_code,
     post_json,
     request,
@@ -47,18 +45,6 @@ def folder(tmp_path_factory):
     result = CliRunner().invoke(cli, ["train", "XOR", "FULL_ADDER", "--out", str(folder)])
     assert result.exit_code == 0, result.output
     return folder
-
-
-@pytest.fixture(scope="module")
-def server(folder):
-    with gallery_server(folder) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import http.client
 import http.server
 import json
 import shutil
+import subprocess
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -18,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from folder_tools import copy_models
+from folder_tools import GATENET, copy_models
 
 CHROMIUM = Path("/usr/bin/chromium")
 CONSOLE_404 = "Failed to load resource"  # Chromium's own line for a 4xx or 5xx, refusals a test asks for
@@ -60,6 +61,12 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+def serve_process(folder: Path, *options: str) -> subprocess.Popen:
+    """The real `gatenet serve` on a free port in its own process, as a user runs it; text pipes."""
+    command = [str(GATENET), "serve", "--dir", str(folder), "--port", "0", *options]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @contextmanager
