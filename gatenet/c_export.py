@@ -91,8 +91,13 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     prefix, upper = model.name.lower(), model.name.upper()
     body = _Body(model, constants, {name for node in graph.node for name in node.input})
-    for node in graph.node:
-        body.add(node)
+    try:
+        for node in graph.node:
+            body.add(node)
+    except CExportError:
+        raise
+    except ValueError as error:  # a value C cannot write (see `_float`)
+        raise CExportError(f"{model.path}: {error}") from None
     result = body.values.get(contract.OUTPUT_NAME)
     if not isinstance(result, _Row) or result.width != model.outputs:
         raise CExportError(f"{model.path}: the graph does not end in {model.outputs} {contract.OUTPUT_NAME}")
@@ -366,7 +371,9 @@ def _attribute(attr) -> object:
 
 
 def _float(value: float) -> str:
-    """A C float literal that reads back as exactly the same float32."""
+    """A C float literal that reads back as exactly the same float32; C has no literal for inf or NaN."""
+    if not np.isfinite(np.float32(value)):
+        raise ValueError(f"holds the value {value}, which C has no literal for; only finite numbers export")
     return np.format_float_scientific(np.float32(value), unique=True) + "f"
 
 

@@ -9,6 +9,18 @@ import numpy as np
 DEFAULT_MARGIN = 0.4
 
 
+def is_margin(value: object) -> bool:
+    """A margin is a real number in (0, 0.5]: above 0.5 no output can clear it, at 0 any output does."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 0.5
+
+
+def check_margin(value: object, what: str = "margin") -> float:
+    """`value` as a margin, or a ValueError naming `what` and the range."""
+    if not is_margin(value):
+        raise ValueError(f"{what}: must be a number in (0, 0.5], got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True)
 class Check:
     """The verdict on a whole truth table: verified when every output clears the margin."""

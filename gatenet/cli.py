@@ -579,6 +579,24 @@ def prune(directory: Path, yes: bool) -> None:
     click.echo(f"removed {len(orphans)} orphaned models")
 
 
+@cli.command()
+@folder("--dir", "exported", "Folder of .onnx models.")
+def recover(directory: Path) -> None:
+    """Finish a commit that was interrupted (a writer killed mid-commit), and clear what it left.
+
+    Readers (verify, status, predict, serve) only report an interrupted commit, since finishing it moves
+    and deletes files; `gatenet train` and `prune` finish one themselves before they write. A journal
+    that names anything outside the folder, or that gatenet did not write, is refused and nothing changes.
+    """
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory}: no such folder")
+    folder = ModelFolder(directory)
+    if folder.recover():
+        click.echo(f"{folder.root}: finished an interrupted commit")
+    else:
+        click.echo(f"{folder.root}: no interrupted commit")
+
+
 def _model_keys(folder: ModelFolder) -> list[str]:
     return [name.removesuffix(MODEL_SUFFIX) for name in folder.model_names()]
 

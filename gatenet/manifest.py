@@ -12,9 +12,13 @@ import json
 import math
 import re
 
+from gatenet.check import is_margin
+from gatenet.gate import NAME_PATTERN
+
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1, from gatenet 0.1, lists no SHA-256 for test data and history
 SHA256 = re.compile(r"[0-9a-f]{64}")
+MODEL_SUFFIX = ".onnx"
 RELATIVE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*")
 
 
@@ -46,13 +50,24 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _is_path(value: object) -> bool:
+def is_relative_path(value: object) -> bool:
+    """A plain relative path: no `..`, nothing absolute, no backslash or odd character."""
     return isinstance(value, str) and RELATIVE_PATH.fullmatch(value) is not None and ".." not in value
+
+
+def is_model_name(value: object) -> bool:
+    """A model's file name, `xor.onnx`: a gate name, lower-cased, and the suffix."""
+    return (
+        isinstance(value, str)
+        and value.endswith(MODEL_SUFFIX)
+        and NAME_PATTERN.fullmatch(value.removesuffix(MODEL_SUFFIX)) is not None
+        and value == value.lower()
+    )
 
 
 def _is_files(value: object) -> bool:
     return isinstance(value, dict) and all(
-        _is_path(path) and isinstance(digest, str) and SHA256.fullmatch(digest)
+        is_relative_path(path) and isinstance(digest, str) and SHA256.fullmatch(digest)
         for path, digest in value.items()
     )
 
@@ -70,7 +85,10 @@ def _is_circuit(value: object) -> bool:
         isinstance(value, dict)
         and value.get("wiring") in ("digital", "analog")
         and isinstance(value.get("gates"), dict)
-        and all(_is_path(name) and SHA256.fullmatch(str(digest)) for name, digest in value["gates"].items())
+        and all(
+            is_relative_path(name) and SHA256.fullmatch(str(digest))
+            for name, digest in value["gates"].items()
+        )
     )
 
 
@@ -81,17 +99,20 @@ def _is_versions(value: object) -> bool:
 # field -> (check, what it must be); every entry needs all of them but `files` in format 1 and those
 # in OPTIONAL, which gatenet 0.1 and the first format-2 folders did not write.
 FIELDS = {
-    "gate": (_is_text, "a gate name"),
+    "gate": (
+        lambda v: isinstance(v, str) and NAME_PATTERN.fullmatch(v) is not None,
+        "a gate name (letters, digits and underscores, starting with a letter)",
+    ),
     "sha256": (lambda v: isinstance(v, str) and SHA256.fullmatch(v) is not None, "64 hex digits"),
     "opset": (_is_whole, "a whole number"),
     "inputs": (_is_names, "a list of input names"),
     "outputs": (_is_names, "a list of output names"),
     "truth_table": (_is_table, "a list of strings of 0 and 1"),
-    "test_data": (_is_path, "a relative path inside the folder"),
-    "history": (_is_path, "a relative path inside the folder"),
+    "test_data": (is_relative_path, "a relative path inside the folder"),
+    "history": (is_relative_path, "a relative path inside the folder"),
     "files": (_is_files, "a mapping of relative paths inside the folder to SHA-256 digests"),
     "verified": (lambda v: v is True, "true"),
-    "margin": (lambda v: _is_number(v) and 0 < v <= 0.5, "a number in (0, 0.5]"),
+    "margin": (is_margin, "a number in (0, 0.5]"),
     "worst_margin": (_is_number, "a number"),
     "seed": (lambda v: isinstance(v, int) and not isinstance(v, bool), "a whole number"),
     "steps": (_is_whole, "a whole number"),
@@ -113,6 +134,8 @@ def parse(text: str | bytes, where: str) -> dict[str, dict]:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise ManifestError(f"{where}: not valid JSON ({error})") from None
+    except RecursionError:
+        raise ManifestError(f"{where}: nested too deep to be a manifest") from None
     if not isinstance(document, dict):
         raise ManifestError(f"{where}: expected a JSON object with 'format' and 'models'")
     version = document.get("format")
@@ -141,8 +164,8 @@ def check_entry(name: str, entry: object, where: str, needs_files: bool = True) 
                 continue
             raise ManifestError(f"{where}: missing field {field!r}")
         if not valid(entry[field]):
-            raise ManifestError(f"{where}: {field} must be {meaning}, got {_short(entry[field])}")
-    if name != f"{entry['gate'].lower()}.onnx":
+            raise ManifestError(f"{where}: {field} must be {meaning}, got {short(entry[field])}")
+    if name != f"{entry['gate'].lower()}{MODEL_SUFFIX}":
         raise ManifestError(f"{where}: the entry is for gate {entry['gate']!r}, whose file is not {name!r}")
 
 
@@ -152,6 +175,7 @@ def dump(models: dict[str, dict]) -> bytes:
     return (json.dumps(document, indent=2) + "\n").encode()
 
 
-def _short(value: object) -> str:
+def short(value: object) -> str:
+    """A value as JSON for an error line, cut to 60 characters."""
     text = json.dumps(value) if not isinstance(value, float) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -14,9 +14,10 @@ import numpy as np
 import onnxruntime as ort
 
 from gatenet import contract
-from gatenet.check import Check, check_table
+from gatenet.check import DEFAULT_MARGIN, Check, check_margin, check_table
 from gatenet.contract import encode_table
 from gatenet.gate import Bits, Gate
+from gatenet.manifest import short
 from gatenet.recipe import definition_changes
 from gatenet.store import MODEL_SUFFIX, ModelFolder, ModelRead
 
@@ -42,10 +43,13 @@ class GateModel(Bits):
 
     `data` is the file's bytes when the caller has read (and checked) them already, so the bytes
     that were hashed are the bytes that run; they are kept (`data`) for exports that read the graph.
+    `margin` is the one it is verified at: its manifest entry's, never what the file says of itself
+    (`declared_margin`), which a folder from someone else could set to anything; else the default.
     """
 
-    def __init__(self, path: Path | str, data: bytes | None = None) -> None:
+    def __init__(self, path: Path | str, data: bytes | None = None, margin: float | None = None) -> None:
         self.path = Path(path)
+        self.margin = DEFAULT_MARGIN if margin is None else check_margin(margin)
         if data is None:
             if not self.path.is_file():
                 raise ModelError(f"{self.path}: no such model file")
@@ -75,7 +79,7 @@ class GateModel(Bits):
             self.table = contract.decode_table(json.loads(meta[contract.KEY_TRUTH]), self.inputs)
             if self.table.shape[1] != self.outputs:
                 raise ValueError(f"truth table has {self.table.shape[1]} outputs, names {self.outputs}")
-        self.margin = float(meta[contract.KEY_MARGIN])
+        self.declared_margin = check_margin(float(meta[contract.KEY_MARGIN]), contract.KEY_MARGIN)
         for kind, found, name, width in [
             ("input", self.session.get_inputs(), contract.INPUT_NAME, self.inputs),
             ("output", self.session.get_outputs()[:1], contract.OUTPUT_NAME, self.outputs),
@@ -198,20 +202,25 @@ def _load_checked(folder: ModelFolder, read: ModelRead, require_manifest: bool) 
     problems = read.problems[1:] if unlisted and not require_manifest else read.problems
     if problems:
         raise ModelError(problems[0])
-    model = GateModel(folder.root / read.name, read.data)
+    entry = read.entry
+    model = GateModel(folder.root / read.name, read.data, None if entry is None else entry["margin"])
     claims = folder.model_path(model.name.lower()).name
     if claims != read.name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
-    if read.entry is not None:
-        entry = read.entry
-        stored = (entry["gate"], entry["inputs"], entry["outputs"], entry.get("truth_table"))
-        if stored != (
-            model.name,
-            list(model.input_names),
-            list(model.output_names),
-            None if model.table is None else encode_table(model.table),
-        ):
-            raise ModelError(f"{model.path}: its metadata and its entry in manifest.json disagree")
+    if entry is not None:
+        says = {
+            "gate": model.name,
+            "inputs": list(model.input_names),
+            "outputs": list(model.output_names),
+            "truth_table": None if model.table is None else encode_table(model.table),
+            "margin": model.declared_margin,
+        }
+        for field, value in says.items():
+            if entry.get(field) != value:
+                raise ModelError(
+                    f"{model.path}: its metadata says {field} {short(value)}, "
+                    f"its entry in manifest.json {short(entry.get(field))}"
+                )
     return model
 
 
@@ -239,18 +248,30 @@ def verify_dir(
     `gates` (lower-case name -> the gate as its plugin defines it now) finds models trained for an
     older definition of their gate.
     """
-    if margin is not None and not 0 < margin <= 0.5:
-        raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
+    if margin is not None:
+        check_margin(margin)
     folder = ModelFolder(directory)
-    results = []
-    for read in folder.read_models(folder.model_names()):
-        try:
-            model = _load_checked(folder, read, require_manifest)
-        except ModelError as error:
-            results.append(FileCheck(folder.root / read.name, None, str(error)))
-            continue
-        results.append(_check_file(model, (gates or {}).get(model.name.lower()), margin))
-    return results
+    gates = gates or {}
+    return [
+        verify_read(folder, read, gates.get(read.name.removesuffix(MODEL_SUFFIX)), margin, require_manifest)
+        for read in folder.read_models(folder.model_names())
+    ]
+
+
+def verify_read(
+    folder: ModelFolder,
+    read: ModelRead,
+    gate: Gate | None = None,
+    margin: float | None = None,
+    require_manifest: bool = True,
+) -> FileCheck:
+    """One model's verdict, from a read of the folder: its files, its metadata against its entry, and
+    its outputs on every row at `margin` (else its manifest entry's, else the default)."""
+    try:
+        model = _load_checked(folder, read, require_manifest)
+    except ModelError as error:
+        return FileCheck(folder.root / read.name, None, str(error))
+    return _check_file(model, gate, margin)
 
 
 def _check_file(model: GateModel, gate: Gate | None, margin: float | None) -> FileCheck:

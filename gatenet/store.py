@@ -8,11 +8,16 @@
       .gatenet/                             lock, holder, journal and staging (git-ignored)
 
 Writers take the folder's lock, stage every new file in `.gatenet/staging/`, write a journal (the
-commit point), move the staged files into place, write the manifest, and drop the journal. Whoever
-next finds a journal with no writer alive finishes that commit; staging with no journal is thrown
-away. So every gate is wholly its old version or wholly its new one, whenever the writer dies.
-Readers take no lock: they wait out a commit in progress and re-read when the manifest moved under
-them. `docs/model-folder.md` gives the argument in full.
+commit point), move the staged files into place, write the manifest, and drop the journal. The next
+writer (or `recover()`) that finds a journal with no writer alive finishes that commit; staging with
+no journal is thrown away. So every gate is wholly its old version or wholly its new one, whenever
+the writer dies. Readers take no lock and change nothing: they wait out a commit in progress, re-read
+when the manifest moved under them, and report a commit whose writer died.
+
+A folder may come from someone else, so everything in it is untrusted input: every path a manifest or
+journal names must stay inside the folder (no `..`, no absolute path, no symlink out), and gatenet
+deletes only files the manifest lists and scratch files it names itself inside `.gatenet/`.
+`docs/model-folder.md` gives the argument in full.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,13 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatenet import durable, manifest
-from gatenet.manifest import ManifestError, sha256
+from gatenet.manifest import MODEL_SUFFIX, ManifestError, is_relative_path, sha256
 
 if TYPE_CHECKING:
     from filelock import FileLock
 
 MANIFEST = "manifest.json"
-MODEL_SUFFIX = ".onnx"
 HISTORY = "history.json"
 HISTORY_CURVES = ("step", "loss", "accuracy")
 TEST_DATA_SET = "test_data_set_0"
@@ -43,6 +49,11 @@ PRIVATE = ".gatenet"
 NAME_MAX = 255
 READ_ATTEMPTS = 20
 COMMIT_WAIT = 30.0  # seconds a reader waits for a commit in progress before giving up
+# The only scratch names gatenet makes, all inside `.gatenet/`: a transaction's staging folder, and
+# `durable.write_atomically`'s temporary file for each file it replaces there or in the manifest.
+STAGED_NAME = re.compile(r"\d+-\d+")
+SCRATCH_NAME = re.compile(r"\.(manifest\.json|journal\.json|\.gitignore)\.\d+\.tmp")
+JOURNAL_FIELDS = {"staged", "entries", "removed"}
 
 
 class FolderError(ValueError):
@@ -112,6 +123,55 @@ class ModelFolder:
         if len(longest.encode()) > NAME_MAX:
             raise FolderError(f"gate {key!r}: name too long for a model file ({len(longest)} > {NAME_MAX})")
 
+    def inside(self, relative: str) -> Path:
+        """The path of `relative` in the folder, refused unless it stays inside: a plain relative path
+        (no `..`, nothing absolute) that no symlink leads out of."""
+        if not is_relative_path(relative):
+            raise FolderError(f"{self.root}: {relative!r} is not a plain relative path inside the folder")
+        path = self.root / relative
+        try:
+            outside = not path.resolve().is_relative_to(self.root.resolve())
+        except (OSError, RuntimeError) as error:  # a symlink loop
+            raise FolderError(f"{path}: cannot be resolved ({error})") from None
+        if outside:
+            raise FolderError(f"{path}: leads outside {self.root} through a symlink")
+        return path
+
+    def check_layout(self, name: str, entry: dict, where: str) -> None:
+        """An entry (already valid as a manifest entry) names exactly the folder's own files for its gate.
+
+        Only the text is checked here; `inside` checks for symlinks where a path is used."""
+        key = entry["gate"].lower()
+        files = entry.get("files")
+        if any(entry[field] != path for field, path in self.layout_fields(key).items()) or (
+            files is not None and sorted(files) != sorted(self.relative_files(key))
+        ):
+            raise ManifestError(
+                f"{where}: paths must be the folder's own layout ({', '.join(self.relative_files(key))})"
+            )
+
+    def _check_private(self) -> None:
+        """gatenet's own files are plain files and folders of this folder, never links out of it: a
+        folder from someone else could point `.gatenet/lock` at a file the lock would truncate."""
+        for path in (
+            self.private,
+            self.staging,
+            self.journal,
+            self.private / "lock",
+            self.private / "holder.json",
+        ):
+            try:
+                info = path.lstat()
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise os_error(error) from None
+            if stat.S_ISLNK(info.st_mode) or (stat.S_ISREG(info.st_mode) and info.st_nlink > 1):
+                raise FolderError(
+                    f"{path}: a link; gatenet's own files are never links, so this folder was made by "
+                    "something else (remove it if the folder is yours)"
+                )
+
     # Reading.
 
     def entries(self) -> dict[str, dict]:
@@ -151,7 +211,10 @@ class ModelFolder:
 
     def _read_model_once(self, name: str, entries: dict[str, dict]) -> ModelRead:
         entry = entries.get(name)
-        path = self.root / name
+        try:
+            path = self.inside(name)
+        except FolderError as error:
+            return ModelRead(name, None, entry, [str(error)])
         if path.is_dir():
             return ModelRead(name, None, entry, [f"{path}: a folder, not a model file"])
         try:
@@ -167,10 +230,12 @@ class ModelFolder:
             problems.append(f"{path}: SHA-256 differs from {MANIFEST}")
         for relative, digest in entry.get("files", {}).items():
             try:
-                if sha256((self.root / relative).read_bytes()) != digest:
+                if sha256(self.inside(relative).read_bytes()) != digest:
                     problems.append(f"{self.root / relative}: SHA-256 differs from {MANIFEST}")
             except OSError as error:
                 problems.append(str(os_error(error)))
+            except FolderError as error:
+                problems.append(str(error))
         return ModelRead(name, data, entry, problems)
 
     def read_history(self, name: str) -> dict:
@@ -178,7 +243,7 @@ class ModelFolder:
         read = self.read_model(name)
         if read.entry is None or read.problems:
             raise FolderError(read.problems[0] if read.problems else f"{self.root / name}: no manifest entry")
-        path = self.root / read.entry["history"]
+        path = self.inside(read.entry["history"])
         try:
             history = json.loads(path.read_text())
         except OSError as error:
@@ -210,48 +275,62 @@ class ModelFolder:
             return dict(self._parsed[1])
         entries = manifest.parse(data, str(self.root / MANIFEST))
         for name, entry in entries.items():
-            key = entry["gate"].lower()
-            files = entry.get("files", {})
-            if any(entry[field] != path for field, path in self.layout_fields(key).items()) or (
-                files and sorted(files) != sorted(self.relative_files(key))
-            ):
-                raise ManifestError(
-                    f"{self.root / MANIFEST}: {name}: paths must be the folder's own layout "
-                    f"({', '.join(self.relative_files(key))})"
-                )
+            self.check_layout(name, entry, f"{self.root / MANIFEST}: {name}")
         self._parsed = (data, entries)
         return dict(entries)
 
     def _settle(self) -> None:
-        """Wait out a commit in progress; finish one whose writer died and clear what it left behind.
+        """Wait out a commit in progress; report one whose writer died. A reader changes nothing.
 
-        A live writer holds the lock, so a journal or scratch file with the lock free is a dead
-        writer's: the reader takes the lock for a moment and recovers the folder.
+        A live writer holds the lock, so a journal with the lock free is a dead writer's: finishing
+        it moves and deletes files, which only a command that writes may do (`recover`).
         """
         deadline = time.monotonic() + COMMIT_WAIT
-        while self.journal.exists() or self._scratch():
+        while self.journal.exists() or self.journal.is_symlink():
+            self._check_private()
             lock = self._lock()
             try:
                 acquired = _acquire_now(lock)
-            except OSError as error:
-                if not self.journal.exists():
-                    return  # scratch files in a folder we cannot write: harmless, leave them
-                raise os_error(error, "finishing an interrupted commit needs write access") from None
-            if not acquired:
-                if not self.journal.exists():
-                    return  # a live writer's staging: not ours to touch, and nothing is half-committed
-                if time.monotonic() > deadline:
-                    raise FolderError(f"{self.root}: a commit by {self._holder()} has not finished")
-                time.sleep(0.01)
-                continue
-            try:
-                self._recover()
-            finally:
-                lock.release()
+            except OSError:
+                acquired = True  # a folder we cannot lock has no live writer of ours
+            else:
+                if acquired:
+                    lock.release()
+            if acquired:
+                if self.journal.exists():
+                    raise FolderError(
+                        f"{self.root}: a commit was interrupted; "
+                        f"`gatenet recover --dir {self.root}` (or the next gatenet train into it) finishes it"
+                    )
+                return
+            if time.monotonic() > deadline:
+                raise FolderError(f"{self.root}: a commit by {self._holder()} has not finished")
+            time.sleep(0.01)
+
+    def interrupted(self) -> bool:
+        """Whether a commit whose writer died waits to be finished by `recover`."""
+        try:
+            self._settle()
+        except FolderError:
+            return self.journal.exists()
+        return False
 
     def _scratch(self) -> list[Path]:
-        """Staging and temporary files, which only a writer's transaction or its crash leaves."""
-        return [*self.staging.glob("*"), *self.private.glob(".*.tmp"), *self.root.glob(".*.tmp")]
+        """Staging folders and temporary files, by the names only gatenet's writers make."""
+        found = [path for path in self._listing(self.staging) if STAGED_NAME.fullmatch(path.name)]
+        return found + [path for path in self._listing(self.private) if SCRATCH_NAME.fullmatch(path.name)]
+
+    @staticmethod
+    def _listing(folder: Path) -> list[Path]:
+        try:
+            return list(folder.iterdir()) if folder.is_dir() and not folder.is_symlink() else []
+        except OSError as error:
+            raise os_error(error) from None
+
+    def recover(self, command: str = "gatenet recover") -> bool:
+        """Finish a commit whose writer died, and clear what it left behind. True when there was one."""
+        with self.writing(command) as writer:
+            return writer.recovered
 
     # Writing.
 
@@ -266,6 +345,7 @@ class ModelFolder:
         """
         if self.root.exists() and not self.root.is_dir():
             raise FolderError(f"{self.root}: is a file, not a folder")
+        self._check_private()
         try:
             durable.make_dirs(self.private)
             lock = self._lock()
@@ -281,9 +361,9 @@ class ModelFolder:
             gitignore = self.private / ".gitignore"
             if not gitignore.exists():
                 durable.write_atomically(gitignore, b"# gatenet's lock and journal; not for git\n*\n")
-            self._recover()
+            recovered = self._recover()
             self._upgrade(self._entries(self._manifest_bytes()))
-            yield Writer(self)
+            yield Writer(self, recovered)
         except OSError as error:
             raise os_error(error) from error  # chained, so `gatenet --debug` shows where it came from
         finally:
@@ -298,7 +378,7 @@ class ModelFolder:
         for name, entry in old.items():
             files = self.relative_files(entry["gate"].lower())
             try:
-                hashes = {relative: sha256((self.root / relative).read_bytes()) for relative in files}
+                hashes = {relative: sha256(self.inside(relative).read_bytes()) for relative in files}
                 entries[name] = {**entry, "files": hashes}
             except FileNotFoundError as error:
                 raise FolderError(
@@ -318,45 +398,79 @@ class ModelFolder:
         except (OSError, ValueError, KeyError, TypeError):
             return "another gatenet process"
 
-    def _recover(self) -> None:
-        """Finish a commit whose journal is on disk; throw away staging and scratch files without one."""
-        if self.journal.exists():
-            try:
-                journal = json.loads(self.journal.read_text())
-                staged, entries = journal["staged"], journal["entries"]
-            except (ValueError, KeyError, TypeError):
-                journal = None  # torn before its rename: the commit never happened
-            if journal is not None:
-                self._apply(self.staging / staged, entries, journal.get("removed", []))
-            else:
-                durable.remove(self.journal)
+    def _recover(self) -> bool:
+        """Finish a commit whose journal is on disk; throw away staging and scratch files without one.
+
+        The journal is untrusted like the rest of the folder: it is checked whole before any file moves.
+        """
+        recovered = self.journal.exists()
+        if recovered:
+            staged, entries, removed = self._read_journal()
+            self._apply(staged, entries, removed)
         for leftover in self._scratch():
             durable.remove(leftover)
+        return recovered
+
+    def _read_journal(self) -> tuple[Path, dict[str, dict], list[str]]:
+        """The journal's staging folder, entries and removed model names, each proven to stay inside the
+        folder and to be one of gatenet's own names; else a FolderError naming what is wrong."""
+        where = f"{self.journal}: refused"
+        try:
+            journal = json.loads(self.journal.read_bytes())
+        except OSError as error:
+            raise os_error(error) from None
+        except (ValueError, RecursionError) as error:
+            raise FolderError(f"{where}: not a journal gatenet wrote ({type(error).__name__})") from None
+        if not isinstance(journal, dict) or set(journal) != JOURNAL_FIELDS:
+            raise FolderError(f"{where}: expected exactly the fields {', '.join(sorted(JOURNAL_FIELDS))}")
+        staged, entries, removed = journal["staged"], journal["entries"], journal["removed"]
+        if not isinstance(staged, str) or not STAGED_NAME.fullmatch(staged):
+            raise FolderError(
+                f"{where}: staged must name a staging folder like 123-456, got {manifest.short(staged)}"
+            )
+        if not isinstance(entries, dict):
+            raise FolderError(f"{where}: entries must be a mapping of model file names to entries")
+        try:
+            for name, entry in entries.items():
+                manifest.check_entry(name, entry, f"{where}: {name}")
+                self.check_layout(name, entry, f"{where}: {name}")
+                for relative in [name, *entry["files"]]:
+                    self.inside(relative)
+        except ManifestError as error:
+            raise FolderError(str(error)) from None
+        if not isinstance(removed, list) or not all(
+            isinstance(name, str) and manifest.is_model_name(name) for name in removed
+        ):
+            raise FolderError(f"{where}: removed must be a list of model file names like xor.onnx")
+        for name in removed:
+            self.inside(name)
+        return self.staging / staged, entries, removed
 
     def _apply(self, staged: Path, entries: dict[str, dict], removed: list[str]) -> None:
         """Move a committed transaction's files into place and remove the `removed` models' files,
         then update the manifest.
 
-        Safe to repeat: a file already moved is checked against the journal instead.
+        Safe to repeat: a file already moved is checked against the journal instead. A removed model
+        loses only the files its manifest entry lists; its folder goes only when nothing else is in it.
         """
         folders = set()
         for name, entry in entries.items():
             key = entry["gate"].lower()
             for relative, digest in [(name, entry["sha256"]), *entry["files"].items()]:
-                source, target = staged / relative, self.root / relative
-                if source.exists():
+                source, target = staged / relative, self.inside(relative)
+                if source.is_file() and not source.is_symlink():
                     durable.make_dirs(target.parent)
                     durable.replace(source, target)
                     folders.add(target.parent)
                 elif not target.is_file() or sha256(target.read_bytes()) != digest:
                     raise FolderError(f"{target}: changed during an interrupted commit of gate {key!r}")
-        for name in removed:
-            durable.remove(self.root / name)
-            durable.remove(self.root / name.removesuffix(MODEL_SUFFIX))
-            folders.add(self.root)
-        for folder in sorted(folders):
-            durable.fsync_dir(folder)
         models = self._entries(self._manifest_bytes())
+        for name in removed:
+            if name in models:
+                folders |= self._remove_model(name, models[name])
+        for folder in sorted(folders):
+            if folder.is_dir():  # a removed model's own folders are gone; the folder above was touched
+                durable.fsync_dir(folder)
         models.update(entries)
         for name in removed:
             models.pop(name, None)
@@ -364,6 +478,27 @@ class ModelFolder:
         durable.remove(self.journal)
         durable.fsync_dir(self.private)
         durable.remove(staged)
+
+    def _remove_model(self, name: str, entry: dict) -> set[Path]:
+        """Delete the files a manifest entry lists (never a folder), then its folders if left empty."""
+        touched = set()
+        for relative in [name, *entry.get("files", {})]:
+            path = self.inside(relative)
+            if path.is_file() or path.is_symlink():
+                durable.remove(path)
+                touched.add(path.parent)
+        key = entry["gate"].lower()
+        for relative in (self.layout_fields(key)["test_data"], key):
+            with contextlib.suppress(OSError):  # not empty: the rest is not gatenet's to delete
+                self.inside(relative).rmdir()
+        return touched
+
+    def removal_paths(self, name: str) -> list[Path]:
+        """What `commit(remove=[name])` deletes: the model file and the files its entry lists."""
+        entry = self.entries().get(name)
+        if entry is None:
+            return []
+        return [self.inside(relative) for relative in [name, *entry.get("files", {})]]
 
 
 def _acquire_now(lock: FileLock) -> bool:
@@ -380,8 +515,9 @@ def _acquire_now(lock: FileLock) -> bool:
 class Writer:
     """The holder of a folder's lock: commits gates, each one all or nothing."""
 
-    def __init__(self, folder: ModelFolder) -> None:
+    def __init__(self, folder: ModelFolder, recovered: bool = False) -> None:
         self.folder = folder
+        self.recovered = recovered  # an interrupted commit was finished when the lock was taken
 
     def commit(self, gates: list[GateFiles], remove: list[str] = ()) -> None:
         """Write the gates' files and manifest entries, and remove the models named in `remove` (file
@@ -389,7 +525,7 @@ class Writer:
         if not gates and not remove:
             return
         for name in remove:
-            if not (name.endswith(MODEL_SUFFIX) and name == Path(name).name):
+            if not manifest.is_model_name(name):
                 raise FolderError(f"{self.folder.root}: cannot remove {name!r}: not a model file name")
         folder, removed = self.folder, sorted(remove)
         staged = folder.staging / f"{os.getpid()}-{time.monotonic_ns()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -74,10 +75,37 @@ def leftovers(folder: Path) -> list[str]:
     return found
 
 
+def tree_digest(root: Path, skip: tuple[str, ...] = ()) -> str:
+    """One SHA-256 of every path under `root` and what it holds (a file's bytes, a link's target), so
+    any file or folder made, changed or removed changes it. Paths in `skip` (relative) are left out."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        relative = str(path.relative_to(root))
+        if relative in skip:
+            continue
+        digest.update(relative.encode() + b"\0")
+        if path.is_symlink():
+            digest.update(b"link " + os.readlink(path).encode())
+        elif path.is_file():
+            digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def judge(folder: Path, old: Path, new: Path, keys: list[str]) -> list[str]:
-    """What is wrong with `folder` after a crash: `gatenet verify` must pass, every gate must be wholly
-    its old or wholly its new version, and the verify run must have cleared every temporary file."""
+    """What is wrong with `folder` after a crash: `gatenet verify` changes nothing, `gatenet recover`
+    then finishes any interrupted commit and clears every temporary file, after which `gatenet verify`
+    passes, and every gate is wholly its old or wholly its new version."""
     problems = []
+    before = tree_digest(folder, skip=(".gatenet/lock",))
+    result = run_cli("verify", "--dir", str(folder))
+    if tree_digest(folder, skip=(".gatenet/lock",)) != before:
+        problems.append("verify changed the folder")
+    if result.exit_code != 0 and "interrupted" not in result.output:
+        problems.append(f"verify before recover, exit {result.exit_code}: {result.output.strip()}")
+    result = run_cli("recover", "--dir", str(folder))
+    if result.exit_code != 0:
+        problems.append(f"recover exit {result.exit_code}: {result.output.strip()}")
     result = run_cli("verify", "--dir", str(folder))
     if result.exit_code != 0:
         problems.append(f"verify exit {result.exit_code}: {result.output.strip()}")

@@ -14,7 +14,7 @@ import textwrap
 import threading
 
 import pytest
-from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers, run_cli
+from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers, run_cli, tree_digest
 
 from gatenet.manifest import ManifestError, sha256
 from gatenet.store import FolderError, GateFiles, ModelFolder
@@ -165,7 +165,10 @@ def test_a_corrupt_manifest_stops_a_writer_before_anything_changes(tmp_path, ver
     before = {key: gate_files(folder, key) for key in KEYS}
     process = commit(folder, new)
     assert process.wait() != 0
-    assert "manifest.json: xor.onnx: gate must be a gate name, got 5" in process.stderr.read()
+    assert (
+        "manifest.json: xor.onnx: gate must be a gate name (letters, digits and underscores, starting with a letter), got 5"
+        in process.stderr.read()
+    )
     assert {key: gate_files(folder, key) for key in KEYS} == before
 
 
@@ -191,7 +194,7 @@ def folder_wait(folder, messages):
         pass
 
 
-def test_a_crashed_writer_is_finished_by_the_next_reader(tmp_path, versions):
+def test_a_crashed_writer_is_reported_by_readers_and_finished_by_recover(tmp_path, versions):
     old, new = versions
     folder = copy_models(tmp_path / "crashed", KEYS)
     steps = count_steps(tmp_path, old, new)
@@ -201,9 +204,17 @@ def test_a_crashed_writer_is_finished_by_the_next_reader(tmp_path, versions):
     process = commit(folder, new, env={"GATENET_FAULT_AT": f"{after_journal}:KILL"})
     assert process.wait() == -signal.SIGKILL
     assert (folder / ".gatenet" / "journal.json").exists()
-    assert ModelFolder(folder).read_model("xor.onnx").problems == []  # the reader rolled it forward
+    before = tree_digest(folder)
+    with pytest.raises(
+        FolderError, match="a commit was interrupted; `gatenet recover --dir .*` .*finishes it"
+    ):
+        ModelFolder(folder).read_model("xor.onnx")
+    assert tree_digest(folder) == before  # a reader moves and deletes nothing
+    assert ModelFolder(folder).recover() is True
+    assert ModelFolder(folder).read_model("xor.onnx").problems == []
     assert gate_files(folder, "xor") == gate_files(new, "xor")
     assert leftovers(folder) == []
+    assert ModelFolder(folder).recover() is False
 
 
 @pytest.mark.parametrize(
@@ -312,6 +323,7 @@ def test_a_removal_killed_at_any_step_leaves_each_model_whole_or_gone(tmp_path):
         folder = copy_models(tmp_path / f"kill{step}", KEYS)
         before = {key: gate_files(folder, key) for key in KEYS}
         assert remove(folder, {"GATENET_FAULT_AT": f"{step}:KILL"}).returncode == -signal.SIGKILL
+        assert run_cli("recover", "--dir", str(folder)).exit_code == 0
         result = run_cli("verify", "--dir", str(folder))
         assert result.exit_code == 0, (steps[step - 1], result.output)
         entries = ModelFolder(folder).entries()
