@@ -262,7 +262,7 @@ def test_gatenet_site_replaces_only_a_site_it_wrote(folder, tmp_path, monkeypatc
     refused = site(folder, str(project))
     assert refused.exit_code == 1
     assert refused.output.count("\n") == 1 and str(project) in refused.output, refused.output
-    assert "src/main.py" in refused.output and "is not a site gatenet wrote" in refused.output
+    assert "holds gallery.json, src;" in refused.output and "is not a site gatenet wrote" in refused.output
     assert (project / "src" / "main.py").read_text() == "code"
     assert (project / "gallery.json").read_text() == "{}"
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 import mimetypes
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,19 +31,21 @@ from starlette.types import ASGIApp
 from gatenet.store import MANIFEST
 from gatenet.web import STATIC, training
 from gatenet.web.catalog import Catalog
-from gatenet.web.errors import Refusal, json_error, no_query
+from gatenet.web.errors import Refusal, json_error, no_query, query
 from gatenet.web.guard import Guard
 from gatenet.web.playground import Playground
 
 mimetypes.add_type("text/javascript", ".mjs")  # not known to every platform's table; modules need it
 mimetypes.add_type("application/wasm", ".wasm")
+T = TypeVar("T")
 NO_CACHE = {"cache-control": "no-cache"}  # the folder can change while the server runs
 
 
 class LiveCatalog:
     """The folder's catalog as it is now: read again whenever its manifest was replaced.
 
-    Every commit renames a new manifest into place, so the manifest's inode and time say when to re-read.
+    Every commit renames a new manifest into place, so the manifest's inode and time say when to re-read;
+    only the model files whose SHA-256 changed are read again (`Catalog.read`).
     """
 
     def __init__(self, directory: Path) -> None:
@@ -54,7 +58,9 @@ class LiveCatalog:
         with self._lock:
             stamp = self._manifest_stamp()
             if self._catalog is None or stamp != self._stamp:
-                self._catalog = Catalog.read(self.directory)
+                known = self._catalog.models if self._catalog is not None else None
+                self._catalog = None  # let the old snapshot's entries go before the new ones are read
+                self._catalog = Catalog.read(self.directory, known)
                 self._stamp = stamp
             return self._catalog
 
@@ -66,27 +72,33 @@ class LiveCatalog:
         return status.st_ino, status.st_mtime_ns, status.st_size
 
 
-def create_app(directory: Path, host: str, port: int, playground: Playground) -> ASGIApp:
+def create_app(
+    directory: Path, host: str, port: int, playground: Playground, live: LiveCatalog | None = None
+) -> ASGIApp:
     """The gallery of `directory`, answering only requests addressed to `host`:`port` (see `Guard`).
 
     `playground` runs its trainings; the server closes it when it stops (`serve.GalleryServer`).
+    `live` is the folder's catalog when the caller has read it already (`serve.serve` has).
     """
-    live = LiveCatalog(Path(directory))
+    live = live or LiveCatalog(Path(directory))
 
-    def catalog() -> Catalog:
+    def from_folder(read: Callable[[Catalog], T]) -> T:
+        """What `read` finds in the folder's catalog; a folder, or a file of it, that fails its checks
+        is a 503 saying why, as gatenet verify would."""
         try:
-            return live.current()
-        except ValueError as error:  # the folder does not verify: say why, as gatenet verify would
+            return read(live.current())
+        except ValueError as error:
             raise Refusal(503, "folder", str(error)) from None
 
     def gallery(request: Request) -> Response:
         no_query(request)
-        return JSONResponse(catalog().gallery(api=True), headers=NO_CACHE)
+        index = from_folder(lambda catalog: catalog.gallery_bytes(api=True))
+        return Response(index, media_type="application/json", headers=NO_CACHE)
 
     def details(request: Request) -> Response:
         no_query(request)
         key = request.path_params["key"]
-        document = catalog().details(key)
+        document = from_folder(lambda catalog: catalog.details(key))
         if document is None:
             raise Refusal(404, "model", f"no model {key!r} in {directory}")
         return JSONResponse(document, headers=NO_CACHE)
@@ -94,22 +106,19 @@ def create_app(directory: Path, host: str, port: int, playground: Playground) ->
     def model_file(request: Request) -> Response:
         no_query(request)
         path = request.path_params["path"]
-        data = catalog().file(path)
+        data = from_folder(lambda catalog: catalog.file(path))
         if data is None:
             raise Refusal(404, "path", f"{path!r} is not a file of the model folder")
         return Response(data, media_type="application/octet-stream", headers=NO_CACHE)
 
     def predict(request: Request) -> Response:
-        known = {"model", "bits"}
-        for field in request.query_params:
-            if field not in known:
-                raise Refusal(400, field, f"unknown query parameter {field!r}; expected model and bits")
-        name, bits = (request.query_params.get(field, "") for field in ("model", "bits"))
+        fields = query(request, ("model", "bits"))
+        name, bits = (fields.get(field, "") for field in ("model", "bits"))
         if not name:
             raise Refusal(400, "model", "missing query parameter 'model', e.g. model=XOR")
-        model = catalog().models.get(name.lower())
+        model = from_folder(lambda catalog: catalog.model(name.lower()))
         if model is None:
-            raise Refusal(404, "model", f"no model {name!r} in {directory}")
+            raise Refusal(404, "model", f"no model {name[:40]!r} in {directory}")
         if len(bits) != model.inputs or set(bits) - {"0", "1"}:
             names = " ".join(model.input_names)
             raise Refusal(

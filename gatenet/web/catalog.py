@@ -1,56 +1,85 @@
-"""What the gallery shows of a model folder: one consistent, verified snapshot, as JSON documents.
+"""What the gallery shows of a model folder: one consistent snapshot of its manifest, as JSON documents.
 
 The server and the static site both build their pages' data here, so the page reads the same documents
-from either. Models are read through `gatenet.runtime` (every file checked against the manifest), never
-parsed by hand, and of the folder's files only the model files, as checked and loaded, are handed out.
+from either. The index (`gallery.json`) comes from the manifest and, for what only a model file says
+(its description, a circuit's sample size), from the file's metadata, read without building a model:
+every model file is read once and checked against its entry's SHA-256. Nothing more is held per model,
+so memory does not grow with an onnxruntime session per model: a model gets its session
+(`gatenet.runtime.GateModel`) only when it runs (`/api/predict`), and the last SESSIONS are kept. A file
+handed out (a model, a history) is read again and checked against the manifest as it goes.
+
+When the manifest changes, `Catalog.read(directory, previous)` reads again only the model files whose
+entry's SHA-256 changed.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatenet import runtime
+from gatenet import contract
+from gatenet.contract import encode_table
 from gatenet.manifest import sha256
 from gatenet.runtime import GateModel
-from gatenet.store import MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder
+from gatenet.store import HISTORY_CURVES, MANIFEST, MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder
 
 GALLERY = "gallery.json"
 DETAILS = "details"
 MODELS = "models"
 FORMAT = 1  # of gallery.json: raised when the page must change to read it
+SESSIONS = 32  # models kept loaded for /api/predict, each an onnxruntime session of about 360 KB
+METADATA_FIELD = 14  # ModelProto.metadata_props in onnx.proto: repeated {1: key, 2: value}
 
 
 @dataclass(frozen=True)
-class Catalog:
-    """Every model of a folder with its manifest entry and learning curve, all from one committed state."""
+class FileFacts:
+    """What the index needs from a model file that its manifest entry does not say."""
 
-    folder: ModelFolder
-    models: dict[str, GateModel]  # lower-case gate name -> model
-    entries: dict[str, dict]  # lower-case gate name -> manifest entry
-    histories: dict[str, dict | None]  # None for circuits, which are built, not trained
+    sha256: str
+    description: str
+    sampled: int | None  # rows it was verified on, for a circuit too large for its truth table
+    size: int
+
+
+class Catalog:
+    """Every model of a folder, from one committed state of its manifest; models load on demand."""
+
+    def __init__(self, folder: ModelFolder, entries: dict[str, dict], facts: dict[str, FileFacts]) -> None:
+        self.folder = folder
+        self.entries = entries  # lower-case gate name -> manifest entry
+        self.models = facts  # lower-case gate name -> what its file says; the keys are the models
+        self._loaded: OrderedDict[str, GateModel] = OrderedDict()
+        self._indexes: dict[bool, bytes] = {}
+        self._lock = threading.Lock()
 
     @classmethod
-    def read(cls, directory: Path | str) -> Catalog:
-        """Read the folder; a commit landing meanwhile is noticed (the entries moved) and read again.
+    def read(cls, directory: Path | str, known: Mapping[str, FileFacts] | None = None) -> Catalog:
+        """Read the folder; a commit landing meanwhile is noticed (the manifest changed) and read again.
 
-        A model that fails its checks fails the whole read, as `gatenet verify` would: the gallery
-        shows a folder that verifies, or says why not.
+        A model file that is unlisted, missing or not what its entry says fails the whole read, as
+        `gatenet verify` would: the gallery shows a folder whose files check, or says why not. Files
+        read already (`known`, an earlier catalog's `models`), under the same SHA-256, are not read again.
         """
         folder = ModelFolder(directory)
         if not folder.root.is_dir():
             raise FolderError(f"{folder.root}: no such folder")
+        known = known or {}
         for _ in range(READ_ATTEMPTS):
-            before = folder.entries()
-            models = runtime.load_dir(folder.root)
-            histories = {
-                name.removesuffix(MODEL_SUFFIX): None if "circuit" in entry else folder.read_history(name)
-                for name, entry in before.items()
-            }
-            entries = {name.removesuffix(MODEL_SUFFIX): entry for name, entry in before.items()}
-            same = folder.entries() == before and entries.keys() == models.keys()
-            if same and all(entries[key]["sha256"] == sha256(model.data) for key, model in models.items()):
-                return cls(folder, models, entries, histories)
+            listed = folder.entries()
+            unlisted = sorted(set(folder.model_names()) - set(listed))
+            if unlisted:
+                raise FolderError(f"{folder.root / unlisted[0]}: integrity not checked: no manifest entry")
+            entries = {name.removesuffix(MODEL_SUFFIX): entry for name, entry in listed.items()}
+            facts = {}
+            for key, entry in entries.items():
+                old = known.get(key)
+                facts[key] = old if old and old.sha256 == entry["sha256"] else _file_facts(folder, key, entry)
+            if folder.entries() == listed:
+                return cls(folder, entries, facts)
         raise FolderError(f"{folder.root}: kept changing while it was read; try again")
 
     def gallery(self, api: bool) -> dict:
@@ -62,50 +91,107 @@ class Catalog:
             "models": [self._summary(key) for key in sorted(self.models)],
         }
 
+    def gallery_bytes(self, api: bool) -> bytes:
+        """`gallery` as JSON, made once per snapshot: for 65,536 models it is tens of megabytes."""
+        with self._lock:
+            if api not in self._indexes:
+                self._indexes[api] = json.dumps(self.gallery(api), separators=(",", ":")).encode()
+            return self._indexes[api]
+
     def details(self, key: str) -> dict | None:
         """What one model's page needs beyond the index: its truth table and learning curve.
 
         Kept out of `gallery.json` because a truth table can be large (ADD8's is 1.2 MB).
         """
-        if key not in self.models:
+        entry = self.entries.get(key)
+        if entry is None:
             return None
-        return {"truth_table": self.entries[key].get("truth_table"), "history": self.histories[key]}
+        return {
+            "truth_table": entry.get("truth_table"),
+            "history": None if "circuit" in entry else self._history(key),
+        }
 
     def file(self, name: str) -> bytes | None:
-        """The bytes of a model file, as checked and loaded (`xor.onnx`), or None.
+        """The bytes of a model file (`xor.onnx`), checked against the manifest as they are read, or None.
 
         Only the models' own file names are looked up, so `..`, absolute paths and every other file
         are never opened; a model file that is a symlink leading out of the folder is refused too.
         The page needs nothing else: truth tables and histories come validated through `details`.
         """
         key = name.removesuffix(MODEL_SUFFIX)
-        if key not in self.models or name != self.folder.model_path(key).name:
+        if key not in self.entries or name != self.folder.model_path(key).name:
             return None
         root = self.folder.root.resolve()
         if not (root / name).resolve().is_relative_to(root):
             return None
-        return self.models[key].data
+        return _checked(self.folder, name, self.entries[key]["sha256"])
 
     def file_names(self) -> list[str]:
         """Every file `file` hands out."""
-        return sorted(self.folder.model_path(key).name for key in self.models)
+        return sorted(f"{key}{MODEL_SUFFIX}" for key in self.models)
+
+    def model(self, key: str) -> GateModel | None:
+        """The model `key` names, its bytes and metadata checked against its entry; None if there is none.
+
+        The last SESSIONS used stay loaded; the others are let go, so memory stays bounded.
+        """
+        if key not in self.entries:
+            return None
+        with self._lock:
+            model = self._loaded.get(key)
+            if model is not None:
+                self._loaded.move_to_end(key)
+                return model
+        name, entry = self.folder.model_path(key).name, self.entries[key]
+        model = GateModel(self.folder.root / name, _checked(self.folder, name, entry["sha256"]))
+        # What gatenet.runtime checks when it loads a folder's model, for bytes already checked here.
+        says = (model.name, list(model.input_names), list(model.output_names))
+        table = None if model.table is None else encode_table(model.table)
+        if says != (entry["gate"], entry["inputs"], entry["outputs"]) or table != entry.get("truth_table"):
+            raise FolderError(f"{model.path}: its metadata and its entry in {MANIFEST} disagree")
+        with self._lock:
+            self._loaded[key] = model
+            while len(self._loaded) > SESSIONS:
+                self._loaded.popitem(last=False)
+        return model
+
+    def loaded(self) -> int:
+        """How many models are loaded now (at most SESSIONS)."""
+        with self._lock:
+            return len(self._loaded)
+
+    def _history(self, key: str) -> dict:
+        """A model's learning curve, from the bytes its manifest entry vouches for."""
+        entry = self.entries[key]
+        relative = entry["history"]
+        digest = entry.get("files", {}).get(relative)
+        if digest is None:  # a manifest from gatenet 0.1 lists no SHA-256 for it: the store checks it
+            return self.folder.read_history(f"{key}{MODEL_SUFFIX}")
+        data = _checked(self.folder, relative, digest)
+        try:
+            history = json.loads(data)
+        except ValueError as error:
+            raise FolderError(f"{self.folder.root / relative}: not valid JSON ({error})") from None
+        if not isinstance(history, dict) or not all(isinstance(history.get(k), list) for k in HISTORY_CURVES):
+            raise FolderError(f"{self.folder.root / relative}: not a gatenet history")
+        return history
 
     def _summary(self, key: str) -> dict:
-        model, entry = self.models[key], self.entries[key]
-        name = self.folder.model_path(key).name
+        facts, entry = self.models[key], self.entries[key]
+        name = f"{key}{MODEL_SUFFIX}"  # the manifest's own name for it: pathlib here costs 1 s at 65,536
         circuit = entry.get("circuit")
         return {
             "key": key,
-            "name": model.name,
-            "description": model.metadata.get("gatenet.description", ""),
+            "name": entry["gate"],
+            "description": facts.description,
             "kind": "circuit" if circuit else "gate",
-            "inputs": list(model.input_names),
-            "outputs": list(model.output_names),
+            "inputs": entry["inputs"],
+            "outputs": entry["outputs"],
             "margin": entry["margin"],
             "worst_margin": entry["worst_margin"],
-            "verification": f"sampled {model.sampled}" if model.sampled else "exhaustive",
+            "verification": f"sampled {facts.sampled}" if facts.sampled else "exhaustive",
             "model": f"{MODELS}/{name}",
-            "bytes": len(model.data),
+            "bytes": facts.size,
             "sha256": entry["sha256"],
             "details": f"{DETAILS}/{key}.json",
             "training": None
@@ -128,4 +214,85 @@ class Catalog:
 
     def _gate_name(self, file: str) -> str:
         key = file.removesuffix(MODEL_SUFFIX)
-        return self.models[key].name if key in self.models else key.upper()
+        return self.entries[key]["gate"] if key in self.entries else key.upper()
+
+
+def _checked(folder: ModelFolder, relative: str, digest: str) -> bytes:
+    """A file of the folder, only if its bytes have the SHA-256 the manifest lists for it."""
+    path = folder.root / relative
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FolderError(f"{path}: cannot read ({error.strerror or error})") from None
+    if sha256(data) != digest:
+        raise FolderError(f"{path}: SHA-256 differs from {MANIFEST}")
+    return data
+
+
+def _file_facts(folder: ModelFolder, key: str, entry: dict) -> FileFacts:
+    """Read one model file, check it against its entry, and take what the index needs from its metadata."""
+    name = folder.model_path(key).name
+    data = _checked(folder, name, entry["sha256"])
+    try:
+        metadata = onnx_metadata(data)
+    except ValueError as error:
+        raise FolderError(f"{folder.root / name}: not an ONNX model ({error})") from None
+    if metadata.get(contract.KEY_GATE) != entry["gate"]:
+        raise FolderError(
+            f"{folder.root / name}: its metadata and its entry in {MANIFEST} disagree on its gate"
+        )
+    sampled = metadata.get(contract.KEY_VERIFICATION, "").removeprefix("sampled ")
+    return FileFacts(
+        entry["sha256"],
+        metadata.get(contract.KEY_DESCRIPTION, ""),
+        int(sampled) if sampled.isdigit() else None,
+        len(data),
+    )
+
+
+def onnx_metadata(data: bytes) -> dict[str, str]:
+    """The `metadata_props` of a serialized ONNX model, read from its top-level protobuf fields alone.
+
+    Building an onnxruntime session takes about 0.6 ms and 360 KB a model, 40 s for 65,536 of them;
+    walking the top-level fields takes microseconds, and the graph is skipped, never parsed.
+    """
+    found: dict[str, str] = {}
+    for field, value in _fields(data):
+        if field == METADATA_FIELD and isinstance(value, bytes):
+            pair = {number: text for number, text in _fields(value) if isinstance(text, bytes)}
+            found[pair.get(1, b"").decode("utf-8", "replace")] = pair.get(2, b"").decode("utf-8", "replace")
+    return found
+
+
+def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
+    """The (field number, value) pairs of one protobuf message: ints for numbers, bytes for the rest."""
+    fields, at = [], 0
+    while at < len(data):
+        tag, at = _varint(data, at)
+        number, kind = tag >> 3, tag & 7
+        if kind == 0:
+            value, at = _varint(data, at)
+        elif kind in (1, 5):
+            width = 8 if kind == 1 else 4
+            value, at = data[at : at + width], at + width
+        elif kind == 2:
+            length, at = _varint(data, at)
+            value, at = data[at : at + length], at + length
+        else:
+            raise ValueError(f"protobuf wire type {kind} at byte {at}")
+        if at > len(data):
+            raise ValueError("truncated")
+        fields.append((number, value))
+    return fields
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if at >= len(data) or shift > 63:
+            raise ValueError("truncated varint")
+        byte = data[at]
+        value |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if byte < 0x80:
+            return value, at

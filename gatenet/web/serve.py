@@ -7,12 +7,61 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from gatenet.web.app import create_app
-from gatenet.web.catalog import Catalog
+from gatenet.web.app import LiveCatalog, create_app
 from gatenet.web.guard import check_host, is_loopback, url_host
 from gatenet.web.playground import Playground
+
+REQUEST_TIMEOUT = 10.0  # seconds a client has to send a whole request, from its first byte of waiting
+
+
+class DeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for receiving each request, head and body.
+
+    uvicorn bounds only the idle time between requests (`timeout_keep_alive`), and every byte received
+    restarts even that; nothing bounds a request that is sent slowly or never finished, and ASGI
+    middleware sees a request only once its head is complete. So a connection that has not delivered a
+    whole request REQUEST_TIMEOUT seconds after it opened (or after its last response) is closed.
+    Once the request is in, the deadline is off: a response may take as long as it needs (an event
+    stream lasts a whole training).
+    """
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):  # the request is in, or it is over
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():  # waiting for the next
+            self._arm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(REQUEST_TIMEOUT, self._expired)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _expired(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -42,12 +91,16 @@ class GalleryServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def make_server(directory: Path, address: str, port: int) -> tuple[GalleryServer, socket.socket]:
-    """A uvicorn server of the gallery and its bound socket, ready to `run(sockets=[socket])`."""
+def make_server(
+    directory: Path, address: str, port: int, live: LiveCatalog | None = None
+) -> tuple[GalleryServer, socket.socket]:
+    """A uvicorn server of the gallery and its bound socket, ready to `run(sockets=[socket])`; `live`
+    is the folder's catalog if it was read already."""
     sock = bind(address, port)
     playground = Playground(Path(directory))
     config = uvicorn.Config(
-        create_app(directory, address, sock.getsockname()[1], playground),
+        create_app(directory, address, sock.getsockname()[1], playground, live),
+        http=DeadlineProtocol,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=2,
@@ -64,11 +117,13 @@ def serve(
 ) -> None:
     """Serve `directory`'s gallery; print its URL, and warn when other machines can reach it.
 
-    The folder is read once first, so a folder that does not verify fails here, not in the browser.
+    The folder is read once first, so a folder that does not verify fails here, not in the browser;
+    the server answers from that reading until the manifest changes.
     """
     address = check_host(host)
-    catalog = Catalog.read(directory)
-    server, sock = make_server(directory, address, port)
+    live = LiveCatalog(Path(directory))
+    catalog = live.current()
+    server, sock = make_server(directory, address, port, live)
     if not is_loopback(address):
         warn(
             f"warning: serving on {address}, so other machines can reach the gallery and every file of "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from gatenet.manifest import sha256
@@ -23,13 +24,16 @@ from gatenet.web import STATIC
 from gatenet.web.catalog import DETAILS, GALLERY, MODELS, Catalog
 
 MARKER = ".gatenet-site"
+SHOWN = 3  # names of a refused folder's top that the refusal shows
 
 
 def write_site(directory: Path | str, out: Path | str) -> Catalog:
     """Write the gallery of `directory` into `out`: a new or empty folder, or a site an earlier run wrote."""
-    catalog = Catalog.read(directory)
+    if not str(out).strip():
+        raise FolderError("--out: an empty path; give the folder to write the site to, e.g. --out site")
     out = Path(out).resolve()  # `.` has no name to build a sibling from
-    _check_replaceable(out)
+    _check_replaceable(out)  # first: a refusal must not wait for the folder to be read
+    catalog = Catalog.read(directory)
     staging = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         shutil.copytree(STATIC, staging)
@@ -43,7 +47,7 @@ def write_site(directory: Path | str, out: Path | str) -> Catalog:
             if data is None:
                 raise FolderError(f"{catalog.folder.root / name}: a symlink leading out of the folder")
             (staging / MODELS / name).write_bytes(data)
-        written = {name: sha256(path.read_bytes()) for name, path in sorted(_entries(staging).items())}
+        written = {name: sha256(path.read_bytes()) for name, path in sorted(_entries(staging))}
         marker = {"written_by": "gatenet site", "files": written}
         (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
         _replace(staging, out)
@@ -53,23 +57,28 @@ def write_site(directory: Path | str, out: Path | str) -> Catalog:
 
 
 def _check_replaceable(out: Path) -> None:
-    """Refuse, naming the folder and one file, an `out` whose replacing would lose something not ours."""
+    """Refuse, naming the folder and one file, an `out` whose replacing would lose something not ours.
+
+    Decided from `out`'s top alone unless it holds our marker: a folder that is not empty and not a
+    site is refused after reading a handful of names, however big it is (`--out /` included). Only an
+    earlier site is walked, and the walk stops at the first file that site did not write.
+    """
     if not out.exists():
         return
     if not out.is_dir():
         raise FolderError(f"{out}: exists and is not a folder; give --out a new or empty folder")
-    entries = _entries(out)
-    if not entries:
+    with os.scandir(out) as found:
+        top = sorted(entry.name for _, entry in zip(range(SHOWN + 1), found, strict=False))
+    if not top:
         return
     written = _written(out)
     if written is None:
-        names = sorted(entries)
-        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        shown = ", ".join(top[:SHOWN]) + (" and more" if len(top) > SHOWN else "")
         raise FolderError(
-            f"{out}: is not a site gatenet wrote (it has no valid {MARKER}) and holds {shown}; nothing "
-            f"was changed: give --out a new or empty folder"
+            f"{out}: is not a site gatenet wrote (it has no valid {MARKER} at its top) and holds {shown}; "
+            f"nothing was changed: give --out a new or empty folder"
         )
-    for name, path in sorted(entries.items()):
+    for name, path in _entries(out):
         if name == MARKER:
             continue
         if name not in written or path.is_symlink() or not path.is_file():
@@ -92,14 +101,13 @@ def _written(out: Path) -> dict | None:
     return files if isinstance(files, dict) else None
 
 
-def _entries(root: Path) -> dict[str, Path]:
-    """Every file and symlink under `root`, by its relative POSIX path; symlinks are not followed."""
-    found = {}
+def _entries(root: Path) -> Iterator[tuple[str, Path]]:
+    """Every file and symlink under `root`, by its relative POSIX path, as the walk finds them (so a
+    caller may stop early); symlinks are not followed."""
     for folder, folders, files in os.walk(root):
         here = Path(folder)
         for name in [*files, *(name for name in folders if (here / name).is_symlink())]:
-            found[(here / name).relative_to(root).as_posix()] = here / name
-    return found
+            yield (here / name).relative_to(root).as_posix(), here / name
 
 
 def _replace(new: Path, out: Path) -> None:

@@ -70,7 +70,7 @@ def routes(playground: Playground) -> list[Route]:
         parsed = settings.parse(document, await run_in_threadpool(registry))
         trainer = await run_in_threadpool(playground.trainer)
         await run_in_threadpool(settings.check_names, parsed, trainer)
-        session = playground.submit(parsed)
+        session = await run_in_threadpool(playground.submit, parsed)
         body = {"session": session.id, "events": f"api/train/{session.id}/events", **session.status()}
         return JSONResponse(body, status_code=202)
 
@@ -135,13 +135,23 @@ async def _json_body(request: Request) -> object:
             raise Refusal(413, "body", f"the body is over {MAX_BODY:,} bytes; settings take well under 1 kB")
     too_deep = f"the body's JSON is nested more than {MAX_DEPTH} levels deep; settings need 2"
     try:
-        document = json.loads(body)
+        document = json.loads(body, object_pairs_hook=_unique)
     except ValueError as error:
         raise Refusal(400, "body", f"not valid JSON: {error}") from None
     except RecursionError:  # a few kB of [[[[...]]]] is deeper than Python's parser recurses
         raise Refusal(400, "body", too_deep) from None
     if _depth(document) > MAX_DEPTH:
         raise Refusal(400, "body", too_deep)
+    return document
+
+
+def _unique(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are each given once: which of two values was meant is not for us to guess."""
+    document: dict = {}
+    for key, value in pairs:
+        if key in document:
+            raise Refusal(400, key[:40], f"{key[:40]!r} is given twice in the body; give it once")
+        document[key] = value
     return document
 
 
