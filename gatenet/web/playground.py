@@ -28,11 +28,12 @@ from types import ModuleType
 
 from gatenet.store import ModelFolder
 from gatenet.web.errors import Refusal
-from gatenet.web.settings import TrainingRequest
+from gatenet.web.settings import TrainingRequest, describe
 
 RATE = 25.0  # progress updates a second while a training runs
 WAITING = 2  # trainings that may wait behind the running one; more are refused with 429
 GRACE = 10.0  # seconds a training may go unwatched (a closed tab, a lost stream) before it is stopped
+SETTLE = 10.0  # seconds a control's answer waits for the worker to carry it out
 KEPT = 16  # ended trainings remembered, so a stream that reconnects still reads how one ended
 TRAIN_EXTRA = ("tensorflow", "keras", "tf2onnx", "onnx")
 ACTIONS = ("pause", "resume", "step", "reset", "stop", "speed")
@@ -89,6 +90,7 @@ class Session:
         self.stopped_because = ""  # why it was asked to stop, once it was
         self._next_tick = 0.0
         self._moving = False  # an update the running training started is under way
+        self._working = False  # an update, step or reset of the worker is under way
         self._changed = threading.Condition()
         self._watchers: set[Watcher] = set()
         self._unwatched_since = time.monotonic()
@@ -148,17 +150,16 @@ class Session:
     # Asked by the page.
 
     def control(self, action: str, speed: int | None = None) -> dict:
-        """Apply a control; `step` trains `speed` steps, and only while paused. Stop and reset are
-        refused (409) once the export has begun: the model is then written if it verifies."""
+        """Apply a page's control and answer the state it results in; a control that makes no sense in
+        the state the training is in is refused (409) naming that state.
+
+        One condition owns every change: a control changes what the page asked for (`paused`, a
+        reset, steps, a stop) under it, and the worker only carries that out, never changes it, so no
+        control is lost to another (a Resume right after a Reset stays resumed). The answer waits,
+        at most SETTLE seconds, for the worker to carry it out: "paused" comes with the final step.
+        """
         with self._changed:
-            if self.phase == "ended":
-                raise Refusal(409, "action", f"this training has ended ({self.end['state']})")
-            if self.phase == "exporting" and action in ("stop", "reset"):
-                raise Refusal(
-                    409, "action", f"{action} comes too late: the training is done and its model is exporting"
-                )
-            if action == "step" and not (self.phase == "training" and self.paused):
-                raise Refusal(409, "action", "step works while the training is paused; pause it first")
+            self._refuse(action)
             if action in ("pause", "resume"):
                 self.paused = action == "pause"
             elif action == "step":
@@ -166,11 +167,37 @@ class Session:
             elif action == "speed":
                 self.speed = speed
             elif action == "reset":
-                self._asked["reset"] = True
+                self._asked["reset"], self._asked["steps"], self.paused = True, 0, True
             else:
                 self.stop("stopped from the page")
             self._changed_now()
+            deadline = time.monotonic() + SETTLE
+            while self._carrying_out() and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(left)
             return self.status()
+
+    def _refuse(self, action: str) -> None:
+        """A 409 naming the state, for an action that state does not take."""
+        if self.phase == "ended":
+            raise Refusal(
+                409, "action", f"{action} comes too late: this training has ended ({self.end['state']})"
+            )
+        if self.phase == "exporting" and action != "speed":
+            raise Refusal(
+                409, "action", f"{action} comes too late: the training is done and its model is exporting"
+            )
+        if self.phase in ("queued", "starting") and action not in ("stop", "speed"):
+            raise Refusal(409, "action", f"{action} works once the training runs; it is {self.phase} now")
+        if action == "step" and not self.paused:
+            raise Refusal(409, "action", "step works while the training is paused; pause it first")
+
+    def _carrying_out(self) -> bool:
+        """The worker has yet to carry out what the page asked: a stop, a reset, a step, or a pause of
+        the update under way."""
+        if self.phase == "ended":
+            return False
+        asked = self.stopped_because or self._asked["reset"] or self._asked["steps"]
+        return bool(asked or (self.paused and self._working))
 
     def stop(self, reason: str) -> None:
         """Ask the worker to stop this training at its next update."""
@@ -192,7 +219,7 @@ class Session:
             if restart:
                 self.run += 1
                 self.curve = []
-            self.phase, self._moving = "training", False
+            self.phase, self._moving, self._working = "training", False, False
             self.frame = {key: _clean(value) for key, value in frame.items()}
             self.curve.append([frame["step"], self.frame["loss"], frame["accuracy"]])
             self.version += 1
@@ -207,15 +234,16 @@ class Session:
                     self.stop("nobody watched it")
                 if self.stopped_because:
                     return "stop", 0
-                if self._asked["reset"]:
-                    self._asked["reset"], self._asked["steps"], self.paused = False, 0, True
+                if self._asked["reset"]:  # paused already, by the control that asked for it
+                    self._asked["reset"], self._working = False, True
                     return "reset", 0
                 if self._asked["steps"]:
                     self._asked["steps"] -= 1
+                    self._working = True
                     return "train", self.speed
                 if not self.paused and now >= self._next_tick:
                     self._next_tick = max(self._next_tick + 1 / RATE, now)
-                    self._moving = True
+                    self._moving = self._working = True
                     return "train", self.speed
                 self._changed.wait(1.0 if self.paused else min(1.0, self._next_tick - now))
 
@@ -289,8 +317,23 @@ class Playground:
             self._warmed = True
             threading.Thread(target=self.trainer, name="gatenet-import", daemon=True).start()
 
+    def taken(self, request: TrainingRequest) -> str:
+        """Why the model `request` would write is already in the folder (listed in its manifest, or a
+        file of that name), whoever made it; "" when it is not."""
+        folder = ModelFolder(self.directory)
+        path = folder.model_path(request.gate.key)
+        if path.name in folder.entries():
+            return f"{request.name} is already in {self.directory} ({path.name}, listed in its manifest)"
+        if path.exists() or path.is_symlink():
+            return f"{request.name} is already in {self.directory} (a file {path.name})"
+        return ""
+
     def submit(self, request: TrainingRequest) -> Session:
-        """Queue a training; 429 when WAITING trainings already wait behind a running one."""
+        """Queue a training; 429 when WAITING trainings already wait behind a running one, and 409 when
+        its model is already in the folder and the request did not say to replace it."""
+        taken = "" if request.replace else self.taken(request)
+        if taken:
+            raise Refusal(409, "name", f"{taken}; pick another name, or ask to replace it", replaceable=True)
         with self._lock:
             now = time.monotonic()
             for session in [s for s in self._waiting if s.abandoned(now)]:
@@ -379,7 +422,7 @@ class Playground:
             except Refusal as refusal:
                 session.finish("failed", problem=refusal.detail)
             except Exception as error:  # one failed training ends that training, never the server
-                session.finish("failed", problem=f"{type(error).__name__}: {error}")
+                session.finish("failed", problem=f"the training failed: {describe(error)}")
             finally:
                 with self._lock:
                     self._current = None
@@ -416,6 +459,10 @@ class Playground:
         with folder.writing(
             "gatenet serve", on_wait=lambda note: session.set_phase("exporting", note)
         ) as writer:
+            taken = "" if request.replace else self.taken(request)  # made meanwhile, by anyone
+            if taken:
+                session.finish("failed", problem=f"{taken} now; nothing was written")
+                return
             result = export_trained(trained, out_dir=self.directory, writer=writer)
         session.finish(
             "done",

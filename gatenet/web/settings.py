@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
 
@@ -32,7 +33,7 @@ LIMITS = {
 }
 DEFAULT_SPEED = 5  # steps per update: XOR's 1000 steps take 8 s at 25 updates a second
 NETWORK_FIELDS = ("hidden", "activation", "output_activation", "loss", "optimizer", "learning_rate", "steps")
-FIELDS = ("name", "gate", "inputs", "table", *NETWORK_FIELDS, "seed", "speed")
+FIELDS = ("name", "gate", "inputs", "table", *NETWORK_FIELDS, "seed", "speed", "replace")
 KERAS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 
 
@@ -44,6 +45,7 @@ class TrainingRequest:
     network: NetworkSpec
     seed: int
     speed: int  # steps per progress update: how fast the page sees it learn, not what it learns
+    replace: bool = False  # the user said to replace a model of this name already in the folder
 
     @property
     def name(self) -> str:
@@ -55,7 +57,8 @@ def parse(document: object, registry: Registry) -> TrainingRequest:
 
     The truth table is a shipped gate's (`gate`) or typed in (`inputs` and `table`, one string of bits
     per output in binary counting order). The model's `name` must not be a registered gate or circuit
-    (409): the playground never overwrites a model that `gatenet train` or `build` owns.
+    (409): the playground never overwrites a model that `gatenet train` or `build` owns. A model of
+    that name already in the folder is replaced only when `replace` is true (see `Playground.submit`).
     """
     if not isinstance(document, dict):
         raise Refusal(400, "body", "expected a JSON object of training settings")
@@ -73,13 +76,18 @@ def parse(document: object, registry: Registry) -> TrainingRequest:
     network = _network(document, source)
     seed = whole(document, "seed", 0, 0, LIMITS["seed"])
     speed = whole(document, "speed", DEFAULT_SPEED, 1, LIMITS["speed"])
-    return TrainingRequest(gate, network, seed, speed)
+    replace = document.get("replace", False)
+    if not isinstance(replace, bool):
+        raise Refusal(400, "replace", f"replace: must be true or false, got {str(replace)[:40]}")
+    return TrainingRequest(gate, network, seed, speed, replace)
 
 
 def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
-    """Refuse an activation, loss or optimizer Keras does not know, naming the field.
+    """Refuse an activation, loss or optimizer Keras does not know, or cannot use, naming the field.
 
     The output layer is checked alone first, so its activation's error names `output_activation`.
+    Knowing a name is not enough: Keras also knows its abstract `Loss` and `Optimizer`, which fail
+    only once training calls them. So each is then tried once on a tensor shaped like its layer's.
     """
     network = request.network
     for spec, activation_field in (
@@ -91,6 +99,51 @@ def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
         except NetworkError as error:
             field = str(error).partition(":")[0]
             raise Refusal(400, activation_field if field == "activation" else field, str(error)) from None
+        except Exception as error:  # Keras failed on a name it knows (an optimizer missing its arguments)
+            raise Refusal(
+                400, "network", f"network: Keras cannot use these settings ({describe(error)})"
+            ) from None
+    import keras
+
+    outputs = request.gate.outputs
+    targets = keras.ops.convert_to_tensor([[0.0] * outputs, [1.0] * outputs])
+    guesses = keras.ops.convert_to_tensor([[0.25] * outputs, [0.75] * outputs])
+    for units, name in zip(network.hidden, network.activation, strict=True):
+        _try(
+            "activation",
+            name,
+            lambda name=name, units=units: keras.activations.get(name)(
+                keras.ops.reshape(keras.ops.linspace(-1.0, 1.0, 2 * units), (2, units))
+            ),
+        )
+    _try(
+        "output_activation",
+        network.output_activation,
+        lambda: keras.activations.get(network.output_activation)(guesses),
+    )
+    _try("loss", network.loss, lambda: keras.losses.get(network.loss)(targets, guesses))
+
+    def one_update() -> None:
+        weight = keras.Variable([[0.5]])
+        trainer.make_optimizer(network).apply([keras.ops.ones((1, 1))], [weight])
+
+    _try("optimizer", network.optimizer, one_update)
+
+
+def _try(field: str, name: str, run: Callable[[], object]) -> None:
+    """Run `name` once as training would; anything it raises refuses the request, naming the field."""
+    try:
+        run()
+    except Exception as error:  # whatever Keras raises, the request is refused, never the training failed
+        raise Refusal(
+            400, field, f"{field}: Keras's {name!r} cannot be used for training ({describe(error)})"
+        ) from None
+
+
+def describe(error: BaseException) -> str:
+    """An exception as one line that always says something: its type, and its message or that it had none."""
+    message = " ".join(str(error).split())[:300]
+    return f"{type(error).__name__}: {message}" if message else f"{type(error).__name__}, with no message"
 
 
 def playable(registry: Registry) -> list[Gate]:

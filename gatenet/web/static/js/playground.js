@@ -117,17 +117,31 @@ class Playground {
     if (!response.ok) this.note((await response.json().catch(() => ({}))).error ?? `${action}: HTTP ${response.status}`);
   }
 
-  async train() {
+  /** Ask the server to train; `replace` only once the user has confirmed replacing the model already in the
+   * folder under this name, which the server refuses to do otherwise (409, `replaceable`). */
+  async train(replace = false) {
     this.result.replaceChildren();
-    const response = await fetch('api/train', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(requestOf(this.settings)) });
+    const body = { ...requestOf(this.settings), ...(replace ? { replace: true } : {}) };
+    const response = await fetch('api/train', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const answer = await response.json().catch(() => ({ error: response.statusText }));
     if (!response.ok) {
       if (answer.field === 'speed') this.speed.setAttribute('aria-invalid', 'true');
       else if (answer.field) this.form.refuse(answer.field, answer.error);
       this.show('idle', { message: `Not started: ${answer.error}` });
+      if (answer.replaceable) this.offerReplace();
       return;
     }
     this.watch(answer);
+  }
+
+  offerReplace() {
+    const name = this.settings.name;
+    const replace = h('button', { type: 'button', class: 'button', 'data-action': 'replace',
+      onclick: () => this.train(true).catch((error) => this.show('idle', { message: `Not started: ${error.message}` })) }, `Replace ${name}`);
+    this.result.replaceChildren(h('section', { class: 'card outcome', role: 'alert' },
+      h('h3', {}, `${name} is already in the folder`),
+      h('p', {}, 'Training it here replaces that model and its history, whoever made it. Pick another name to keep it, or:'),
+      h('p', {}, replace)));
   }
 
   /** Follow a training the server accepted: its events, drawn as they come. */
