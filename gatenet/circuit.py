@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +47,8 @@ EXHAUSTIVE_INPUTS = 20  # up to 2^20 rows a circuit is verified on its whole tru
 MAX_CIRCUIT_INPUTS = 32  # above 20 inputs, on a stated sample (`sample_rows`)
 SAMPLE_SIZE = 1_000_000
 WIRINGS = ("digital", "analog")
+MAX_NESTING = 32  # circuits within circuits; real designs nest a few levels
+MAX_INSTANCES = 100_000  # gates in a flattened circuit: sharing a circuit can double them per level
 
 
 class CircuitError(ValueError):
@@ -147,9 +149,11 @@ class Circuit(Bits):
         """Check the netlist against the gates and circuits `find` knows, and flatten it to gates.
 
         Raises CircuitError naming the circuit and the part; a circuit inside a circuit is resolved
-        first, and a circuit that contains itself is refused.
+        first (once, however often it is used), and a circuit that contains itself, circuits nested
+        more than MAX_NESTING deep or more than MAX_INSTANCES gates in all are refused. Nothing here
+        recurses, so no netlist a plugin writes can exhaust Python's stack.
         """
-        _resolve(self, find, ())
+        _resolve_nested(self, find)
 
     @property
     def exhaustive(self) -> bool:
@@ -234,7 +238,48 @@ def _column(columns: np.ndarray, outputs: list[np.ndarray], signal: Signal) -> n
     return outputs[signal.part][:, signal.index].astype(np.int64)
 
 
-def _resolve(circuit: Circuit, find: Callable[[str], Gate | Circuit | None], within: tuple[str, ...]) -> None:
+def _resolve_nested(root: Circuit, find: Callable[[str], Gate | Circuit | None]) -> None:
+    """Resolve `root` and every circuit inside it, innermost first, with a stack of paused `_resolve`
+    steps instead of Python's: each step yields a circuit it contains and is sent back that circuit's
+    CircuitError, or None once it is resolved."""
+    resolved: set[int] = set()
+    stack = [(root, _resolve(root, find, ()))]
+    reply: CircuitError | None = None
+    while stack:
+        circuit, steps = stack[-1]
+        try:
+            inner = steps.send(reply)
+        except CircuitError as error:
+            stack.pop()
+            if not stack:
+                raise
+            reply = error
+            continue
+        except StopIteration:
+            stack.pop()
+            resolved.add(id(circuit))
+            reply = None
+            continue
+        reply = None
+        if id(inner) in resolved:
+            continue
+        within = tuple(outer.name.lower() for outer, _ in stack)
+        if len(stack) >= MAX_NESTING:
+            chain = [*within, str(inner.name).lower()]
+            shown = " -> ".join([*chain[:3], "...", *chain[-2:]])
+            raise CircuitError(
+                f"circuit {root.name!r}: circuits inside it nest more than {MAX_NESTING} deep ({shown}); "
+                f"at most {MAX_NESTING} levels of circuits within circuits are supported"
+            )
+        stack.append((inner, _resolve(inner, find, within)))
+
+
+def _resolve(
+    circuit: Circuit, find: Callable[[str], Gate | Circuit | None], within: tuple[str, ...]
+) -> Iterator[Circuit]:
+    """One circuit's checks and flattening, as steps for `_resolve_nested`: it yields each circuit it
+    contains and expects it resolved (or its error sent back) before going on. `within` names the
+    circuits this one is inside, outermost first."""
     name = circuit.name
 
     def fail(problem: str) -> CircuitError:
@@ -275,12 +320,11 @@ def _resolve(circuit: Circuit, find: Callable[[str], Gate | Circuit | None], wit
             error.missing = str(part.gate)
             raise error
         if isinstance(kind, Circuit):
-            try:
-                _resolve(kind, find, (*within, name.lower()))
-            except CircuitError as inner:
+            inner = yield kind
+            if inner is not None:
                 error = fail(f"part {part_name!r}: {inner}")
                 error.missing = inner.missing
-                raise error from None
+                raise error
         kinds[part_name] = kind
         bindings[part_name] = _bind(fail, part_name, part, kind)
 
@@ -340,6 +384,11 @@ def _resolve(circuit: Circuit, find: Callable[[str], Gate | Circuit | None], wit
 
     for part_name in order:
         kind, feeds = kinds[part_name], [signal_of(feed) for feed in sources[part_name]]
+        if len(instances) + (1 if isinstance(kind, Gate) else len(kind.instances)) > MAX_INSTANCES:
+            raise fail(
+                f"has more than {MAX_INSTANCES} gates once the circuits inside it are flattened (at part "
+                f"{part_name!r}); at most {MAX_INSTANCES} are supported"
+            )
         if isinstance(kind, Gate):
             depth = 1 + max(map(depth_of, feeds), default=0)
             instances.append(Instance(part_name, kind, tuple(feeds), depth))
@@ -409,24 +458,30 @@ def _bind(fail: Callable[[str], CircuitError], part_name: str, part: Part, kind:
 
 
 def _order(fail: Callable[[str], CircuitError], feeds: dict[str, list[str]]) -> list[str]:
-    """The parts in an order where every part follows those feeding it; a cycle is named."""
+    """The parts in an order where every part follows those feeding it; a cycle is named.
+
+    A depth-first search with a stack of its own, so a chain of thousands of parts declared in reverse
+    cannot exhaust Python's; parts come out in the order the recursive search gave them."""
     order: list[str] = []
     state: dict[str, str] = {}
-
-    def visit(part_name: str, trail: list[str]) -> None:
-        if state.get(part_name) == "done":
-            return
-        if state.get(part_name) == "visiting":
-            cycle = trail[trail.index(part_name) :] + [part_name]
-            raise fail(f"the wiring has a cycle: {' -> '.join(cycle)}")
-        state[part_name] = "visiting"
-        for fed_by in feeds[part_name]:
-            visit(fed_by, [*trail, part_name])
-        state[part_name] = "done"
-        order.append(part_name)
-
-    for part_name in feeds:
-        visit(part_name, [])
+    for start in feeds:
+        if start in state:
+            continue
+        state[start] = "visiting"
+        trail = [(start, iter(feeds[start]))]
+        while trail:
+            part_name, fed_by = trail[-1][0], next(trail[-1][1], None)
+            if fed_by is None:
+                trail.pop()
+                state[part_name] = "done"
+                order.append(part_name)
+            elif state.get(fed_by) == "visiting":
+                names = [name for name, _ in trail]
+                cycle = [*names[names.index(fed_by) :], fed_by]
+                raise fail(f"the wiring has a cycle: {' -> '.join(cycle)}")
+            elif fed_by not in state:
+                state[fed_by] = "visiting"
+                trail.append((fed_by, iter(feeds[fed_by])))
     return order
 
 

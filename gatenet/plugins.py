@@ -422,6 +422,10 @@ def _add_circuits(registry: Registry, manager: pluggy.PluginManager, clashed: li
             else:
                 registry.problems.append(f"plugin {plugin!r}: {error}")
             continue
+        except Exception as error:  # the plugin's own objects in the netlist (a Mapping, a __str__) broke
+            plugin = registry.plugin_of.pop(key)
+            registry.problems.append(f"plugin {plugin!r}: circuit {key!r}: {describe(error)}")
+            continue
         registry.circuits[key] = circuit
 
 

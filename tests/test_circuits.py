@@ -250,3 +250,64 @@ def test_a_truth_function_that_never_finishes_is_stopped_naming_the_circuit(regi
 def test_a_truth_function_that_gives_the_wrong_thing_names_the_row(registry, truth, message):
     with pytest.raises(CircuitError, match=message):
         resolved(registry, half_adder(truth=truth)).table  # noqa: B018
+
+
+class Deep:
+    """A flat chain of 1,200 NOT parts declared from the output back, and circuits nested 1,500 deep:
+    each once made collect_gates raise RecursionError, so every command failed."""
+
+    @gatenet.hookimpl
+    def register_circuits(self, register):
+        parts = {f"p{i}": Part("NOT", f"p{i + 1}" if i < 1199 else "a") for i in range(1200)}
+        register(Circuit("LONG_CHAIN", ["a"], parts, ["p0"]))
+        register(Circuit("NEST0", ["a"], {"x": Part("NOT", "a")}, ["x"]))
+        for level in range(1, 1500):
+            register(Circuit(f"NEST{level}", ["a"], {"x": Part(f"NEST{level - 1}", "a")}, ["x"]))
+
+
+def test_a_long_chain_resolves_and_circuits_nested_too_deep_are_reported_one_by_one(register_plugin):
+    register_plugin(Deep(), "deep")
+    registry = collect_gates()
+    chain = registry.find_circuit("LONG_CHAIN")
+    assert chain.depth == 1200 and chain.table[:, 0].tolist() == [0, 1]  # an even number of NOTs
+    assert chain.netlist["parts"][0]["part"] == "p1199"  # each part after the part feeding it
+    assert registry.find_circuit("NEST31").depth == 1 and registry.find_circuit("NEST32") is None
+    too_deep = [problem for problem in registry.problems if "nest more than 32 deep" in problem]
+    assert len(too_deep) == 1500 - 32 and len(registry.problems) == len(too_deep)
+    assert too_deep[0] == (
+        "plugin 'deep': circuit 'NEST100': circuits inside it nest more than 32 deep "
+        "(nest100 -> nest99 -> nest98 -> ... -> nest69 -> nest68); at most 32 levels of circuits within "
+        "circuits are supported"
+    )
+    assert {"add8", "mux4"} <= set(registry.circuits)
+
+
+def test_a_circuit_that_would_flatten_to_too_many_gates_is_refused_before_it_is_built(registry):
+    levels = [Circuit("DOUBLE0", ["a"], {"x": Part("NOT", "a")}, ["x"])]
+    for level in range(1, 18):  # each level uses the one below twice: 2^17 gates
+        parts = {"x": Part(f"DOUBLE{level - 1}", "a"), "y": Part(f"DOUBLE{level - 1}", "x")}
+        levels.append(Circuit(f"DOUBLE{level}", ["a"], parts, ["y"]))
+    with pytest.raises(CircuitError) as caught:
+        resolved(registry, levels[-1], *levels)
+    assert str(caught.value) == (
+        "circuit 'DOUBLE17': has more than 100000 gates once the circuits inside it are flattened (at part "
+        "'y'); at most 100000 are supported"
+    )
+
+
+class HostileNetlist:
+    @gatenet.hookimpl
+    def register_circuits(self, register):
+        class Name:
+            def __str__(self):
+                raise RuntimeError("no name today")
+
+        register(Circuit("NAMELESS", ["a"], {"x": Part(Name(), "a")}, ["x"]))
+
+
+def test_a_netlist_whose_own_objects_raise_is_one_problem_for_its_circuit(register_plugin):
+    register_plugin(HostileNetlist(), "hostile")
+    registry = collect_gates()
+    (problem,) = registry.problems
+    assert problem.startswith("plugin 'hostile': circuit 'nameless': RuntimeError: no name today (")
+    assert {"add8", "mux4"} <= set(registry.circuits)
