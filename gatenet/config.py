@@ -39,8 +39,12 @@ def project_settings(
     gate_names = [name.lower() for name in gate_names]
     if not path.is_file():
         return {name: {} for name in gate_names}
-    try:
-        document = tomllib.loads(path.read_text())
+    try:  # TOML is UTF-8 by definition, whatever the locale's encoding
+        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise NetworkError(
+            f"{path}: not UTF-8 (byte {error.start}: {error.object[error.start]:#04x}); it must be UTF-8 TOML"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise NetworkError(f"{path}: not valid TOML ({error})") from None
     tool = _table(path, "[tool]", document.get("tool", {}))

@@ -120,3 +120,11 @@ def test_network_spec_refuses_non_finite_numbers_booleans_and_wrong_types(settin
     with pytest.raises(NetworkError) as error:
         NetworkSpec(**{setting: value})
     assert str(error.value).startswith(message)
+
+
+def test_a_pyproject_that_is_not_utf8_is_named_with_what_it_must_be(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes("[tool.gatenet]\nsteps = 10  # café\n".encode("latin-1"))
+    with pytest.raises(NetworkError) as error:
+        project_settings(["XOR"], path)
+    assert str(error.value) == f"{path}: not UTF-8 (byte 32: 0xe9); it must be UTF-8 TOML"
