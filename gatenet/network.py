@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import math
+import re
+import reprlib
 from dataclasses import asdict, dataclass, replace
 
 DEFAULT_RESTARTS = 4  # seeds tried per gate, in order; the first that verifies is kept
 DEFAULT_CHUNK = 4096  # gates per training program: bounds memory, and is the size of one Ray task
 
 
+MAX_STEPS = 10_000_000  # full-table steps; more would take days, and Keras counts them in int32
+MAX_UNITS = 4096  # per hidden layer
+MAX_LAYERS = 64
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # how Keras names activations, losses and optimizers
+
+
 class NetworkError(ValueError):
-    """A network setting that cannot be used; the message names the setting."""
+    """A network setting that cannot be used; the message names the setting, and `setting` holds it
+    when one setting is to blame."""
+
+    def __init__(self, message: str, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 @dataclass(frozen=True)
@@ -41,7 +54,8 @@ class NetworkSpec:
         if len(self.activation) != len(self.hidden):
             raise NetworkError(
                 f"activation: give one activation, or one per hidden layer ({len(self.hidden)}), "
-                f"got {list(self.activation)}"
+                f"got {list(self.activation)}",
+                "activation",
             )
 
     def with_changes(self, **changes: object) -> NetworkSpec:
@@ -63,9 +77,19 @@ class NetworkSpec:
 def check_setting(name: str, value: object) -> object:
     """`value` as `NetworkSpec` keeps it, or a NetworkError naming the setting.
 
-    One setting at a time, so pyproject.toml tables can be checked before they are layered.
-    Booleans are refused as numbers: `steps = true` is a mistake, not 1.
+    One setting at a time, so pyproject.toml tables can be checked before they are layered. All that
+    can be checked without Keras is checked here, so a plugin's bad hint fails when its gate is made:
+    types, ranges, and that names look like names. Booleans are refused as numbers: `steps = true` is
+    a mistake, not 1.
     """
+    try:
+        return _checked(name, value)
+    except NetworkError as error:
+        error.setting = name
+        raise
+
+
+def _checked(name: str, value: object) -> object:
     if name == "hidden":
         if not isinstance(value, list | tuple):
             raise NetworkError(
@@ -74,32 +98,47 @@ def check_setting(name: str, value: object) -> object:
             )
         if not all(_is_whole(units) and units >= 1 for units in value):
             raise NetworkError(f"hidden: each layer needs a whole number of units >= 1, got {list(value)}")
+        if len(value) > MAX_LAYERS or max(value, default=0) > MAX_UNITS:
+            raise NetworkError(
+                f"hidden: at most {MAX_LAYERS} layers of at most {MAX_UNITS} units, got {_short(value)}"
+            )
         return tuple(value)
     if name == "activation":
-        if isinstance(value, str):
+        if isinstance(value, str) and NAME.fullmatch(value):
             return value
-        if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        if isinstance(value, list | tuple) and all(
+            isinstance(item, str) and NAME.fullmatch(item) for item in value
+        ):
             return tuple(value)
         raise NetworkError(
             "activation: expected a name like 'relu' or one per hidden layer like ['relu', 'tanh'], "
-            f"got {value!r}"
+            f"got {_short(value)}"
         )
     if name == "steps":
         if not _is_whole(value) or value < 1:
-            raise NetworkError(f"steps: must be a whole number >= 1, got {value!r}")
+            raise NetworkError(f"steps: must be a whole number >= 1, got {_short(value)}")
+        if value > MAX_STEPS:
+            raise NetworkError(f"steps: at most {MAX_STEPS}, got {value}")
         return value
     if name in ("learning_rate", "hidden_bias"):
         rule = "a number > 0" if name == "learning_rate" else "a number"
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise NetworkError(f"{name}: must be {rule}, got {value!r}")
+            raise NetworkError(f"{name}: must be {rule}, got {_short(value)}")
         if not math.isfinite(value):
             raise NetworkError(f"{name}: must be a finite number, got {value!r}")
         if name == "learning_rate" and value <= 0:
             raise NetworkError(f"{name}: must be {rule}, got {value!r}")
         return float(value)
-    if not isinstance(value, str):
-        raise NetworkError(f"{name}: expected a name such as {getattr(NetworkSpec, name)!r}, got {value!r}")
+    if not (isinstance(value, str) and NAME.fullmatch(value)):
+        raise NetworkError(
+            f"{name}: expected a name such as {getattr(NetworkSpec, name)!r}, got {_short(value)}"
+        )
     return value
+
+
+def _short(value: object) -> str:
+    """A repr short enough for one line, whatever a plugin passed."""
+    return reprlib.repr(value)
 
 
 def _is_whole(value: object) -> bool:

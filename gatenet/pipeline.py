@@ -15,7 +15,7 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from gatenet.check import DEFAULT_MARGIN, Check, check_table
 from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.history import History
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkSpec
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError, NetworkSpec
 from gatenet.recipe import Recipe, network_for
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 from gatenet.test_data import test_data_set
@@ -108,14 +108,24 @@ def stream_gates(
         writing = contextlib.nullcontext(writer)
     else:
         writing = ModelFolder(out_dir).writing("gatenet.train")
-    checked: set[NetworkSpec] = set()
+    checked: dict[NetworkSpec, NetworkError | None] = {}
 
     def job(part: list[Gate]) -> Job:
-        networks = [network_for(gate, (gate_settings or {}).get(gate.key), settings) for gate in part]
-        for network in set(networks) - checked:
-            trainer.check_network(network)
-            checked.add(network)
-        return Job(part, networks, seed, restarts, margin, export)
+        networks, problems = [], {}
+        for gate in part:
+            try:
+                network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
+                if network not in checked:
+                    checked[network] = _keras_problem(network)
+                if checked[network] is not None:
+                    raise checked[network]
+            except NetworkError as error:
+                if error.setting in (settings or {}):  # the run's own setting: every gate would fail
+                    raise
+                network = NetworkSpec().with_changes(**gate.network)  # what the gate asked for, if not
+                problems[gate.key] = f"network: {error}"  # what it got: the error says which
+            networks.append(network)
+        return Job(part, networks, seed, restarts, margin, export, problems)
 
     parts = chunks(gates, chunk)
     first = [job(part) for part in itertools.islice(parts, 1)]  # a bad setting fails before any writing
@@ -159,6 +169,15 @@ class Job:
     restarts: int
     margin: float
     export: bool
+    problems: dict[str, str] = field(default_factory=dict)  # gates (by key) that cannot train, and why
+
+
+def _keras_problem(network: NetworkSpec) -> NetworkError | None:
+    try:
+        trainer.check_network(network)
+    except NetworkError as error:
+        return error
+    return None
 
 
 def run_job(job: Job) -> list[tuple[GateResult, GateFiles | None]]:
@@ -166,11 +185,13 @@ def run_job(job: Job) -> list[tuple[GateResult, GateFiles | None]]:
     done: dict[str, tuple[GateResult, GateFiles | None]] = {}
     groups: dict[tuple, list[Gate]] = {}
     for gate, network in zip(job.gates, job.networks, strict=True):
+        problem = job.problems.get(gate.key, "")
         try:
-            if job.export:
+            if job.export and not problem:
                 ModelFolder.check_key(gate.key)
         except FolderError as error:  # this gate cannot be written; the others go on
             problem = str(error)
+        if problem:
             done[gate.key] = (
                 GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem),
                 None,

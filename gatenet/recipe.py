@@ -30,11 +30,11 @@ def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSp
     """gatenet's defaults, then the plugin's hints for this gate, then each mapping of settings in turn."""
     network = NetworkSpec().with_changes(**gate.network)
     for layer in settings:
-        try:
-            network = network.with_changes(**dict(layer or {}))
-        except TypeError as error:
+        unknown = [name for name in layer or {} if name not in NetworkSpec.__dataclass_fields__]
+        if unknown:
             known = ", ".join(NetworkSpec.__dataclass_fields__)
-            raise NetworkError(f"unknown network setting ({error}); settings are: {known}") from None
+            raise NetworkError(f"unknown network setting {unknown[0]!r}; settings are: {known}", unknown[0])
+        network = network.with_changes(**dict(layer or {}))
     return network
 
 

@@ -73,7 +73,9 @@ def check_network(network: NetworkSpec) -> None:
     try:
         make_optimizer(network)
     except (ValueError, TypeError):
-        raise NetworkError(f"optimizer: Keras has no optimizer called {network.optimizer!r}") from None
+        raise NetworkError(
+            f"optimizer: Keras has no optimizer called {network.optimizer!r}", "optimizer"
+        ) from None
 
 
 def make_optimizer(network: NetworkSpec) -> keras.optimizers.Optimizer:
@@ -87,7 +89,7 @@ def _keras_get(getter, name: str, setting: str) -> object:
     except (ValueError, TypeError):
         found = None
     if found is None:
-        raise NetworkError(f"{setting}: Keras has no {setting} called {name!r}")
+        raise NetworkError(f"{setting}: Keras has no {setting} called {name!r}", setting)
     return found
 
 

@@ -82,3 +82,26 @@ def test_broken_definitions_are_refused_naming_the_gate_and_the_rule(kwargs, mes
     with pytest.raises(GateError) as error:
         Gate(**definition)
     assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("network", "message"),
+    [
+        ({"activation": ""}, "activation: expected a name like 'relu'"),
+        ({"activation": ["relu", " "]}, "activation: expected a name like 'relu'"),
+        ({"output_activation": ""}, "output_activation: expected a name such as 'sigmoid', got ''"),
+        ({"loss": 3}, "loss: expected a name such as 'mse', got 3"),
+        ({"optimizer": "adam()"}, "optimizer: expected a name such as 'adam', got 'adam()'"),
+        ({"steps": 10**20}, "steps: at most 10000000, got 100000000000000000000"),
+        ({"hidden": (10**9,)}, "hidden: at most 64 layers of at most 4096 units, got (1000000000,)"),
+        ({"hidden": (1,) * 65}, "hidden: at most 64 layers of at most 4096 units"),
+        ({"learning_rate": "fast"}, "learning_rate: must be a number > 0, got 'fast'"),
+    ],
+)
+def test_a_network_hint_keras_could_never_use_is_refused_when_the_gate_is_made(network, message):
+    """Names that are not names, wrong types and numbers out of range fail here, naming the gate,
+    instead of stopping `gatenet train` later with an error that names neither gate nor plugin."""
+    with pytest.raises(GateError) as error:
+        Gate(name="HINTED", inputs=2, truth=lambda a, b: a & b, network=network)
+    assert str(error.value).startswith("gate 'HINTED': network hints ")
+    assert message in str(error.value)

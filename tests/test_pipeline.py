@@ -190,3 +190,25 @@ def test_a_model_onnxruntime_rejects_names_its_failing_rows(tmp_path, monkeypatc
     assert not result.verified and result.path is None
     assert result.problem.startswith("seed 0: onnxruntime: row "), result.problem
     assert not list(tmp_path.glob("*.onnx"))
+
+
+def test_a_gate_whose_hints_keras_does_not_know_fails_alone_and_the_others_train(tmp_path):
+    """A hint only Keras can judge (a well-formed name it does not have) fails its own gate, named,
+    instead of ending the run before any other gate trains."""
+    odd = Gate(name="ODD_HINT", inputs=2, truth=lambda a, b: a | b, network={"activation": "relux"})
+    also = Gate(name="ODD_OPTIMIZER", inputs=2, truth=lambda a, b: a & b)
+    results = train_gates(
+        [odd, collect_gates().find("and"), also],
+        tmp_path,
+        {"steps": 1000},
+        restarts=1,
+        gate_settings={"odd_optimizer": {"optimizer": "adamm"}},
+    )
+    assert [(result.gate.name, result.verified) for result in results] == [
+        ("ODD_HINT", False),
+        ("AND", True),
+        ("ODD_OPTIMIZER", False),
+    ]
+    assert results[0].problem == "network: activation: Keras has no activation called 'relux'"
+    assert results[2].problem == "network: optimizer: Keras has no optimizer called 'adamm'"
+    assert sorted(path.name for path in tmp_path.glob("*.onnx")) == ["and.onnx"]

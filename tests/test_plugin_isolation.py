@@ -293,3 +293,21 @@ def test_what_a_plugin_prints_goes_to_stderr_so_json_and_predict_stay_clean(tmp_
     )
     assert (predicted.exit_code, predicted.stdout) == (0, "1\n"), predicted.stderr
     assert predicted.stderr.startswith("import says hi\n")
+
+
+def test_a_network_hint_that_could_never_train_is_the_gates_problem_naming_gate_and_plugin(tmp_path, load):
+    path = plugin_file(
+        tmp_path,
+        "hints3",
+        "register(gatenet.Gate(name='EMPTY_ACT', inputs=2, truth=lambda a, b: a & b, "
+        "network={'activation': ''}))\n" + gate_line("NEXT_TO_IT"),
+    )
+    load(path)
+    registry = collect_gates()
+    (problem,) = problems_about(registry, "hints3")
+    assert problem.startswith(
+        "plugin 'hints3': gate 'EMPTY_ACT': network hints {'activation': ''} are not usable (activation: "
+        "expected a name like 'relu'"
+    )
+    assert problem.endswith(f"({path}:6)")
+    assert "empty_act" not in registry.gates and {"next_to_it", "xor"} <= set(registry.gates)
