@@ -24,9 +24,9 @@ from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.config import project_settings
 from gatenet.family import Chain, Family, chunks
-from gatenet.gate import Gate
+from gatenet.gate import NAME_PATTERN, Gate
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
-from gatenet.plugins import Registry, collect_gates, load_plugins, plugin_infos
+from gatenet.plugins import HOOKS, Registry, collect_gates, load_plugins, plugin_infos, pm
 from gatenet.progress import progress_bar
 from gatenet.recipe import Recipe, network_for
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
@@ -37,11 +37,31 @@ if TYPE_CHECKING:
     from gatenet.pipeline import GateResult
 
 
-def folder(flag: str, default: str, help_text: str):
-    """A folder option: `--dir` is where a command reads, `--out` where it writes."""
+def folder(flag: str, default: str, help_text: str, must_exist: bool | None = None):
+    """A folder option: `--dir` is where a command reads, so it must exist (a typo would otherwise
+    read as an empty folder, or be created by a command that writes there); `--out` is where it writes."""
     dest = "directory" if flag == "--dir" else "out_dir"
-    path = click.Path(path_type=Path)
-    return click.option(flag, dest, default=default, show_default=True, type=path, help=help_text)
+    kind = Folder(must_exist=flag == "--dir" if must_exist is None else must_exist)
+    return click.option(flag, dest, default=default, show_default=True, type=kind, help=help_text)
+
+
+class Folder(click.ParamType):
+    """A folder path, never empty (`--out ""` would silently mean the current folder); with
+    `must_exist`, an existing folder, refused when parsed rather than created or read as empty."""
+
+    name = "folder"
+
+    def __init__(self, must_exist: bool) -> None:
+        self.must_exist = must_exist
+
+    def convert(self, value, param, ctx) -> Path:
+        if isinstance(value, Path):
+            value = str(value)
+        if not value.strip():
+            self.fail(f"expected a folder, got {value!r}", param, ctx)
+        if self.must_exist and not Path(value).is_dir():
+            self.fail(f"{value}: no such folder", param, ctx)
+        return Path(value)
 
 
 class Finite(click.ParamType):
@@ -67,11 +87,134 @@ class Finite(click.ParamType):
         return f" in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
 
 
+class KerasName(click.ParamType):
+    """The name of a Keras activation, loss or optimizer: letters, digits and underscores, so an empty
+    or mistyped one (`--activation ""`) is refused when parsed, not after TensorFlow's import."""
+
+    name = "name"
+
+    def convert(self, value, param, ctx) -> str:
+        if not NAME_PATTERN.fullmatch(value.strip()):
+            self.fail(f"expected a Keras name like 'relu', got {value!r}", param, ctx)
+        return value.strip()
+
+
+class Listed(click.ParamType):
+    """Comma-separated values, each checked by `item`: `--activation relu,tanh`, a sweep's axis."""
+
+    def __init__(self, item: click.ParamType, single: bool = False) -> None:
+        self.item, self.single = item, single
+        self.name = f"{item.name}[,{item.name}...]"
+
+    def convert(self, value, param, ctx) -> object:
+        if not isinstance(value, str):
+            return value
+        values = [self.item.convert(part, param, ctx) for part in value.split(",")]
+        return values[0] if self.single and len(values) == 1 else tuple(values)
+
+
+# Whole numbers are bounded where the code that uses them is: a seed is a non-negative numpy seed (and
+# the Playground's bound), steps run as an int32 loop counter in the compiled training loop. Restarts
+# and sweep seeds are networks per gate trained side by side, and a chunk is gates per program, so
+# their bounds keep a typo (10**20) from being an overflow or an out-of-memory after TensorFlow's import.
+
+
+class Whole(click.IntRange):
+    """A bounded whole number, named so: click's own says "'1e3' is not a valid integer range"."""
+
+    name = "whole number"
+
+
+MAX_SEED = 2**31 - 1
+SEED = Whole(0, MAX_SEED)
+STEPS = Whole(1, 2**31 - 1)
+NETWORKS_PER_GATE = Whole(1, 1000)
+CHUNK = Whole(1, 65536)
+UNITS = Whole(1, 65536)
+LAYERS = Whole(1, 64)
+LEARNING_RATE = Finite(0, low_open=True)
 MARGIN = Finite(0, 0.5, low_open=True)
+
+
+class Hidden(click.ParamType):
+    """Hidden layer sizes, `16` or `16,8` (`16+8` within a sweep's list), or `none` for no hidden layer."""
+
+    name = "sizes"
+
+    def __init__(self, separator: str = ",") -> None:
+        self.separator = separator
+
+    def convert(self, value, param, ctx) -> tuple[int, ...]:
+        if not isinstance(value, str):
+            return value
+        if value.strip().lower() == "none":
+            return ()
+        try:
+            return tuple(UNITS.convert(part, param, ctx) for part in value.split(self.separator))
+        except click.BadParameter:
+            self.fail(
+                f"expected sizes like 16 or 16{self.separator}8, each in [1, {UNITS.max}], or none; "
+                f"got {value!r}",
+                param,
+                ctx,
+            )
+
+
+class Bit(click.ParamType):
+    """One input bit on the command line: exactly "0" or "1" (not "1e0", " 1" or another script's 1)."""
+
+    name = "bit"
+
+    def convert(self, value, param, ctx) -> int:
+        if value not in ("0", "1"):
+            self.fail(f"expected 0 or 1, got {value!r}", param, ctx)
+        return int(value)
+
+
+class GateName(click.ParamType):
+    """A gate's name as gatenet spells it, so a path (`../base/xor`) never names a model file."""
+
+    name = "gate"
+
+    def convert(self, value, param, ctx) -> str:
+        if not NAME_PATTERN.fullmatch(value):
+            self.fail(
+                f"expected a gate name (a letter, then letters, digits or underscores), got {value!r}",
+                param,
+                ctx,
+            )
+        return value
+
+
+class PluginSpec(click.ParamType):
+    """`-p MODULE`, `-p FILE.py` or `-p no:NAME`, none of them empty."""
+
+    name = "plugin"
+
+    def convert(self, value, param, ctx) -> str:
+        if not value.strip() or not value.removeprefix("no:").strip():
+            self.fail(f"expected MODULE, FILE.py or no:NAME, got {value!r}", param, ctx)
+        return value
+
+
+LOAD_PLUGINS = "gatenet.load_plugins"
+
+
+class Command(click.Command):
+    """A command whose options are all parsed and checked before the plugins load: the group's
+    callback only leaves the loading to do, so a bad value is refused before any plugin code runs."""
+
+    def invoke(self, ctx: click.Context):
+        load = ctx.meta.pop(LOAD_PLUGINS, None)
+        if load is not None:
+            load()
+        return super().invoke(ctx)
 
 
 class Group(click.Group):
     """Every failure of a command as one line naming what failed; `--debug` adds the traceback."""
+
+    command_class = Command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -79,8 +222,10 @@ class Group(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt as error:
-            click.echo(f"gatenet: interrupted{': ' + str(error) if str(error) else ''}", err=True)
-            ctx.exit(130)
+            terminated = _terminated_by(error)
+            how = "terminated" if terminated else "interrupted"
+            click.echo(f"gatenet: {how}{': ' + str(error) if str(error) else ''}", err=True)
+            ctx.exit(128 + terminated.signal if terminated else 130)
         except Exception as error:
             if debugging():
                 traceback.print_exc()
@@ -109,19 +254,41 @@ def summary(error: Exception) -> str:
     "--plugin",
     "plugin_specs",
     multiple=True,
+    type=PluginSpec(),
     metavar="MODULE|FILE.py|no:NAME",
     help="Load a plugin module or .py file, or with no:NAME keep a plugin from loading. Repeatable.",
 )
 @click.option("--no-third-party", is_flag=True, help="Load no installed third-party plugins.")
-def cli(plugin_specs: tuple[str, ...], no_third_party: bool, debug: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, plugin_specs: tuple[str, ...], no_third_party: bool, debug: bool) -> None:
     """Learn logic gates with small neural networks and ship them as verified ONNX models."""
     if debug:
         os.environ["GATENET_DEBUG"] = "1"
+    ctx.meta[LOAD_PLUGINS] = lambda: _load_plugins(plugin_specs, no_third_party)
+
+
+def _load_plugins(plugin_specs: tuple[str, ...], no_third_party: bool) -> None:
+    """The plugins of `-p` and `--no-third-party`; a module given with -p should implement a hook."""
     load_plugins(
-        extra=[spec for spec in plugin_specs if not spec.startswith("no:")],
-        disabled=[spec[3:] for spec in plugin_specs if spec.startswith("no:")],
-        third_party=not no_third_party,
+        disabled=[spec[3:] for spec in plugin_specs if spec.startswith("no:")], third_party=not no_third_party
     )
+    before = {name for name, _ in pm.list_name_plugin()}
+    load_plugins(extra=[spec for spec in plugin_specs if not spec.startswith("no:")])
+    _note_idle_plugins({name for name, _ in pm.list_name_plugin()} - before)
+
+
+def _note_idle_plugins(names: set[str]) -> None:
+    """Say so when a module given with -p implements no hook: it gives nothing, so it is most likely
+    the wrong module (`-p os`, or a typo naming another one). A note, not a refusal: a module loaded
+    only for what its import does (logging, registering another object) is still allowed."""
+    origins = {info.name: info.origin for info in plugin_infos()}
+    plugins = {name: pm.get_plugin(name) for name in names}
+    for name in sorted(name for name, plugin in plugins.items() if plugin and not pm.get_hookcallers(plugin)):
+        click.echo(
+            f"note: plugin {name!r} ({origins.get(name) or name}) implements no gatenet hook, so it gives "
+            f"nothing; hooks: {', '.join(HOOKS)}",
+            err=True,
+        )
 
 
 @cli.command(name="plugins")
@@ -220,13 +387,13 @@ def recipe_options(command):
     )(command)
     command = click.option(
         "--restarts",
-        type=click.IntRange(min=1),
+        type=NETWORKS_PER_GATE,
         default=DEFAULT_RESTARTS,
         show_default=True,
         help="Seeds tried per gate, in order; the first that verifies is kept.",
     )(command)
     return click.option(
-        "--seed", type=int, default=0, show_default=True, help="First seed of each gate's restarts."
+        "--seed", type=SEED, default=0, show_default=True, help="First seed of each gate's restarts."
     )(command)
 
 
@@ -234,15 +401,19 @@ def recipe_options(command):
 @click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1)
 @click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
 @folder("--out", "exported", "Folder for the .onnx models and manifest.json.")
-@click.option("--hidden", help="Hidden layer sizes, e.g. 16 or 16,8; 'none' for no hidden layer. [16]")
-@click.option("--activation", help="Hidden activation, or one per layer: relu or relu,tanh. [relu]")
-@click.option("--output-activation", help="Output activation. [sigmoid]")
-@click.option("--loss", help="Keras loss. [mse]")
-@click.option("--optimizer", help="Keras optimizer. [adam]")
-@click.option("--learning-rate", type=Finite(0, low_open=True), help="Optimizer learning rate. [0.01]")
 @click.option(
-    "--steps", type=click.IntRange(min=1), help="Training steps, each over the whole truth table. [1000]"
+    "--hidden", type=Hidden(), help="Hidden layer sizes, e.g. 16 or 16,8; 'none' for no hidden layer. [16]"
 )
+@click.option(
+    "--activation",
+    type=Listed(KerasName(), single=True),
+    help="Hidden activation, or one per layer: relu or relu,tanh. [relu]",
+)
+@click.option("--output-activation", type=KerasName(), help="Output activation. [sigmoid]")
+@click.option("--loss", type=KerasName(), help="Keras loss. [mse]")
+@click.option("--optimizer", type=KerasName(), help="Keras optimizer. [adam]")
+@click.option("--learning-rate", type=LEARNING_RATE, help="Optimizer learning rate. [0.01]")
+@click.option("--steps", type=STEPS, help="Training steps, each over the whole truth table. [1000]")
 @click.option("--hidden-bias", type=Finite(), help="Starting bias of hidden units. [0.01]")
 @recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
@@ -254,7 +425,7 @@ def recipe_options(command):
 )
 @click.option(
     "--chunk",
-    type=click.IntRange(min=1),
+    type=CHUNK,
     default=DEFAULT_CHUNK,
     show_default=True,
     help="Gates trained, checked and committed together: bounds memory, and sizes a Ray task.",
@@ -305,10 +476,6 @@ def train(
         raise click.UsageError("circuits are built from the model folder; --no-export cannot build them")
     circuits = [] if no_export else circuits
     settings = {key: value for key, value in network.items() if value is not None}
-    if "hidden" in settings:
-        settings["hidden"] = _parse_hidden(settings["hidden"])
-    if "activation" in settings:
-        settings["activation"] = _parse_list(settings["activation"])
     show_rows = not quiet and not as_json
     if check:
         if no_export or force:
@@ -320,7 +487,9 @@ def train(
         _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json)
         return
     # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
-    # TensorFlow's import, and a second run waits here, before doing any work.
+    # TensorFlow's import, and a second run waits here, before doing any work. A cluster that does not
+    # answer is refused before that, so it never holds the lock.
+    ray_jobs.check_reachable(ray)
     writing = (
         contextlib.nullcontext() if no_export else ModelFolder(out_dir).writing("gatenet train", _waiting)
     )
@@ -602,15 +771,15 @@ def _model_keys(folder: ModelFolder) -> list[str]:
 
 
 @cli.command()
-@click.argument("gate_name", metavar="GATE")
-@click.argument("bits", nargs=-1)
+@click.argument("gate_name", metavar="GATE", type=GateName())
+@click.argument("bits", nargs=-1, type=Bit())
 @folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--table", is_flag=True, help="Print the model's whole truth table instead.")
 @click.option("--probabilities", is_flag=True, help="Print probabilities instead of bits.")
 @NO_MANIFEST
 def predict(
     gate_name: str,
-    bits: tuple[str, ...],
+    bits: tuple[int, ...],
     directory: Path,
     table: bool,
     probabilities: bool,
@@ -634,7 +803,10 @@ def predict(
             outputs = " ".join(f"{int(p > 0.5)} ({p:.3f})" for p in value)
             click.echo(f"{' '.join(map(str, row))} | {outputs}")
         return
-    row = [[_number(bit) for bit in bits]]
+    if len(bits) != model.inputs:
+        names = ", ".join(model.input_names)
+        raise click.UsageError(f"{model.name} takes {model.inputs} bits ({names}), got {len(bits)}")
+    row = [list(bits)]
     values = model.probabilities(row)[0] if probabilities else model.predict(row)[0]
     click.echo(" ".join(f"{value:.6f}" if probabilities else str(value) for value in values))
 
@@ -643,18 +815,8 @@ def _waiting(message: str) -> None:
     click.echo(message, err=True)
 
 
-def _number(text: str) -> object:
-    """A command-line bit as a number when it is one, so the runtime can say what is wrong with it."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 @cli.command()
-@click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1)
+@click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1, type=GateName())
 @folder("--dir", "exported", "Folder of trained models, with their history.json files.")
 @folder("--out", "plots", "Folder for the PNG files.")
 def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
@@ -700,7 +862,7 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
 
 
 @cli.command(name="export-c")
-@click.argument("gate_names", metavar="[GATE]...", nargs=-1)
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1, type=GateName())
 @folder("--dir", "exported", "Folder of verified .onnx models.")
 @folder("--out", "exported-c", "Folder for the C headers.")
 def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
@@ -757,16 +919,22 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
 @click.option(
     "--family", "families", multiple=True, help="Sweep every gate of this family: a capacity study."
 )
-@click.option("--hidden", help="Hidden layers to try: none (logistic regression), 4, 8+8; e.g. none,1,2,4.")
-@click.option("--hidden-units", help="Units per hidden layer to try, e.g. 2,4,8,16.")
-@click.option("--layers", help="Numbers of hidden layers to try, e.g. 1,2.")
-@click.option("--activation", help="Hidden activations to try, e.g. relu,tanh.")
-@click.option("--loss", help="Losses to try, e.g. mse,binary_crossentropy.")
-@click.option("--optimizer", help="Optimizers to try, e.g. adam,sgd.")
-@click.option("--learning-rate", help="Learning rates to try, e.g. 0.001,0.01,0.1.")
-@click.option("--steps", help="Step counts to try, e.g. 250,1000.")
 @click.option(
-    "--seeds", type=click.IntRange(min=1), default=20, show_default=True, help="Networks trained per setting."
+    "--hidden",
+    type=Listed(Hidden("+")),
+    help="Hidden layers to try: none (logistic regression), 4, 8+8; e.g. none,1,2,4.",
+)
+@click.option("--hidden-units", type=Listed(UNITS), help="Units per hidden layer to try, e.g. 2,4,8,16.")
+@click.option("--layers", type=Listed(LAYERS), help="Numbers of hidden layers to try, e.g. 1,2.")
+@click.option("--activation", type=Listed(KerasName()), help="Hidden activations to try, e.g. relu,tanh.")
+@click.option("--loss", type=Listed(KerasName()), help="Losses to try, e.g. mse,binary_crossentropy.")
+@click.option("--optimizer", type=Listed(KerasName()), help="Optimizers to try, e.g. adam,sgd.")
+@click.option(
+    "--learning-rate", type=Listed(LEARNING_RATE), help="Learning rates to try, e.g. 0.001,0.01,0.1."
+)
+@click.option("--steps", type=Listed(STEPS), help="Step counts to try, e.g. 250,1000.")
+@click.option(
+    "--seeds", type=NETWORKS_PER_GATE, default=20, show_default=True, help="Networks trained per setting."
 )
 @click.option("--margin", type=MARGIN, default=DEFAULT_MARGIN, show_default=True)
 @folder("--out", "sweeps", "Folder for the CSV, JSON and PNG.")
@@ -785,7 +953,7 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
         raise click.UsageError("name a GATE, several GATEs, or a --family to sweep")
     registry = collect_gates()
     gates = _select(registry, gate_names, families)
-    parsed = {name: _parse_axis(name, text) for name, text in axes.items() if text is not None}
+    parsed = {name: list(values) for name, values in axes.items() if values is not None}
     durable.check_writable(out_dir)  # before hours of training, not after
     from gatenet import sweeps
 
@@ -832,23 +1000,9 @@ def _setting_text(value: object) -> str:
     return str(value)
 
 
-def _parse_axis(name: str, text: str) -> list:
-    option = "--" + name.replace("_", "-")
-    if name == "hidden":
-        return [_parse_hidden(part.strip().replace("+", ",")) for part in text.split(",")]
-    kind = {"hidden_units": int, "layers": int, "steps": int, "learning_rate": float}.get(name, str)
-    try:
-        values = [kind(part.strip()) for part in text.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"expected a list like 1,2,3, got {text!r}", param_hint=option) from None
-    if any(isinstance(value, float) and not math.isfinite(value) for value in values):
-        raise click.BadParameter(f"expected finite numbers, got {text!r}", param_hint=option)
-    return values
-
-
 @cli.command(name="new-plugin")
 @click.argument("name")
-@folder("--dir", ".", "Folder to write the package into.")
+@folder("--dir", ".", "Folder to write the package into.", must_exist=False)
 def new_plugin(name: str, directory: Path) -> None:
     """Write an installable plugin package gatenet-NAME with one example gate and its tests."""
     from gatenet.scaffold import new_plugin as scaffold
@@ -940,25 +1094,6 @@ def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str
             else ""
         )
         raise click.UsageError(f"{error}{circuits}") from None
-
-
-def _parse_list(text: str | None) -> str | tuple[str, ...] | None:
-    if text is None or "," not in text:
-        return text
-    return tuple(part.strip() for part in text.split(","))
-
-
-def _parse_hidden(text: str | None) -> tuple[int, ...] | None:
-    if text is None:
-        return None
-    if text.strip().lower() == "none":
-        return ()
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise click.BadParameter(
-            f"expected sizes like 16 or 16,8, got {text!r}", param_hint="--hidden"
-        ) from None
 
 
 def _fresh_json(status: ModelStatus, folder: ModelFolder) -> dict:
@@ -1083,8 +1218,25 @@ def main() -> None:
     sys.exit(code)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM: stop as Ctrl-C does (cleanup and lock release run, and plugin code, which may swallow
+    `SystemExit`, cannot turn it into a failure and go on), but exit with 128 + the signal."""
+
+    def __init__(self, signal: int) -> None:
+        super().__init__()
+        self.signal = signal
+
+
 def _terminated(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
+    raise Terminated(signum)
+
+
+def _terminated_by(error: BaseException) -> Terminated | None:
+    """The Terminated behind `error`: the plugin loader re-raises a stop as a KeyboardInterrupt that
+    names the plugin, caused by the original."""
+    while error is not None and not isinstance(error, Terminated):
+        error = error.__cause__ or error.__context__
+    return error
 
 
 if __name__ == "__main__":

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import collections
 import re
+import socket
 from collections.abc import Callable, Iterable, Iterator
 
 # 'local' (a new cluster for this run), 'auto' (the one this machine is part of), HOST:PORT, ray://HOST:PORT
 ADDRESS = re.compile(r"local|auto|ray://\S+|[\w.-]+:\d+|\[[0-9a-fA-F:]+\]:\d+")
+HOST_PORT = re.compile(r"(?:ray://)?\[?(?P<host>[^\[\]]+?)\]?:(?P<port>\d+)")
+CONNECT_TIMEOUT = 5.0  # seconds: a cluster that answers does so in milliseconds
 IN_FLIGHT_PER_CPU = 2  # enough that a CPU never waits for the driver, few enough to bound memory
 RETRIES = 3
 
@@ -29,6 +32,7 @@ def runner(
     With no address, None: the work runs in this process, and Ray is not imported."""
     if address is None:
         return None
+    check_reachable(address)
     try:
         import ray
     except ImportError as error:
@@ -53,3 +57,25 @@ def runner(
                 ray.cancel(reference, force=True)
 
     return run_jobs
+
+
+class RayError(ValueError):
+    """The Ray cluster cannot be reached; the message names its address."""
+
+
+def check_reachable(address: str | None, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Refuse a HOST:PORT (or ray://HOST:PORT) address where nothing accepts a connection, in seconds
+    and without importing Ray: `ray.init` would print its C++ retry warnings and wait for minutes.
+    'local' starts a cluster and 'auto' finds one, so they have nothing to probe."""
+    match = HOST_PORT.fullmatch(address or "")
+    if match is None:
+        return
+    host, port = match["host"], int(match["port"])
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except (OSError, OverflowError) as error:  # OverflowError: a port above 65535
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        raise RayError(
+            f"--ray {address}: no Ray cluster answers there ({reason}); start one with "
+            "`ray start --head`, or give the address it prints"
+        ) from None

@@ -75,7 +75,7 @@ def test_verify_passes_good_models_and_fails_a_tampered_one(trained, tmp_path):
 
 def test_verify_needs_a_folder_with_models(tmp_path):
     result = run("verify", "--dir", str(tmp_path / "missing"))
-    assert result.exit_code == 1 and "missing: no such folder" in result.output
+    assert result.exit_code == 2 and f"'--dir': {tmp_path / 'missing'}: no such folder" in result.output
     result = run("verify", "--dir", str(tmp_path))
     assert result.exit_code == 1 and "holds no .onnx models" in result.output
 
@@ -94,9 +94,13 @@ def test_unknown_gate_names_list_the_known_ones(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--hidden", "16,x"], "Invalid value for --hidden: expected sizes like 16 or 16,8, got '16,x'"),
+        (
+            ["--hidden", "16,x"],
+            "Invalid value for '--hidden': expected sizes like 16 or 16,8, each in [1, 65536], or none; "
+            "got '16,x'",
+        ),
         (["--optimizer", "adamm"], "Error: optimizer: Keras has no optimizer called 'adamm'"),
-        (["--steps", "0"], "Invalid value for '--steps': 0 is not in the range x>=1"),
+        (["--steps", "0"], "Invalid value for '--steps': 0 is not in the range 1<=x<=2147483647"),
         (["--margin", "0.7"], "Invalid value for '--margin': expected a finite number in (0, 0.5]"),
         (["--learning-rate", "inf"], "Invalid value for '--learning-rate': expected a finite number"),
         (["--hidden-bias", "nan"], "Invalid value for '--hidden-bias': expected a finite number, got 'nan'"),

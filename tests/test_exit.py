@@ -59,3 +59,43 @@ def test_another_keras_backend_is_named_not_mistaken_for_a_missing_extra(tmp_pat
         "Error: KERAS_BACKEND=jax is set; gatenet trains with the TensorFlow backend"
     )
     assert "train' extra" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sigterm_while_a_plugin_imports_stops_the_command(tmp_path):
+    """A plugin's failure is reported and the command goes on; SIGTERM is not a plugin failure."""
+    started = tmp_path / "started"
+    plugin = tmp_path / "slow_import.py"
+    plugin.write_text(f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)\n")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            str(GATENET),
+            "-p",
+            str(plugin),
+            "train",
+            "XOR",
+            "--out",
+            str(out),
+            "--steps",
+            "50",
+            "--restarts",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert process.poll() is None and time.monotonic() < deadline, (
+                "the plugin never started importing"
+            )
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert stderr == "gatenet: terminated: stopped while plugin 'slow_import' was loading\n"
+    assert stdout == "" and not out.exists()

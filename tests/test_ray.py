@@ -8,11 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import ray
-from folder_tools import gatenet
+from folder_tools import GATENET, gatenet
 
 import gatenet as api
 from gatenet import pipeline, ray_jobs, store
@@ -118,3 +119,40 @@ def test_a_bare_ray_flag_starts_a_cluster_of_its_own_and_an_address_must_look_li
     assert [row["verified"] for row in json.loads(run.stdout)["results"]] == [True]
     swallowed = gatenet("train", "--ray", "XOR", "--check")
     assert swallowed.returncode == 2 and "expected local, auto, HOST:PORT" in swallowed.stderr
+
+
+def test_a_cluster_that_does_not_answer_fails_in_seconds_naming_it_and_holds_no_lock(tmp_path):
+    folder = tmp_path / "out"
+    started = time.monotonic()
+    # Nothing listens on port 1: Ray itself would retry for minutes, holding the folder's lock.
+    run = subprocess.run(
+        [str(GATENET), "train", "AND", "--force", "--ray", "127.0.0.1:1", "--out", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert time.monotonic() - started < 30
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr.startswith(
+        "Error: --ray 127.0.0.1:1: no Ray cluster answers there (Connection refused)"
+    )
+    assert len(run.stderr.splitlines()) == 1, run.stderr  # none of Ray's C++ retry warnings
+    assert not folder.exists()  # refused before the folder was locked, or made
+
+    def waited(message: str) -> None:
+        raise AssertionError(message)
+
+    with store.ModelFolder(folder).writing("test", waited):
+        pass
+
+
+def test_the_runner_refuses_an_address_nothing_answers_at_before_importing_ray():
+    code = (
+        "import sys; from gatenet import ray_jobs\n"
+        "try:\n    ray_jobs.runner('ray://127.0.0.1:1')\n"
+        "except ray_jobs.RayError as error:\n    print(error)\n"
+        "assert 'ray' not in sys.modules, 'ray was imported'"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("--ray ray://127.0.0.1:1: no Ray cluster answers there (Connection refused)")
