@@ -365,6 +365,14 @@ def _ray_address(ctx: click.Context, param: click.Parameter, value: str | None) 
     )
 
 
+DEEP_OPTION = click.option(
+    "--deep",
+    is_flag=True,
+    help="Also run each up-to-date model on every row of its truth table, as verify does: for a folder "
+    "from someone else, whose manifest could vouch for edited models.",
+)
+
+
 RAY_OPTION = click.option(
     "--ray",
     metavar="ADDRESS",
@@ -434,6 +442,7 @@ def recipe_options(command):
 @click.option(
     "--check", is_flag=True, help="Train and write nothing; exit 1 if a selected gate is stale or missing."
 )
+@DEEP_OPTION
 @click.option(
     "--wiring",
     type=click.Choice(WIRINGS),
@@ -455,6 +464,7 @@ def train(
     chunk,
     ray,
     check,
+    deep,
     wiring,
     quiet,
     as_json,
@@ -477,6 +487,8 @@ def train(
     circuits = [] if no_export else circuits
     settings = {key: value for key, value in network.items() if value is not None}
     show_rows = not quiet and not as_json
+    if deep and not check:
+        raise click.UsageError("--deep goes with --check: it runs the models an up-to-date check trusts")
     if check:
         if no_export or force:
             raise click.UsageError(
@@ -484,7 +496,7 @@ def train(
             )
         recipes, _ = _recipes(registry, gates, settings, seed, restarts, margin)
         folder = ModelFolder(out_dir)
-        _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json)
+        _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json, deep)
         return
     # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
     # TensorFlow's import, and a second run waits here, before doing any work. A cluster that does not
@@ -591,9 +603,9 @@ def _recipes(
     return recipes, gate_settings
 
 
-def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool) -> None:
+def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool, deep: bool) -> None:
     """`gatenet train --check`: report what is not up to date, and exit 1 if anything is."""
-    statuses = check_gates(folder, recipes)
+    statuses = check_gates(folder, recipes, deep)
     behind = [status for status in statuses if status.state != UP_TO_DATE]
     if as_json:
         document = {"up_to_date": not behind, "gates": [status.to_dict() for status in statuses]}
@@ -658,15 +670,17 @@ NO_MANIFEST = click.option(
 
 @cli.command()
 @folder("--dir", "exported", "Folder of .onnx models.")
-@click.option("--margin", type=MARGIN, help="Margin to verify at, in (0, 0.5]. [each model's own]")
+@click.option(
+    "--margin",
+    type=MARGIN,
+    help="Margin to verify at, in (0, 0.5]. [each model's manifest entry's, else 0.4]",
+)
 @NO_MANIFEST
 def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
     """Verify every model in a folder: its files against manifest.json, its outputs against its truth
     table (with onnxruntime only), and its truth table against the gate's plugin when installed."""
     from gatenet import runtime
 
-    if not directory.is_dir():
-        raise click.ClickException(f"{directory}: no such folder")
     registry = collect_gates()
     results = runtime.verify_dir(directory, margin, registry.definitions(), require_manifest=not no_manifest)
     if not results:
@@ -688,6 +702,7 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
 @click.option(
     "--wiring", type=click.Choice(WIRINGS), default="digital", show_default=True, help="Circuits' wiring."
 )
+@DEEP_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def status(
     directory: Path,
@@ -696,13 +711,15 @@ def status(
     restarts: int,
     margin: float,
     wiring: str,
+    deep: bool,
     as_json: bool,
 ) -> None:
     """Is each gate's model what `gatenet train` would make now, with these options and the network
     settings of ./pyproject.toml?
 
     One line per gate and per model file: up to date, stale (and why), missing, or orphaned (a model
-    no plugin defines any more; `gatenet prune` removes those).
+    no plugin defines any more; `gatenet prune` removes those). Up to date trusts the manifest's
+    SHA-256 digests; --deep also runs every up-to-date model on its whole truth table.
     """
     registry = collect_gates()
     folder = ModelFolder(directory)
@@ -710,7 +727,7 @@ def status(
     gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
     recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
     recipes += circuit_recipes(folder, list(registry.circuits.values()), wiring, margin)
-    statuses = folder_status(folder, recipes, ChainMap(registry.definitions(), registry.unavailable))
+    statuses = folder_status(folder, recipes, ChainMap(registry.definitions(), registry.unavailable), deep)
     if as_json:
         click.echo(
             json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
@@ -726,26 +743,39 @@ def status(
 @folder("--dir", "exported", "Folder of .onnx models.")
 @click.option("--yes", is_flag=True, help="Remove without asking.")
 def prune(directory: Path, yes: bool) -> None:
-    """Remove orphaned models (whose gate no plugin defines any more), after listing them."""
+    """Remove orphaned models (whose gate no plugin defines any more): the files their manifest entry
+    lists, each path listed first. A model file the manifest does not list is not gatenet's to delete."""
     registry = collect_gates()
     if registry.problems:
         for problem in registry.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException("nothing removed: while a plugin is broken, its gates look orphaned")
     with ModelFolder(directory).writing("gatenet prune", _waiting) as writer:
+        folder = writer.folder
         known = ChainMap(registry.definitions(), registry.unavailable)  # an unavailable circuit is not gone
-        orphans = [s for s in folder_status(writer.folder, [], known) if s.state == ORPHANED]
+        orphans = [s for s in folder_status(folder, [], known) if s.state == ORPHANED]
+        listed = folder.entries()
+        for orphan in [orphan for orphan in orphans if orphan.file not in listed]:
+            click.echo(f"left alone: {folder.root / orphan.file} (not in its manifest, so not gatenet's)")
+        orphans = [orphan for orphan in orphans if orphan.file in listed]
         if not orphans:
-            click.echo(f"{writer.folder.root}: no orphaned models")
+            click.echo(f"{folder.root}: no orphaned models")
             return
         for orphan in orphans:
-            click.echo(f"orphaned: {writer.folder.root / orphan.file} ({orphan.name}: no plugin defines it)")
+            why = f"({orphan.name}: no plugin defines it)"
+            click.echo(f"orphaned: {folder.root / orphan.file} {why}; removes:")
+            for path in folder.removal_paths(orphan.file):
+                click.echo(f"  {path}")
         if not yes:
             if not sys.stdin.isatty():
                 raise click.ClickException("nothing removed: confirm with --yes when not at a terminal")
             click.confirm(f"Remove these {len(orphans)} models and their files?", abort=True)
         writer.commit([], remove=[orphan.file for orphan in orphans])
     click.echo(f"removed {len(orphans)} orphaned models")
+
+
+def _model_keys(folder: ModelFolder) -> list[str]:
+    return [name.removesuffix(MODEL_SUFFIX) for name in folder.model_names()]
 
 
 @cli.command()
@@ -757,17 +787,11 @@ def recover(directory: Path) -> None:
     and deletes files; `gatenet train` and `prune` finish one themselves before they write. A journal
     that names anything outside the folder, or that gatenet did not write, is refused and nothing changes.
     """
-    if not directory.is_dir():
-        raise click.ClickException(f"{directory}: no such folder")
     folder = ModelFolder(directory)
     if folder.recover():
         click.echo(f"{folder.root}: finished an interrupted commit")
     else:
         click.echo(f"{folder.root}: no interrupted commit")
-
-
-def _model_keys(folder: ModelFolder) -> list[str]:
-    return [name.removesuffix(MODEL_SUFFIX) for name in folder.model_names()]
 
 
 @cli.command()

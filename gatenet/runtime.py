@@ -202,10 +202,17 @@ def _load_checked(folder: ModelFolder, read: ModelRead, require_manifest: bool) 
     problems = read.problems[1:] if unlisted and not require_manifest else read.problems
     if problems:
         raise ModelError(problems[0])
-    entry = read.entry
-    model = GateModel(folder.root / read.name, read.data, None if entry is None else entry["margin"])
+    return model_from_entry(folder, read.name, read.data, read.entry)
+
+
+def model_from_entry(folder: ModelFolder, name: str, data: bytes, entry: dict | None) -> GateModel:
+    """The model file `name` of a folder, from bytes already checked against its manifest `entry` (None
+    for a model the manifest does not list): its metadata must name the gate of its file name, and agree
+    with every field of its entry, the margin included; else a ModelError naming the field and both values.
+    """
+    model = GateModel(folder.root / name, data, None if entry is None else entry["margin"])
     claims = folder.model_path(model.name.lower()).name
-    if claims != read.name:
+    if claims != name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
     if entry is not None:
         says = {

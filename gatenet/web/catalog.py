@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet import contract
-from gatenet.contract import encode_table
 from gatenet.manifest import sha256
-from gatenet.runtime import GateModel
+from gatenet.runtime import GateModel, ModelError, model_from_entry
 from gatenet.store import HISTORY_CURVES, MANIFEST, MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder
 
 GALLERY = "gallery.json"
@@ -121,8 +120,9 @@ class Catalog:
         key = name.removesuffix(MODEL_SUFFIX)
         if key not in self.entries or name != self.folder.model_path(key).name:
             return None
-        root = self.folder.root.resolve()
-        if not (root / name).resolve().is_relative_to(root):
+        try:
+            self.folder.inside(name)
+        except FolderError:  # a symlink leading out of the folder
             return None
         return _checked(self.folder, name, self.entries[key]["sha256"])
 
@@ -143,12 +143,10 @@ class Catalog:
                 self._loaded.move_to_end(key)
                 return model
         name, entry = self.folder.model_path(key).name, self.entries[key]
-        model = GateModel(self.folder.root / name, _checked(self.folder, name, entry["sha256"]))
-        # What gatenet.runtime checks when it loads a folder's model, for bytes already checked here.
-        says = (model.name, list(model.input_names), list(model.output_names))
-        table = None if model.table is None else encode_table(model.table)
-        if says != (entry["gate"], entry["inputs"], entry["outputs"]) or table != entry.get("truth_table"):
-            raise FolderError(f"{model.path}: its metadata and its entry in {MANIFEST} disagree")
+        try:
+            model = model_from_entry(self.folder, name, _checked(self.folder, name, entry["sha256"]), entry)
+        except ModelError as error:
+            raise FolderError(str(error)) from None
         with self._lock:
             self._loaded[key] = model
             while len(self._loaded) > SESSIONS:
@@ -218,8 +216,8 @@ class Catalog:
 
 
 def _checked(folder: ModelFolder, relative: str, digest: str) -> bytes:
-    """A file of the folder, only if its bytes have the SHA-256 the manifest lists for it."""
-    path = folder.root / relative
+    """A file of the folder, only if it is inside it and its bytes have the SHA-256 the manifest lists."""
+    path = folder.inside(relative)
     try:
         data = path.read_bytes()
     except OSError as error:
