@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gatenet import watchdog
 from gatenet.gate import (
     ENV_TRUTH_TIMEOUT,
     MAX_OUTPUTS,
@@ -497,19 +498,27 @@ def _declared_table(circuit: Circuit, rows: np.ndarray) -> np.ndarray:
     """`truth` on every row: once over whole numpy columns when it can take them, else row by row."""
     columns = [rows[:, i].astype(np.int64) for i in range(circuit.inputs)]
     seconds = truth_timeout()
-    try:
-        with time_limit(seconds) as check:
+    with watchdog.watched(), watchdog.turn(f"circuit {circuit.name}", seconds) as turn:
+        if turn.died:
+            raise CircuitError(
+                f"circuit {circuit.name!r}: truth function ended the process it ran in ({turn.died})"
+            )
+        if not turn.stuck and turn.overtime is None:
             try:
-                values = circuit.truth(*columns)
-                values = values if isinstance(values, tuple) else (values,)
-                table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1)
-            except Exception:
-                table = np.array([_row_truth(circuit, row, check) for row in rows])
-    except Overtime:
-        raise CircuitError(
-            f"circuit {circuit.name!r}: truth function took more than {seconds:g} s for {len(rows)} rows "
-            f"(vectorize it over numpy columns, or set {ENV_TRUTH_TIMEOUT})"
-        ) from None
+                with time_limit(seconds) as check:
+                    try:
+                        values = circuit.truth(*columns)
+                        values = values if isinstance(values, tuple) else (values,)
+                        table = np.stack([np.broadcast_to(np.asarray(v), len(rows)) for v in values], axis=1)
+                    except Exception:
+                        table = np.array([_row_truth(circuit, row, check) for row in rows])
+            except Overtime:
+                turn.overtime = 0
+        if turn.stuck or turn.overtime is not None:
+            raise CircuitError(
+                f"circuit {circuit.name!r}: truth function took more than {seconds:g} s for {len(rows)} "
+                f"rows (vectorize it over numpy columns, or set {ENV_TRUTH_TIMEOUT})"
+            )
     table = table.astype(np.int64)
     if table.shape != (len(rows), circuit.outputs) or not np.isin(table, (0, 1)).all():
         wrong = 0

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gatenet import watchdog
 from gatenet.network import NetworkSpec
 
 MAX_INPUTS = 16
@@ -267,18 +268,30 @@ def _call_rows(
     gate: Gate, truth: Callable[..., object], rows: Sequence[tuple[int, ...]], timeout: float
 ) -> list[object]:
     """The function on every row, within `timeout` seconds in all, so a function that never returns
-    cannot hang `gatenet list` or `train`."""
+    cannot hang `gatenet list` or `train`: SIGALRM stops it in Python code, and in a watched region
+    (`collect_gates`) a shadow process that made the call first stops it in C code too."""
     values: list[object] = []
-    try:
-        with time_limit(timeout) as check:
-            for row in rows:
-                check()
-                values.append(_call(gate, truth, row))
-    except Overtime:
-        raise GateError(
-            f"gate {gate.name!r}: truth function gave {len(values)} of {len(rows)} rows in "
-            f"{timeout:g} s, the limit (set {ENV_TRUTH_TIMEOUT} to change it)"
-        ) from None
+    with watchdog.turn(f"gate {gate.name}", timeout) as turn:
+        if turn.stuck:
+            raise GateError(
+                f"gate {gate.name!r}: truth function was still running after {timeout:g} s, the limit, "
+                f"in code Python cannot interrupt, and was stopped (set {ENV_TRUTH_TIMEOUT} to change it)"
+            )
+        if turn.died:
+            raise GateError(f"gate {gate.name!r}: truth function ended the process it ran in ({turn.died})")
+        if turn.overtime is None:
+            try:
+                with time_limit(timeout) as check:
+                    for row in rows:
+                        check()
+                        values.append(_call(gate, truth, row))
+            except Overtime:
+                turn.overtime = len(values)
+        if turn.overtime is not None:
+            raise GateError(
+                f"gate {gate.name!r}: truth function gave {turn.overtime} of {len(rows)} rows in "
+                f"{timeout:g} s, the limit (set {ENV_TRUTH_TIMEOUT} to change it)"
+            )
     return values
 
 

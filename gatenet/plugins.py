@@ -17,11 +17,13 @@ command but names the plugin it stopped.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import importlib.util
 import inspect
 import os
+import signal
 import sys
 import traceback
 from collections import ChainMap
@@ -32,7 +34,7 @@ from pathlib import Path
 
 import pluggy
 
-from gatenet import hookspecs
+from gatenet import hookspecs, watchdog
 from gatenet.circuit import Circuit, CircuitError
 from gatenet.family import Chain, Family, GateList
 from gatenet.gate import DEFAULT_TRUTH_TIMEOUT, Gate, deferring_errors, truth_timeout
@@ -197,12 +199,76 @@ def _same_plugin(earlier: PluginInfo, origin: str) -> bool:
 @contextlib.contextmanager
 def _running(plugin: str, doing: str) -> Iterator[None]:
     """Plugin code runs with its prints sent to stderr, which keeps `--json` and `predict` output
-    clean, and a Ctrl-C in it still stops the command but says which plugin it stopped."""
+    clean, and a Ctrl-C in it still stops the command but says which plugin it stopped. Under
+    `supervised`, the supervisor hears which plugin runs, in case it ends the process."""
+    _tell_supervisor(f"{plugin}\t{doing}")
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     except KeyboardInterrupt as interrupt:
         raise KeyboardInterrupt(f"stopped while plugin {plugin!r} was {doing}") from interrupt
+    finally:
+        _tell_supervisor("")
+
+
+_supervisor: tuple[int, int] | None = None  # (pid of the supervised process, its pipe to the supervisor)
+_FINISHED = "\0finished"
+
+
+def _tell_supervisor(line: str) -> None:
+    if _supervisor is not None and _supervisor[0] == os.getpid():  # not a watchdog shadow's copy
+        os.write(_supervisor[1], f"{line}\n".encode())
+
+
+def supervised(work: Callable[[], int]) -> int:
+    """Run `work`, a whole command that returns its exit status, in a forked child, and return the
+    status it ended with; only this process returns.
+
+    A plugin that ends the process itself (`os._exit(0)` while it is imported or in its hook, or a
+    crash) skips every handler of the command: on its own, `gatenet train --check` would then pass
+    a pre-commit hook with status 0 and no output. Here a child that ends before `work` returned is
+    an `error:` line naming the plugin that was running, and status 1 (or the child's, if not 0).
+    Ctrl-C reaches the child, which stops as it always does; SIGTERM here is passed on to it.
+    """
+    global _supervisor
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        _supervisor = (os.getpid(), write)
+        try:
+            code = work()
+        except BaseException:  # `work` should return a status; a traceback is the honest report
+            traceback.print_exc()
+            code = 1
+        atexit._run_exitfuncs()  # what the interpreter would run at exit, then say so and go
+        sys.stdout.flush()
+        sys.stderr.flush()
+        _tell_supervisor(_FINISHED)
+        os._exit(code)
+    os.close(write)
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with os.fdopen(read, encoding="utf-8", errors="replace") as said:
+            lines = [line.rstrip("\n") for line in said]
+        code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    except BaseException:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        raise
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+    if lines and lines[-1] == _FINISHED:
+        return code
+    running = lines[-1].split("\t") if lines and lines[-1] else None
+    if running:
+        who = f"plugin {running[0]!r} ended the process while {running[1]}"
+    else:
+        who = "the process ended while no plugin was running"
+    print(f"error: {who} ({watchdog.ending(code)}); the command did not finish", file=sys.stderr)
+    return code if code > 0 else 1
 
 
 def _file_of(plugin: object) -> str:
@@ -317,17 +383,17 @@ def collect_gates(manager: pluggy.PluginManager | None = None) -> Registry:
         problems.append(f"{error}; using {DEFAULT_TRUTH_TIMEOUT:g} s")
         timeout = DEFAULT_TRUTH_TIMEOUT
     families: dict[str, list[tuple[Family, str]]] = {}
-    for impl in manager.hook.register_gates.get_hookimpls():
-        items, failures = _gates_of(impl, timeout)
-        for item in items:
-            into = families if isinstance(item, Family) else found
-            into.setdefault(item.key, []).append((item, impl.plugin_name))
-        problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
-
     registry = Registry(problems=problems)
-    clashed = _keep_unique(registry, found)
-    _add_families(registry, families)
-    _add_circuits(registry, manager, clashed)
+    with watchdog.watched():  # truth functions stuck in C code are stopped too
+        for impl in manager.hook.register_gates.get_hookimpls():
+            items, failures = _gates_of(impl, timeout)
+            for item in items:
+                into = families if isinstance(item, Family) else found
+                into.setdefault(item.key, []).append((item, impl.plugin_name))
+            problems += [f"plugin {impl.plugin_name!r}: {failure}" for failure in failures]
+        clashed = _keep_unique(registry, found)
+        _add_families(registry, families)
+        _add_circuits(registry, manager, clashed)
     return registry
 
 

@@ -6,6 +6,7 @@ No networks here: a circuit's truth table comes from its gates' tables through t
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 import pytest
@@ -311,3 +312,12 @@ def test_a_netlist_whose_own_objects_raise_is_one_problem_for_its_circuit(regist
     (problem,) = registry.problems
     assert problem.startswith("plugin 'hostile': circuit 'nameless': RuntimeError: no name today (")
     assert {"add8", "mux4"} <= set(registry.circuits)
+
+
+def test_a_truth_function_busy_inside_c_is_stopped_naming_the_circuit(registry, monkeypatch):
+    monkeypatch.setenv("GATENET_TRUTH_TIMEOUT", "0.3")
+    circuit = resolved(registry, half_adder(truth=lambda a, b: (sum(range(10**9)) % 2, 0)))
+    started = time.monotonic()
+    with pytest.raises(CircuitError, match=r"circuit 'HA': truth function took more than 0.3 s for 4 rows"):
+        circuit.table  # noqa: B018
+    assert time.monotonic() - started < 5  # SIGALRM alone waits for sum() to return: about 25 s

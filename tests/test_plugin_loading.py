@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -25,10 +26,10 @@ def register_gates(register):
 """
 
 
-def gatenet(*args, cwd=None, env=None) -> subprocess.CompletedProcess:
+def gatenet(*args, cwd=None, env=None, timeout=600) -> subprocess.CompletedProcess:
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     return subprocess.run(
-        [*GATENET, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=environment
+        [*GATENET, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=environment, timeout=timeout
     )
 
 
@@ -204,3 +205,86 @@ def test_settings_come_from_defaults_then_plugin_then_pyproject_then_command_lin
         "pyproject.toml [tool.gatenet]: unknown setting layers; settings are: hidden, activation"
         in bad.stderr
     )
+
+
+BUSY_PLUGIN = """
+import os
+
+import gatenet
+
+
+@gatenet.hookimpl
+def register_gates(register):
+    register(gatenet.Gate(name="BUSY_IN_C", inputs=2, truth=lambda a, b: sum(range(10**10)) % 2))
+    register(gatenet.Gate(name="AFTER_BUSY", inputs=2, truth=lambda a, b: a | b))
+    register(gatenet.Gate(name="ENDS_PROCESS", inputs=1, truth=lambda a: os._exit(0)))
+"""
+
+
+def test_a_truth_function_busy_inside_c_or_ending_the_process_is_stopped_and_named(tmp_path):
+    """SIGALRM cannot stop `sum(range(10**10))`, which ran `gatenet list` for minutes, and
+    `os._exit(0)` in a truth function ended the command with status 0 and no word."""
+    (tmp_path / "busy.py").write_text(BUSY_PLUGIN)
+    started = time.monotonic()
+    result = gatenet("-p", tmp_path / "busy.py", "list", env={"GATENET_TRUTH_TIMEOUT": "0.5"}, timeout=120)
+    assert time.monotonic() - started < 15
+    assert result.returncode == 1
+    assert [line for line in result.stderr.splitlines() if line.startswith("error:")] == [
+        "error: plugin 'busy': gate 'BUSY_IN_C': truth function was still running after 0.5 s, the limit, in "
+        "code Python cannot interrupt, and was stopped (set GATENET_TRUTH_TIMEOUT to change it) "
+        f"({tmp_path / 'busy.py'}:9)",
+        "error: plugin 'busy': gate 'ENDS_PROCESS': truth function ended the process it ran in "
+        f"(exit status 0) ({tmp_path / 'busy.py'}:11)",
+    ]
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    assert {"AFTER_BUSY", "XOR", "ADD8"} <= set(listed) and "BUSY_IN_C" not in listed
+
+
+SUPERVISED_CHECK = """
+import sys
+
+from gatenet import cli, plugins
+
+
+def check() -> int:
+    try:
+        cli.cli(sys.argv[1:])
+    except SystemExit as exit:
+        return exit.code or 0
+    return 0
+
+
+sys.exit(plugins.supervised(check))
+"""
+
+
+@pytest.mark.parametrize(
+    ("plugin", "message"),
+    [
+        ("import os\nos._exit(0)\n", "plugin 'ends' ended the process while loading (exit status 0)"),
+        (
+            "import os\nimport gatenet\n\n\n@gatenet.hookimpl\n"
+            "def register_gates(register):\n    os._exit(0)\n",
+            "plugin 'ends' ended the process while registering gates (exit status 0)",
+        ),
+    ],
+    ids=["on import", "in its hook"],
+)
+def test_a_supervised_check_fails_when_a_plugin_ends_the_process(tmp_path, plugin, message):
+    """`train --check` run bare exits 0 with no output when a plugin calls os._exit(0), so a
+    pre-commit hook passes; run by `supervised`, it fails, naming the plugin."""
+    from folder_tools import copy_models
+
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    (tmp_path / "check.py").write_text(SUPERVISED_CHECK)
+    (tmp_path / "ends.py").write_text(plugin)
+    check = [sys.executable, tmp_path / "check.py", "train", "--check", "XOR", "--out", folder]
+    fine = subprocess.run(check, capture_output=True, text=True, timeout=300)
+    assert (fine.returncode, fine.stdout) == (0, f"{folder}: 1 up to date, 0 stale or missing\n"), fine.stderr
+    bare = gatenet("-p", tmp_path / "ends.py", "train", "--check", "XOR", "--out", folder, timeout=300)
+    assert (bare.returncode, bare.stdout, bare.stderr) == (0, "", "")  # the limit supervised is for
+    ended = subprocess.run(
+        [*check[:2], "-p", tmp_path / "ends.py", *check[2:]], capture_output=True, text=True, timeout=300
+    )
+    assert (ended.returncode, ended.stdout) == (1, "")
+    assert ended.stderr == f"error: {message}; the command did not finish\n"
