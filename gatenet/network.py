@@ -11,8 +11,8 @@ DEFAULT_RESTARTS = 4  # seeds tried per gate, in order; the first that verifies 
 DEFAULT_CHUNK = 4096  # gates per training program: bounds memory, and is the size of one Ray task
 
 
-MAX_STEPS = 10_000_000  # full-table steps; more would take days, and Keras counts them in int32
-MAX_UNITS = 4096  # per hidden layer
+MAX_STEPS = 2**31 - 1  # the compiled training loop counts steps in int32
+MAX_UNITS = 65536  # per hidden layer: the command line's bound too
 MAX_LAYERS = 64
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # how Keras names activations, losses and optimizers
 

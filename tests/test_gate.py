@@ -92,9 +92,9 @@ def test_broken_definitions_are_refused_naming_the_gate_and_the_rule(kwargs, mes
         ({"output_activation": ""}, "output_activation: expected a name such as 'sigmoid', got ''"),
         ({"loss": 3}, "loss: expected a name such as 'mse', got 3"),
         ({"optimizer": "adam()"}, "optimizer: expected a name such as 'adam', got 'adam()'"),
-        ({"steps": 10**20}, "steps: at most 10000000, got 100000000000000000000"),
-        ({"hidden": (10**9,)}, "hidden: at most 64 layers of at most 4096 units, got (1000000000,)"),
-        ({"hidden": (1,) * 65}, "hidden: at most 64 layers of at most 4096 units"),
+        ({"steps": 10**20}, "steps: at most 2147483647, got 100000000000000000000"),
+        ({"hidden": (10**9,)}, "hidden: at most 64 layers of at most 65536 units, got (1000000000,)"),
+        ({"hidden": (1,) * 65}, "hidden: at most 64 layers of at most 65536 units"),
         ({"learning_rate": "fast"}, "learning_rate: must be a number > 0, got 'fast'"),
     ],
 )
