@@ -113,6 +113,7 @@ def stream_gates(
     def job(part: list[Gate]) -> Job:
         networks, problems = [], {}
         for gate in part:
+            network = None
             try:
                 network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
                 if network not in checked:
@@ -122,9 +123,9 @@ def stream_gates(
             except NetworkError as error:
                 if error.setting in (settings or {}):  # the run's own setting: every gate would fail
                     raise
-                network = NetworkSpec().with_changes(**gate.network)  # what the gate asked for, if not
-                problems[gate.key] = f"network: {error}"  # what it got: the error says which
-            networks.append(network)
+                problems[gate.key] = f"network: {error}"
+            # a network no layering could make is shown as the gate's own hints
+            networks.append(network or NetworkSpec().with_changes(**gate.network))
         return Job(part, networks, seed, restarts, margin, export, problems)
 
     parts = chunks(gates, chunk)

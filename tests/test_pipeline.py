@@ -200,7 +200,7 @@ def test_a_gate_whose_hints_keras_does_not_know_fails_alone_and_the_others_train
     results = train_gates(
         [odd, collect_gates().find("and"), also],
         tmp_path,
-        {"steps": 1000},
+        {"steps": 800},
         restarts=1,
         gate_settings={"odd_optimizer": {"optimizer": "adamm"}},
     )
@@ -210,5 +210,6 @@ def test_a_gate_whose_hints_keras_does_not_know_fails_alone_and_the_others_train
         ("ODD_OPTIMIZER", False),
     ]
     assert results[0].problem == "network: activation: Keras has no activation called 'relux'"
+    assert results[0].network.activation == ("relux",) and results[0].steps == 800  # the one it failed on
     assert results[2].problem == "network: optimizer: Keras has no optimizer called 'adamm'"
     assert sorted(path.name for path in tmp_path.glob("*.onnx")) == ["and.onnx"]
