@@ -145,6 +145,7 @@ def _quiet(parent: int) -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # open until the shadow ends
     if sys.platform.startswith("linux"):
         import ctypes
 

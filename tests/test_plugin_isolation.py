@@ -4,6 +4,7 @@ Plugins are written to tmp_path and loaded in-process; the `load` fixture forget
 """
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -311,3 +312,24 @@ def test_a_network_hint_that_could_never_train_is_the_gates_problem_naming_gate_
     )
     assert problem.endswith(f"({path}:6)")
     assert "empty_act" not in registry.gates and {"next_to_it", "xor"} <= set(registry.gates)
+
+
+def test_a_plugin_that_behaves_differently_in_the_watchdogs_copy_still_registers_each_gate_once(
+    tmp_path, load
+):
+    """Truth functions run first in a forked copy of the process; a hook that makes other gates there
+    (here: named after the process id) must neither cost a time limit nor lose or change a gate."""
+    path = plugin_file(
+        tmp_path,
+        "by_pid",
+        "import os\nfor n in range(3):\n"
+        "    register(gatenet.Gate(name=f'PID{os.getpid()}_{n}', inputs=1, truth=lambda a: 1 - a))",
+    )
+    load(path)
+    started = time.monotonic()
+    registry = collect_gates()
+    assert time.monotonic() - started < 2
+    assert problems_about(registry, "by_pid") == []
+    mine = sorted(key for key, plugin in registry.plugin_of.items() if plugin == "by_pid")
+    assert mine == [f"pid{os.getpid()}_{n}" for n in range(3)]
+    assert all(registry.gates[key].table[:, 0].tolist() == [1, 0] for key in mine)
