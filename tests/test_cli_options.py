@@ -182,3 +182,17 @@ def test_a_plugin_that_implements_no_hook_is_named_in_a_note(tmp_path):
         assert f"{origin}) implements no gatenet hook, so it gives nothing; hooks: register_circuits" in note
         assert "XOR" in result.stdout
     assert "note:" not in gatenet("list").stderr
+
+
+def test_a_gates_hints_that_clash_with_the_command_line_name_the_gate(tmp_path):
+    (tmp_path / "clash.py").write_text(
+        "import gatenet\n\n\n@gatenet.hookimpl\ndef register_gates(register):\n"
+        "    register(gatenet.Gate(name='CLASHY', inputs=2, truth=lambda a, b: a ^ b,\n"
+        "        network={'activation': ['relu', 'tanh'], 'hidden': [4, 4]}))\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["-p", str(tmp_path / "clash.py"), "train", "CLASHY", "--hidden", "8", "--check"]
+    )
+    assert result.exit_code == 1
+    why = "activation: give one activation, or one per hidden layer (1), got ['relu', 'tanh']"
+    assert result.output.strip().splitlines() == [f"Error: gate 'CLASHY': {why}"]

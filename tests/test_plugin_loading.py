@@ -240,24 +240,6 @@ def test_a_truth_function_busy_inside_c_or_ending_the_process_is_stopped_and_nam
     assert {"AFTER_BUSY", "XOR", "ADD8"} <= set(listed) and "BUSY_IN_C" not in listed
 
 
-SUPERVISED_CHECK = """
-import sys
-
-from gatenet import cli, plugins
-
-
-def check() -> int:
-    try:
-        cli.cli(sys.argv[1:])
-    except SystemExit as exit:
-        return exit.code or 0
-    return 0
-
-
-sys.exit(plugins.supervised(check))
-"""
-
-
 @pytest.mark.parametrize(
     ("plugin", "message"),
     [
@@ -270,21 +252,15 @@ sys.exit(plugins.supervised(check))
     ],
     ids=["on import", "in its hook"],
 )
-def test_a_supervised_check_fails_when_a_plugin_ends_the_process(tmp_path, plugin, message):
-    """`train --check` run bare exits 0 with no output when a plugin calls os._exit(0), so a
-    pre-commit hook passes; run by `supervised`, it fails, naming the plugin."""
+def test_a_check_fails_when_a_plugin_ends_the_process(tmp_path, plugin, message):
+    """Unsupervised, `train --check` exited 0 with no output when a plugin called os._exit(0), so a
+    pre-commit hook passed; `gatenet train --check` runs supervised, and fails naming the plugin."""
     from folder_tools import copy_models
 
     folder = copy_models(tmp_path / "models", ["XOR"])
-    (tmp_path / "check.py").write_text(SUPERVISED_CHECK)
     (tmp_path / "ends.py").write_text(plugin)
-    check = [sys.executable, tmp_path / "check.py", "train", "--check", "XOR", "--out", folder]
-    fine = subprocess.run(check, capture_output=True, text=True, timeout=300)
+    fine = gatenet("train", "--check", "XOR", "--out", folder, timeout=300)
     assert (fine.returncode, fine.stdout) == (0, f"{folder}: 1 up to date, 0 stale or missing\n"), fine.stderr
-    bare = gatenet("-p", tmp_path / "ends.py", "train", "--check", "XOR", "--out", folder, timeout=300)
-    assert (bare.returncode, bare.stdout, bare.stderr) == (0, "", "")  # the limit supervised is for
-    ended = subprocess.run(
-        [*check[:2], "-p", tmp_path / "ends.py", *check[2:]], capture_output=True, text=True, timeout=300
-    )
+    ended = gatenet("-p", tmp_path / "ends.py", "train", "--check", "XOR", "--out", folder, timeout=300)
     assert (ended.returncode, ended.stdout) == (1, "")
     assert ended.stderr == f"error: {message}; the command did not finish\n"
