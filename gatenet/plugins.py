@@ -36,11 +36,12 @@ import pluggy
 
 from gatenet import hookspecs, watchdog
 from gatenet.circuit import Circuit, CircuitError
+from gatenet.extras import DISTRIBUTION
 from gatenet.family import Chain, Family, GateList
 from gatenet.gate import DEFAULT_TRUTH_TIMEOUT, Gate, deferring_errors, truth_timeout
 
 ENTRY_POINT_GROUP = "gatenet"
-BUILTIN_DISTRIBUTION = "gatenet"
+BUILTIN_DISTRIBUTION = DISTRIBUTION  # entry points of this distribution are the built-in plugins
 ENV_PLUGINS = "GATENET_PLUGINS"
 ENV_DISABLE = "GATENET_DISABLE_PLUGINS"
 ENV_NO_THIRD_PARTY = "GATENET_NO_THIRD_PARTY"

@@ -16,6 +16,8 @@ import re
 import socket
 from collections.abc import Callable, Iterable, Iterator
 
+from gatenet import extras
+
 # 'local' (a new cluster for this run), 'auto' (the one this machine is part of), HOST:PORT, ray://HOST:PORT
 ADDRESS = re.compile(r"local|auto|ray://\S+|[\w.-]+:\d+|\[[0-9a-fA-F:]+\]:\d+")
 HOST_PORT = re.compile(r"(?:ray://)?\[?(?P<host>[^\[\]]+?)\]?:(?P<port>\d+)")
@@ -36,7 +38,7 @@ def runner(
     try:
         import ray
     except ImportError as error:
-        raise ImportError(f"--ray needs Ray ({error.name} is missing): pip install 'gatenet[ray]'") from None
+        raise extras.error("ray", error) from None
     if not ray.is_initialized():
         # "local" always starts a new cluster; None would join whatever RAY_ADDRESS or a running one says.
         ray.init(address=address, logging_level="ERROR", include_dashboard=False)

@@ -14,6 +14,8 @@ import re
 import subprocess
 import sys
 
+from gatenet import extras
+
 NOISE = re.compile(
     r"absl::InitializeLog|oneDNN custom operations|cudart_stub|cuda_platform|cuInit|cuda drivers"
     r"|Unable to register cu(DNN|FFT|BLAS)|computation_placer|cpu_feature_guard"
@@ -54,9 +56,7 @@ def import_training_stack() -> None:
             import tensorflow as tf
             import tf2onnx  # noqa: F401
         except ImportError as error:
-            raise ImportError(
-                f"training needs the 'train' extra ({error.name} is missing): pip install 'gatenet[train]'"
-            ) from error
+            raise extras.error("train", error) from error
         tf.config.list_physical_devices()
     tf.get_logger().setLevel(logging.ERROR)
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)

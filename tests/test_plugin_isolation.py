@@ -152,8 +152,8 @@ def test_a_file_named_like_a_loaded_plugin_is_a_clash_naming_both(tmp_path, load
     path = plugin_file(tmp_path, "xor", gate_line("MY_XOR"))
     load(path)
     assert problems_about(collect_gates(), "xor") == [
-        f"plugin 'xor' from {path} (-p) is not loaded: plugin 'xor' from gatenet 0.1.0 (builtin) has that "
-        "name; rename one of them"
+        f"plugin 'xor' from {path} (-p) is not loaded: plugin 'xor' from gatenet-logic 0.1.0 (builtin) "
+        "has that name; rename one of them"
     ]
 
 

@@ -52,7 +52,7 @@ def test_a_module_a_py_file_and_the_environment_variable_each_bring_a_gate_in(tm
     assert where["by_module"] == ("-p", str(tmp_path / "by_module.py"), ["BY_MODULE"])
     assert where["by_file"] == ("-p", str(files / "by_file.py"), ["BY_FILE"])
     assert where["by_env"] == ("GATENET_PLUGINS", str(tmp_path / "by_env.py"), ["BY_ENV"])
-    assert where["xor"][:2] == ("builtin", "gatenet 0.1.0")
+    assert where["xor"][:2] == ("builtin", "gatenet-logic 0.1.0")
     assert listed["problems"] == []
     result = gatenet(*args, "train", "BY_MODULE", "BY_FILE", "BY_ENV", "--out", "out", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr

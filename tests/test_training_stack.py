@@ -52,7 +52,8 @@ def test_noise_is_dropped_and_other_lines_kept_in_order(tmp_path):
 def test_a_missing_package_is_named_with_how_to_install_it(tmp_path):
     result = run("import sys; sys.modules['tf2onnx'] = None; " + IMPORT, tmp_path, "")
     assert (
-        "training needs the 'train' extra (tf2onnx is missing): pip install 'gatenet[train]'" in result.stderr
+        "training needs the 'train' extra (tf2onnx is missing): pip install 'gatenet-logic[train]'"
+        in result.stderr
     )
 
 

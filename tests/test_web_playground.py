@@ -655,7 +655,7 @@ def test_without_the_train_extra_the_playground_says_so(guarded, server, monkeyp
     for module in (playground, training):
         monkeypatch.setattr(module, "missing_extra", lambda: "tensorflow")
     offer = json.loads(request(server, "/api/playground")[2])
-    assert offer["available"] is False and "pip install 'gatenet[train]'" in offer["problem"]
+    assert offer["available"] is False and "pip install 'gatenet-logic[train]'" in offer["problem"]
     assert post_json(server, "/api/train", {"gate": "XOR"})[1]["field"] == "train"
     page = guarded.page
     page.goto(f"{server}/#playground")

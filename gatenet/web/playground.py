@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import importlib.util
 import json
 import math
 import secrets
@@ -26,6 +25,7 @@ from collections import deque
 from pathlib import Path
 from types import ModuleType
 
+from gatenet import extras
 from gatenet.store import ModelFolder
 from gatenet.web.errors import Refusal
 from gatenet.web.settings import TrainingRequest, describe
@@ -35,13 +35,12 @@ WAITING = 2  # trainings that may wait behind the running one; more are refused 
 GRACE = 10.0  # seconds a training may go unwatched (a closed tab, a lost stream) before it is stopped
 SETTLE = 10.0  # seconds a control's answer waits for the worker to carry it out
 KEPT = 16  # ended trainings remembered, so a stream that reconnects still reads how one ended
-TRAIN_EXTRA = ("tensorflow", "keras", "tf2onnx", "onnx")
 ACTIONS = ("pause", "resume", "step", "reset", "stop", "speed")
 
 
 def missing_extra() -> str | None:
     """The first module of the 'train' extra that is not installed, or None; imports nothing."""
-    return next((module for module in TRAIN_EXTRA if importlib.util.find_spec(module) is None), None)
+    return extras.missing("train")
 
 
 def sse(event: str, document: dict) -> str:
@@ -304,11 +303,7 @@ class Playground:
         """gatenet.trainer, imported on first use; a 503 naming the extra when TensorFlow is missing."""
         missing = missing_extra()
         if missing is not None:
-            raise Refusal(
-                503,
-                "train",
-                f"training needs the 'train' extra ({missing} is missing): pip install 'gatenet[train]'",
-            )
+            raise Refusal(503, "train", extras.hint("train", missing))
         return importlib.import_module("gatenet.trainer")
 
     def warm(self) -> None:

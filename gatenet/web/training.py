@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from gatenet import extras
 from gatenet.gate import Gate
 from gatenet.network import NetworkSpec
 from gatenet.plugins import Registry, collect_gates
@@ -52,9 +53,7 @@ def routes(playground: Playground) -> list[Route]:
         return JSONResponse(
             {
                 "available": missing is None,
-                "problem": None
-                if missing is None
-                else f"training needs the 'train' extra ({missing} is missing): pip install 'gatenet[train]'",
+                "problem": None if missing is None else extras.hint("train", missing),
                 "limits": settings.LIMITS,
                 "rate": RATE,
                 "waiting": WAITING,
