@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "scripts" / "setup-system"
+SCRIPT_NAME = "scripts/setup-system"
+SCRIPT = ROOT / SCRIPT_NAME
 REAL_TOOLS = ("bash", "env", "awk", "grep")
 EVERYTHING = (
     "cmake g++ make binutils libopencv-dev nlohmann-json3-dev libssl-dev graphviz chromium git e2fsprogs "
@@ -110,3 +111,9 @@ def test_a_fresh_image_without_package_lists_updates_first(system):
     result, log = system([p for p in EVERYTHING if p != "make"], lists=False)
     assert result.returncode == 0, result.stderr
     assert log == ["apt-get update -q", "apt-get install -y -q --no-install-recommends make"]
+
+
+def test_ci_runs_the_readmes_test_command_word_for_word():
+    readme = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(SCRIPT_NAME)]
+    assert len(readme) == 1
+    assert readme[0] in (ROOT / ".ci" / "run").read_text().splitlines()
