@@ -1,4 +1,5 @@
-"""File operations that survive a crash: data reaches the disk before the name that points to it.
+"""File operations that survive a crash: data reaches the disk before the name that points to it,
+and reads that never block on a special file a folder from someone else could hold (a FIFO).
 
 Every operation the model folder makes on disk goes through here, in the order a crash-safe commit
 needs (write, fsync the file, rename, fsync the folder). Each one is also a numbered step for the
@@ -12,6 +13,7 @@ import errno
 import os
 import shutil
 import signal
+import stat
 from pathlib import Path
 
 _FAULT_AT = os.environ.get("GATENET_FAULT_AT", "")
@@ -30,6 +32,21 @@ def _step(operation: str, path: Path) -> None:
         number, _, name = _FAULT_AT.partition(":")
         if int(number) == _steps:
             os.kill(os.getpid(), getattr(signal, f"SIG{name or 'KILL'}"))
+
+
+def read_file(path: Path) -> bytes:
+    """A regular file's bytes; anything else (a FIFO, a device, a folder) is an OSError naming the path,
+    raised before a read that could block forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_file(path: Path, data: bytes) -> None:

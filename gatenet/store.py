@@ -133,12 +133,7 @@ class ModelFolder:
         if not is_relative_path(relative):
             raise FolderError(f"{self.root}: {relative!r} is not a plain relative path inside the folder")
         path = self.root / relative
-        at = str(self.root)
-        for part in relative.split("/"):
-            at = os.path.join(at, part)
-            if os.path.islink(at):
-                break
-        else:
+        if not _linked(self.root, relative):
             return path
         try:
             outside = not path.resolve().is_relative_to(self.root.resolve())
@@ -164,13 +159,9 @@ class ModelFolder:
     def _check_private(self) -> None:
         """gatenet's own files are plain files and folders of this folder, never links out of it: a
         folder from someone else could point `.gatenet/lock` at a file the lock would truncate."""
-        for path in (
-            self.private,
-            self.staging,
-            self.journal,
-            self.private / "lock",
-            self.private / "holder.json",
-        ):
+        folders = [self.private, self.staging]
+        files = [self.journal, *(self.private / name for name in ("lock", "holder.json", ".gitignore"))]
+        for path in [*folders, *files]:
             try:
                 info = path.lstat()
             except FileNotFoundError:
@@ -181,6 +172,11 @@ class ModelFolder:
                 raise FolderError(
                     f"{path}: a link; gatenet's own files are never links, so this folder was made by "
                     "something else (remove it if the folder is yours)"
+                )
+            kind = ("folder", stat.S_ISDIR) if path in folders else ("regular file", stat.S_ISREG)
+            if not kind[1](info.st_mode):
+                raise FolderError(
+                    f"{path}: not a {kind[0]}, so not gatenet's own (remove it if the folder is yours)"
                 )
 
     # Reading.
@@ -229,7 +225,7 @@ class ModelFolder:
         if path.is_dir():
             return ModelRead(name, None, entry, [f"{path}: a folder, not a model file"])
         try:
-            data = path.read_bytes()
+            data = durable.read_file(path)
         except FileNotFoundError:
             return ModelRead(name, None, entry, [f"{path}: listed in {MANIFEST} but missing"])
         except OSError as error:
@@ -241,13 +237,21 @@ class ModelFolder:
             problems.append(f"{path}: SHA-256 differs from {MANIFEST}")
         for relative, digest in entry.get("files", {}).items():
             try:
-                if sha256(self.inside(relative).read_bytes()) != digest:
-                    problems.append(f"{self.root / relative}: SHA-256 differs from {MANIFEST}")
-            except OSError as error:
-                problems.append(str(os_error(error)))
+                self.read_checked(relative, digest)
             except FolderError as error:
                 problems.append(str(error))
         return ModelRead(name, data, entry, problems)
+
+    def read_checked(self, relative: str, digest: str) -> bytes:
+        """A file of the folder, only if it is a regular file inside it with the SHA-256 `digest`."""
+        path = self.inside(relative)
+        try:
+            data = durable.read_file(path)
+        except OSError as error:
+            raise os_error(error) from None
+        if sha256(data) != digest:
+            raise FolderError(f"{path}: SHA-256 differs from {MANIFEST}")
+        return data
 
     def read_history(self, name: str) -> dict:
         """A model's learning curve, from the file its manifest entry vouches for."""
@@ -256,22 +260,14 @@ class ModelFolder:
             raise FolderError(read.problems[0] if read.problems else f"{self.root / name}: no manifest entry")
         path = self.inside(read.entry["history"])
         try:
-            history = json.loads(path.read_text())
+            return parse_history(durable.read_file(path), path)
         except OSError as error:
             raise os_error(error) from None
-        except ValueError as error:
-            raise FolderError(f"{path}: not valid JSON ({error})") from None
-        curves = [history.get(key) if isinstance(history, dict) else None for key in HISTORY_CURVES]
-        if not all(isinstance(values, list) for values in curves) or len({len(v) for v in curves}) != 1:
-            raise FolderError(
-                f"{path}: not a gatenet history (needs lists {', '.join(HISTORY_CURVES)} of one length)"
-            )
-        return history
 
     def _manifest_bytes(self) -> bytes | None:
         path = self.root / MANIFEST
         try:
-            return path.read_bytes()
+            return durable.read_file(path)
         except FileNotFoundError:
             return None
         except OSError as error:
@@ -389,7 +385,7 @@ class ModelFolder:
         for name, entry in old.items():
             files = self.relative_files(entry["gate"].lower())
             try:
-                hashes = {relative: sha256(self.inside(relative).read_bytes()) for relative in files}
+                hashes = {relative: sha256(durable.read_file(self.inside(relative))) for relative in files}
                 entries[name] = {**entry, "files": hashes}
             except FileNotFoundError as error:
                 raise FolderError(
@@ -404,7 +400,7 @@ class ModelFolder:
 
     def _holder(self) -> str:
         try:
-            holder = json.loads((self.private / "holder.json").read_text())
+            holder = json.loads(durable.read_file(self.private / "holder.json"))
             return f"{holder['command']} (pid {holder['pid']}, since {holder['started']})"
         except (OSError, ValueError, KeyError, TypeError):
             return "another gatenet process"
@@ -427,7 +423,7 @@ class ModelFolder:
         folder and to be one of gatenet's own names; else a FolderError naming what is wrong."""
         where = f"{self.journal}: refused"
         try:
-            journal = json.loads(self.journal.read_bytes())
+            journal = json.loads(durable.read_file(self.journal))
         except OSError as error:
             raise os_error(error) from None
         except (ValueError, RecursionError) as error:
@@ -455,7 +451,10 @@ class ModelFolder:
             raise FolderError(f"{where}: removed must be a list of model file names like xor.onnx")
         for name in removed:
             self.inside(name)
-        return self.staging / staged, entries, removed
+        folder = self.staging / staged
+        if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+            raise FolderError(f"{where}: {folder} is not a staging folder gatenet made")
+        return folder, entries, removed
 
     def _apply(self, staged: Path, entries: dict[str, dict], removed: list[str]) -> None:
         """Move a committed transaction's files into place and remove the `removed` models' files,
@@ -469,11 +468,19 @@ class ModelFolder:
             key = entry["gate"].lower()
             for relative, digest in [(name, entry["sha256"]), *entry["files"].items()]:
                 source, target = staged / relative, self.inside(relative)
-                if source.is_file() and not source.is_symlink():
+                if _linked(staged, relative):
+                    raise FolderError(f"{source}: a link in staging; gatenet stages only files it wrote")
+                if source.exists():
+                    try:
+                        staged_digest = sha256(durable.read_file(source))
+                    except OSError as error:
+                        raise os_error(error) from None
+                    if staged_digest != digest:
+                        raise FolderError(f"{source}: staged, but not the file the journal names")
                     durable.make_dirs(target.parent)
                     durable.replace(source, target)
                     folders.add(target.parent)
-                elif not target.is_file() or sha256(target.read_bytes()) != digest:
+                elif not target.is_file() or sha256(durable.read_file(target)) != digest:
                     raise FolderError(f"{target}: changed during an interrupted commit of gate {key!r}")
         models = self._entries(self._manifest_bytes())
         for name in removed:
@@ -510,6 +517,30 @@ class ModelFolder:
         if entry is None:
             return []
         return [self.inside(relative) for relative in [name, *entry.get("files", {})]]
+
+
+def _linked(base: Path, relative: str) -> bool:
+    """Whether a part of `relative` below `base` is a symlink: one lstat per part."""
+    at = str(base)
+    for part in relative.split("/"):
+        at = os.path.join(at, part)
+        if os.path.islink(at):
+            return True
+    return False
+
+
+def parse_history(data: bytes, path: Path) -> dict:
+    """A learning curve from a history file's bytes, or a FolderError naming the file."""
+    try:
+        history = json.loads(data)
+    except (ValueError, RecursionError) as error:
+        raise FolderError(f"{path}: not valid JSON ({type(error).__name__})") from None
+    curves = [history.get(key) if isinstance(history, dict) else None for key in HISTORY_CURVES]
+    if not all(isinstance(values, list) for values in curves) or len({len(v) for v in curves}) != 1:
+        raise FolderError(
+            f"{path}: not a gatenet history (needs lists {', '.join(HISTORY_CURVES)} of one length)"
+        )
+    return history
 
 
 def _acquire_now(lock: FileLock) -> bool:

@@ -14,7 +14,7 @@ import subprocess
 import numpy as np
 import onnx
 import pytest
-from folder_tools import copy_models, run_cli, tree_digest
+from folder_tools import GATENET, copy_models, run_cli, tree_digest
 from onnx import numpy_helper
 
 from gatenet import runtime
@@ -328,3 +328,68 @@ def test_prune_of_a_folder_that_does_not_exist_creates_nothing(tmp_path):
     result = run_cli("prune", "--dir", str(tmp_path / "TYPO"), "--yes")
     assert result.exit_code == 2 and "TYPO: no such folder" in result.output
     assert not (tmp_path / "TYPO").exists()
+
+
+def test_a_staging_folder_that_links_out_moves_nothing_into_the_folder(sandbox):
+    """A journal naming a valid entry, and `.gatenet/staging/1-1` a symlink to a folder outside that
+    holds files of the right names: recovery would have moved them in, emptying the folder outside."""
+    root, folder = sandbox
+    victim = copy_models(root / "victim_models", ["xor"])
+    entry = xor_entry(folder)
+    write_journal(folder, {"staged": "1-1", "entries": {"xor.onnx": entry}, "removed": []})
+    (folder / ".gatenet" / "staging" / "1-1").symlink_to(victim)
+    before = sandbox_digest(root, folder)
+    result = run_cli("recover", "--dir", str(folder))
+    assert result.exit_code == 1
+    assert "1-1 is not a staging folder gatenet made" in result.output
+    assert sandbox_digest(root, folder) == before
+
+
+def test_a_link_inside_a_staging_folder_is_refused(sandbox):
+    root, folder = sandbox
+    victim = copy_models(root / "victim_models", ["xor"])
+    write_journal(folder, {"staged": "1-1", "entries": {"xor.onnx": xor_entry(folder)}, "removed": []})
+    staged = folder / ".gatenet" / "staging" / "1-1"
+    staged.mkdir()
+    (staged / "xor").symlink_to(victim / "xor")
+    before = sandbox_digest(root, folder)
+    result = run_cli("recover", "--dir", str(folder))
+    assert result.exit_code == 1 and "a link in staging" in result.output
+    assert sandbox_digest(root, folder) == before
+
+
+def test_a_staged_file_the_journal_does_not_name_is_not_moved_in(sandbox):
+    root, folder = sandbox
+    write_journal(folder, {"staged": "1-1", "entries": {"xor.onnx": xor_entry(folder)}, "removed": []})
+    staged = folder / ".gatenet" / "staging" / "1-1"
+    staged.mkdir()
+    (staged / "xor.onnx").write_bytes(b"not the model the journal vouches for")
+    result = run_cli("recover", "--dir", str(folder))
+    assert result.exit_code == 1 and "staged, but not the file the journal names" in result.output
+    assert (folder / "xor.onnx").read_bytes() != b"not the model the journal vouches for"
+
+
+@pytest.mark.parametrize(
+    ("fifo", "command", "message"),
+    [
+        ("xor.onnx", "verify", "xor.onnx: not a regular file"),
+        ("xor/history.json", "verify", "history.json: not a regular file"),
+        ("manifest.json", "verify", "manifest.json: not a regular file"),
+        (".gatenet/holder.json", "recover", "holder.json: not a regular file"),
+        (".gatenet/journal.json", "verify", "journal.json: not a regular file"),
+    ],
+)
+def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(sandbox, fifo, command, message):
+    """A tar can carry a FIFO; reading one blocks forever, so it is refused before it is opened for
+    reading. The command runs in its own process, with a time limit, so a hang fails the test."""
+    root, folder = sandbox
+    path = folder / fifo
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    result = subprocess.run(
+        [GATENET, command, "--dir", str(folder)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1, result.stderr
+    assert message in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr

@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet import contract
-from gatenet.manifest import sha256
 from gatenet.runtime import GateModel, ModelError, model_from_entry
-from gatenet.store import HISTORY_CURVES, MANIFEST, MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder
+from gatenet.store import MANIFEST, MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
 
 GALLERY = "gallery.json"
 DETAILS = "details"
@@ -124,7 +123,7 @@ class Catalog:
             self.folder.inside(name)
         except FolderError:  # a symlink leading out of the folder
             return None
-        return _checked(self.folder, name, self.entries[key]["sha256"])
+        return self.folder.read_checked(name, self.entries[key]["sha256"])
 
     def file_names(self) -> list[str]:
         """Every file `file` hands out."""
@@ -144,7 +143,9 @@ class Catalog:
                 return model
         name, entry = self.folder.model_path(key).name, self.entries[key]
         try:
-            model = model_from_entry(self.folder, name, _checked(self.folder, name, entry["sha256"]), entry)
+            model = model_from_entry(
+                self.folder, name, self.folder.read_checked(name, entry["sha256"]), entry
+            )
         except ModelError as error:
             raise FolderError(str(error)) from None
         with self._lock:
@@ -165,14 +166,7 @@ class Catalog:
         digest = entry.get("files", {}).get(relative)
         if digest is None:  # a manifest from gatenet 0.1 lists no SHA-256 for it: the store checks it
             return self.folder.read_history(f"{key}{MODEL_SUFFIX}")
-        data = _checked(self.folder, relative, digest)
-        try:
-            history = json.loads(data)
-        except ValueError as error:
-            raise FolderError(f"{self.folder.root / relative}: not valid JSON ({error})") from None
-        if not isinstance(history, dict) or not all(isinstance(history.get(k), list) for k in HISTORY_CURVES):
-            raise FolderError(f"{self.folder.root / relative}: not a gatenet history")
-        return history
+        return parse_history(self.folder.read_checked(relative, digest), self.folder.root / relative)
 
     def _summary(self, key: str) -> dict:
         facts, entry = self.models[key], self.entries[key]
@@ -215,22 +209,10 @@ class Catalog:
         return self.entries[key]["gate"] if key in self.entries else key.upper()
 
 
-def _checked(folder: ModelFolder, relative: str, digest: str) -> bytes:
-    """A file of the folder, only if it is inside it and its bytes have the SHA-256 the manifest lists."""
-    path = folder.inside(relative)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise FolderError(f"{path}: cannot read ({error.strerror or error})") from None
-    if sha256(data) != digest:
-        raise FolderError(f"{path}: SHA-256 differs from {MANIFEST}")
-    return data
-
-
 def _file_facts(folder: ModelFolder, key: str, entry: dict) -> FileFacts:
     """Read one model file, check it against its entry, and take what the index needs from its metadata."""
     name = folder.model_path(key).name
-    data = _checked(folder, name, entry["sha256"])
+    data = folder.read_checked(name, entry["sha256"])
     try:
         metadata = onnx_metadata(data)
     except ValueError as error:
