@@ -11,7 +11,8 @@ The shadow is forked at the first `turn()` of a region, so a region with no trut
 nothing, and lives until the region ends: one fork for all of `collect_gates`, however many gates.
 What it prints goes nowhere. If it falls behind or does something else than this process would (a
 plugin that is not deterministic), it is killed and forked again at the call this process is at.
-Without `os.fork` (Windows) there is no shadow, and only the SIGALRM limit applies.
+Without `os.fork` (Windows), with other Python threads running, or once TensorFlow is loaded, there is
+no shadow, and only the SIGALRM limit applies.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import select
 import signal
 import struct
 import sys
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -154,13 +156,22 @@ def _quiet(parent: int) -> None:
         os._exit(0)
 
 
+def _safe_to_fork() -> bool:
+    return hasattr(os, "fork") and threading.active_count() == 1 and "tensorflow" not in sys.modules
+
+
 _region: ContextVar[_Region | None] = ContextVar("gatenet_watched_region", default=None)
 
 
 @contextmanager
 def watched() -> Iterator[None]:
-    """A region whose `turn()` calls the shadow makes first; inside another region, that one's."""
-    if _region.get() is not None or not hasattr(os, "fork"):
+    """A region whose `turn()` calls the shadow makes first; inside another region, that one's.
+
+    Only a process that is safe to fork gets a shadow: one Python thread (another could hold a lock
+    the copy would wait on forever), and TensorFlow not loaded (its many threads do). Elsewhere, such
+    as the web server's worker threads or a circuit built after training, only SIGALRM applies.
+    """
+    if _region.get() is not None or not _safe_to_fork():
         yield
         return
     region = _Region()
