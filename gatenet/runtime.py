@@ -169,9 +169,13 @@ def _name_list(text: str, key: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def load(path: Path | str) -> GateModel:
-    """Load one exported model file on its own; a folder's models are better read with `load_gate`."""
-    return GateModel(path)
+def load(path: Path | str, margin: float | None = None) -> GateModel:
+    """Load one exported model file on its own; a folder's models are better read with `load_gate`.
+
+    A lone file has no manifest to vouch for it, so its `verify()` is at `margin`, else the default
+    0.4, never at the margin the file declares for itself (`declared_margin`).
+    """
+    return GateModel(path, margin=margin)
 
 
 def load_dir(directory: Path | str = "exported", require_manifest: bool = True) -> dict[str, GateModel]:

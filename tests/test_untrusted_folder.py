@@ -243,6 +243,7 @@ def test_a_lone_model_file_is_verified_at_the_default_margin_whatever_it_says(tm
     assert model.declared_margin == 0.001
     check = model.verify()
     assert check.margin == 0.4 and not check.verified and 0 < check.worst_margin < 0.1
+    assert runtime.load(folder / "xor.onnx", margin=0.01).verify().verified
 
 
 def test_verify_uses_the_manifests_margin_or_the_commands(tmp_path):
