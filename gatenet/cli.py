@@ -703,7 +703,12 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
 
 
 @cli.command()
-@folder("--dir", "exported", "Folder of .onnx models.")
+@folder(
+    "--dir",
+    "exported",
+    "Folder of .onnx models (one not made yet holds every gate as missing).",
+    must_exist=False,
+)
 @click.option("--family", "families", multiple=True, help="Also report every gate of this opt-in family.")
 @recipe_options
 @click.option(
@@ -1258,9 +1263,10 @@ def _run() -> int:
 def _is_check(args: list[str]) -> bool:
     """`gatenet [OPTIONS] train ... --check`: the pre-commit check, which runs supervised so that a
     plugin that ends the process (`os._exit(0)`) cannot make it pass with no output."""
+    takes_value = {name for param in cli.params if not getattr(param, "is_flag", True) for name in param.opts}
     words = iter(args)
     for word in words:
-        if word in ("-p", "--plugin"):
+        if word in takes_value:
             next(words, None)
         elif not word.startswith("-"):
             return word == "train" and "--check" in args

@@ -196,3 +196,19 @@ def test_a_gates_hints_that_clash_with_the_command_line_name_the_gate(tmp_path):
     assert result.exit_code == 1
     why = "activation: give one activation, or one per hidden layer (1), got ['relu', 'tanh']"
     assert result.output.strip().splitlines() == [f"Error: gate 'CLASHY': {why}"]
+
+
+@pytest.mark.parametrize(
+    ("args", "supervised"),
+    [
+        (["train", "--check"], True),
+        (["--debug", "-p", "plug.py", "train", "XOR", "--check"], True),
+        (["-p", "train", "status", "--check"], False),  # a plugin module called train
+        (["--plugin", "x.py", "train", "XOR"], False),
+        (["status"], False),
+    ],
+)
+def test_the_pre_commit_check_is_found_after_any_global_option(args, supervised):
+    from gatenet.cli import _is_check
+
+    assert _is_check(args) is supervised

@@ -394,3 +394,10 @@ def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(sandbox, fifo, com
     assert result.returncode == 1, result.stderr
     assert message in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_status_of_a_folder_not_made_yet_lists_every_gate_as_missing(tmp_path):
+    result = run_cli("status", "--dir", str(tmp_path / "not_yet"), "--json")
+    states = {model["state"] for model in json.loads(result.output)["models"]}
+    assert result.exit_code == 0 and states == {"missing"}
+    assert not (tmp_path / "not_yet").exists()
