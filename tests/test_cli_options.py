@@ -98,7 +98,6 @@ def test_every_sweep_axis_is_checked_when_parsed(no_plugins, tmp_path, args, mes
     "command",
     [
         ["prune", "--yes"],
-        ["status"],
         ["verify"],
         ["predict", "XOR", "0", "1"],
         ["plot", "--out", "{tmp}/plots"],
