@@ -251,15 +251,21 @@ def supervised(work: Callable[[], int]) -> int:
         os._exit(code)
     os.close(write)
     interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    said = os.fdopen(read, encoding="utf-8", errors="replace")
     try:
-        with os.fdopen(read, encoding="utf-8", errors="replace") as said:
+        try:
             lines = [line.rstrip("\n") for line in said]
+        except KeyboardInterrupt:  # SIGTERM sent to this process alone: the child stops and says so
+            os.kill(pid, signal.SIGTERM)
+            said.read()  # drained, so the child's last word never meets a closed pipe
+            return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
         code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
     except BaseException:
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
         raise
     finally:
+        said.close()
         signal.signal(signal.SIGINT, interrupt)
     if lines and lines[-1] == _FINISHED:
         return code

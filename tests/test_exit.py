@@ -5,6 +5,7 @@ import signal
 import subprocess
 import time
 
+import pytest
 from folder_tools import GATENET, copy_models, gatenet, leftovers, run_cli
 
 PLUGIN = """
@@ -61,8 +62,12 @@ def test_another_keras_backend_is_named_not_mistaken_for_a_missing_extra(tmp_pat
     assert "train' extra" not in result.stderr and "Traceback" not in result.stderr
 
 
-def test_sigterm_while_a_plugin_imports_stops_the_command(tmp_path):
-    """A plugin's failure is reported and the command goes on; SIGTERM is not a plugin failure."""
+@pytest.mark.parametrize(
+    "options", [["--steps", "50", "--restarts", "1"], ["--check"]], ids=["train", "supervised check"]
+)
+def test_sigterm_while_a_plugin_imports_stops_the_command(tmp_path, options):
+    """A plugin's failure is reported and the command goes on; SIGTERM is not a plugin failure. The
+    pre-commit check runs in a supervised child, and stops the same way (not with a traceback)."""
     started = tmp_path / "started"
     plugin = tmp_path / "slow_import.py"
     plugin.write_text(f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(120)\n")
@@ -76,10 +81,7 @@ def test_sigterm_while_a_plugin_imports_stops_the_command(tmp_path):
             "XOR",
             "--out",
             str(out),
-            "--steps",
-            "50",
-            "--restarts",
-            "1",
+            *options,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

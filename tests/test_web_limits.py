@@ -188,3 +188,17 @@ def test_gatenet_site_refuses_an_empty_out(folder):
 
     with pytest.raises(FolderError, match=r"^--out: an empty path; give the folder to write the site to"):
         write_site(folder, "")
+
+
+def test_a_training_into_a_folder_with_an_interrupted_commit_is_one_503_line(tmp_path):
+    """The Playground asks the folder whether the model is taken; a folder that cannot say (a commit
+    a killed writer left) is a JSON 503 naming the folder, not a bare 500 with a traceback."""
+    from web_tools import post_json
+
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    (folder / ".gatenet" / "staging").mkdir(parents=True)
+    (folder / ".gatenet" / "journal.json").write_text('{"staged": "1-1", "entries": {}, "removed": []}')
+    with gallery_server(folder) as url:
+        status, answer = post_json(url, "/api/train", {"inputs": 2, "table": ["0110"], "name": "MINE"})
+    assert status == 503 and answer["field"] == "folder"
+    assert "a commit was interrupted" in answer["error"]

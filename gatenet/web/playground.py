@@ -26,7 +26,8 @@ from pathlib import Path
 from types import ModuleType
 
 from gatenet import extras
-from gatenet.store import ModelFolder
+from gatenet.manifest import ManifestError
+from gatenet.store import FolderError, ModelFolder
 from gatenet.web.errors import Refusal
 from gatenet.web.settings import TrainingRequest, describe
 
@@ -317,7 +318,11 @@ class Playground:
         file of that name), whoever made it; "" when it is not."""
         folder = ModelFolder(self.directory)
         path = folder.model_path(request.gate.key)
-        if path.name in folder.entries():
+        try:
+            listed = folder.entries()
+        except (FolderError, ManifestError) as error:  # an interrupted commit, a bad manifest
+            raise Refusal(503, "folder", str(error)) from None
+        if path.name in listed:
             return f"{request.name} is already in {self.directory} ({path.name}, listed in its manifest)"
         if path.exists() or path.is_symlink():
             return f"{request.name} is already in {self.directory} (a file {path.name})"
