@@ -9,6 +9,9 @@ from gatenet.network import NetworkError, NetworkSpec
 
 _LAZY = {
     "train": "gatenet.api",
+    "build": "gatenet.api",
+    "check_build": "gatenet.api",
+    "folder_status": "gatenet.api",
     "sweep": "gatenet.api",
     "gates": "gatenet.api",
     "build_circuits": "gatenet.api",
@@ -40,13 +43,16 @@ __all__ = [
     "NetworkSpec",
     "Part",
     "check_table",
+    "build",
     "build_circuits",
     "capacity",
+    "check_build",
     "gates",
     "hookimpl",
     "load",
     "load_dir",
     "load_gate",
+    "folder_status",
     "sweep",
     "train",
 ]

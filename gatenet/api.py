@@ -4,7 +4,12 @@ import gatenet
 result = gatenet.train("XOR", out="models")     # a GateResult, with .history
 result.history.accuracy[-1], result.first_right_step
 gatenet.load("models/xor.onnx").predict([[0, 1]])
+gatenet.build(out="models")                     # `gatenet train --out models`: skips what is up to date
+gatenet.check_build(out="models")               # `gatenet train --check`, as ModelStatus objects
 gatenet.build_circuits("HALF_ADDER_WIRED", directory="models")  # from the XOR and AND models there
+
+`train` and `build` run the one build of `gatenet.builder`, with `[tool.gatenet]` of
+./pyproject.toml and the plugins' hints, so a notebook and the command line make the same bytes.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import Circuit
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_RESTARTS
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
 from gatenet.plugins import collect_gates
 from gatenet.ray_jobs import runner
 
@@ -70,20 +75,85 @@ def train(
     ray: str | None = None,
     **settings: object,
 ):
-    """Train, export to `out` and verify one gate (returns its GateResult) or several (a list).
+    """Train, export to `out` and verify one gate (returns its GateResult) or several (a list), even
+    when a model of the same recipe is there already (`build` skips those).
 
-    Gates are names or `Gate` objects; `settings` are network settings such as hidden=(8,), steps=500.
-    With `out=None` nothing is written and only the Keras check is made. `ray` ("local", "auto" or
-    an address) trains on a Ray cluster, as `gatenet train --ray` does.
+    Gates are names or `Gate` objects; `settings` are network settings such as hidden=(8,), steps=500,
+    applied over `[tool.gatenet]` and the plugin's hints, as on the command line. With `out=None`
+    nothing is written and only the Keras check is made. `ray` ("local", "auto" or an address) trains
+    on a Ray cluster, as `gatenet train --ray` does.
     """
-    from gatenet.pipeline import train_gates
+    from gatenet import builder
 
+    registry = collect_gates()
     single = isinstance(what, (str, Gate))
     chosen = [item if isinstance(item, Gate) else gates(item)[0] for item in ([what] if single else what)]
-    results = train_gates(
-        chosen, out or ".", settings, seed, margin, restarts, export=out is not None, run_jobs=runner(ray)
+    options = builder.Options(
+        out or ".", settings, seed, restarts, margin, force=True, export=out is not None, ray=ray
     )
-    return results[0] if single else results
+    results = {result.gate.key: result for result in builder.run(registry, chosen, [], options).trained}
+    return results[chosen[0].key] if single else [results[gate.key] for gate in chosen]
+
+
+def build(
+    *names: str,
+    family: Sequence[str] = (),
+    out: Path | str = "exported",
+    seed: int = 0,
+    restarts: int = DEFAULT_RESTARTS,
+    margin: float = DEFAULT_MARGIN,
+    wiring: str = "digital",
+    chunk: int = DEFAULT_CHUNK,
+    force: bool = False,
+    ray: str | None = None,
+    **settings: object,
+):
+    """`gatenet train NAME... --out OUT`: train the named gates (every default gate and circuit when
+    none is named) whose model is not up to date, then build the circuits; returns a `builder.Report`
+    of what was skipped, trained and built."""
+    from gatenet import builder
+
+    registry = collect_gates()
+    chosen, circuits = builder.select(registry, names, tuple(family))
+    options = builder.Options(out, settings, seed, restarts, margin, wiring, chunk, force=force, ray=ray)
+    return builder.run(registry, chosen, circuits, options)
+
+
+def check_build(
+    *names: str,
+    family: Sequence[str] = (),
+    out: Path | str = "exported",
+    seed: int = 0,
+    restarts: int = DEFAULT_RESTARTS,
+    margin: float = DEFAULT_MARGIN,
+    wiring: str = "digital",
+    deep: bool = False,
+    **settings: object,
+) -> list:
+    """`gatenet train --check`: each selected gate's and circuit's `status.ModelStatus` against what
+    `build` would make now; `deep` also runs each up-to-date model on every row."""
+    from gatenet import builder
+
+    registry = collect_gates()
+    chosen, circuits = builder.select(registry, names, tuple(family))
+    options = builder.Options(out, settings, seed, restarts, margin, wiring)
+    return builder.check(registry, chosen, circuits, options, deep)
+
+
+def folder_status(
+    directory: Path | str = "exported",
+    family: Sequence[str] = (),
+    seed: int = 0,
+    restarts: int = DEFAULT_RESTARTS,
+    margin: float = DEFAULT_MARGIN,
+    wiring: str = "digital",
+    deep: bool = False,
+) -> list:
+    """`gatenet status`: every gate and model file of the folder: up to date, stale, missing, orphaned."""
+    from gatenet import builder
+
+    options = builder.Options(directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring)
+    return builder.status(collect_gates(), tuple(family), options, deep)
 
 
 def capacity(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
 import itertools
 import json
 import math
@@ -12,25 +11,22 @@ import signal
 import sys
 import traceback
 from collections import ChainMap
-from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from gatenet import durable, ray_jobs
+from gatenet import builder, durable, extras, ray_jobs
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
-from gatenet.config import project_settings
-from gatenet.family import Chain, Family, chunks
-from gatenet.gate import NAME_PATTERN, Gate
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
+from gatenet.family import Chain
+from gatenet.gate import NAME_PATTERN
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
 from gatenet.plugins import HOOKS, Registry, collect_gates, load_plugins, plugin_infos, pm, supervised
 from gatenet.progress import progress_bar
-from gatenet.recipe import Recipe, network_for
-from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
-from gatenet.store import MODEL_SUFFIX, ModelFolder, os_error
+from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, folder_status
+from gatenet.store import ModelFolder, os_error
 
 if TYPE_CHECKING:
     from gatenet.circuit_onnx import Built
@@ -247,7 +243,7 @@ def summary(error: Exception) -> str:
 
 
 @click.group(cls=Group)
-@click.version_option(package_name="gatenet")
+@click.version_option(package_name=extras.DISTRIBUTION)
 @click.option("--debug", is_flag=True, help="Show the full traceback of any failure (or GATENET_DEBUG=1).")
 @click.option(
     "-p",
@@ -380,7 +376,7 @@ RAY_OPTION = click.option(
     flag_value="local",
     callback=_ray_address,
     help="Run the work as Ray tasks: on the cluster at ADDRESS ('auto' finds a running one), or with "
-    "no ADDRESS on a local cluster started for the run. Needs pip install 'gatenet[ray]'.",
+    f"no ADDRESS on a local cluster started for the run. Needs {extras.install_command('ray')}.",
 )
 
 
@@ -479,140 +475,66 @@ def train(
     override gatenet's defaults. A circuit is rebuilt when its netlist, its wiring or a gate model
     it is made of changed.
     """
-    force = not resume
     registry = collect_gates()
-    gates, circuits = _select_with_circuits(registry, gate_names, families)
+    gates, circuits = _selection(registry, gate_names, families)
     if no_export and circuits and gate_names:
         raise click.UsageError("circuits are built from the model folder; --no-export cannot build them")
-    circuits = [] if no_export else circuits
-    settings = {key: value for key, value in network.items() if value is not None}
-    show_rows = not quiet and not as_json
     if deep and not check:
         raise click.UsageError("--deep goes with --check: it runs the models an up-to-date check trusts")
-    if check:
-        if no_export or force:
-            raise click.UsageError(
-                "--check trains and writes nothing; it goes with neither --no-export nor --force"
-            )
-        recipes, _ = _recipes(registry, gates, settings, seed, restarts, margin)
-        folder = ModelFolder(out_dir)
-        _check(folder, [*recipes, *circuit_recipes(folder, circuits, wiring, margin)], as_json, deep)
-        return
-    # The folder is locked, repaired and checked first: a bad --out fails in a second, not after
-    # TensorFlow's import, and a second run waits here, before doing any work. A cluster that does not
-    # answer is refused before that, so it never holds the lock.
-    ray_jobs.check_reachable(ray)
-    writing = (
-        contextlib.nullcontext() if no_export else ModelFolder(out_dir).writing("gatenet train", _waiting)
-    )
-    with writing as writer:
-        if show_rows:
-            click.echo(
-                f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
-                f"{'seconds':>8}  file"
-            )
-        fresh: list[ModelStatus] = []
-        with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
-            gate_settings: dict[str, dict] = {}
-
-            def stale() -> Iterator[Gate]:
-                """The gates to train, a chunk at a time: the up-to-date ones are reported and skipped."""
-                for part in chunks(gates, chunk):
-                    recipes, part_settings = _recipes(registry, part, settings, seed, restarts, margin)
-                    gate_settings.update(part_settings)
-                    statuses = [] if no_export or force else check_gates(writer.folder, recipes)
-                    skipped = {status.name for status in statuses if status.state == UP_TO_DATE}
-                    for status in statuses:
-                        if status.state == UP_TO_DATE:
-                            if as_json:  # else nothing needs it once printed; a resume may skip 65,536
-                                fresh.append(status)
-                            if show_rows:
-                                _print_fresh_row(status, writer.folder)
-                            advance()
-                    yield from (gate for gate in part if gate.name not in skipped)
-
-            todo = stale()
-            first = next(todo, None)
-            trained: list[GateResult] = []  # kept light: failures, and every result for --json
-            if first is not None:  # else nothing to train: TensorFlow is never imported
-                from gatenet import pipeline
-
-                run_jobs = ray_jobs.runner(ray)
-                for result in pipeline.stream_gates(
-                    itertools.chain([first], todo),
-                    out_dir,
-                    settings,
-                    seed,
-                    margin,
-                    restarts,
-                    export=not no_export,
-                    gate_settings=gate_settings,
-                    writer=writer,
-                    chunk=chunk,
-                    run_jobs=run_jobs,
-                ):
-                    if show_rows:
-                        _print_row(result)
-                    advance()
-                    result.history = None  # in its history file; 65,536 of them would not fit
-                    if as_json or not result.verified:
-                        trained.append(result)
-        fresh_circuits, built = _build_circuits(writer, circuits, wiring, margin, force, show_rows)
-    _finish_train(registry, trained, [*fresh, *fresh_circuits], writer, as_json, built)
-
-
-def _build_circuits(
-    writer, circuits: list[Circuit], wiring: str, margin: float, force: bool, show_rows: bool
-) -> tuple[list[ModelStatus], list[Built | str]]:
-    """Build the circuits whose model is not up to date, after their gates were trained."""
-    if not circuits:  # none asked for, or --no-export (which has no folder to build from)
-        return [], []
-    recipes = circuit_recipes(writer.folder, circuits, wiring, margin)
-    fresh = [] if force else [s for s in check_gates(writer.folder, recipes) if s.state == UP_TO_DATE]
-    if show_rows:
-        for status in fresh:
-            _print_fresh_row(status, writer.folder)
-    todo = [recipe for recipe in recipes if recipe.gate.name not in {status.name for status in fresh}]
-    if not todo:
-        return fresh, []
-    try:
-        from gatenet import circuit_onnx
-    except ImportError as error:
-        missing = (
-            f"circuits are built with the onnx package ({error.name} is missing): pip install 'gatenet[c]'"
+    if check and (no_export or not resume):
+        raise click.UsageError(
+            "--check trains and writes nothing; it goes with neither --no-export nor --force"
         )
-        return fresh, [f"circuit {recipe.gate.name!r} not built: {missing}" for recipe in todo]
+    options = builder.Options(
+        out_dir,
+        {key: value for key, value in network.items() if value is not None},
+        seed,
+        restarts,
+        margin,
+        wiring,
+        chunk,
+        force=not resume,
+        export=not no_export,
+        ray=ray,
+    )
+    if check:
+        _check(builder.check(registry, gates, circuits, options, deep), ModelFolder(out_dir), as_json)
+        return
+    show_rows = not quiet and not as_json
+    if show_rows:
+        click.echo(
+            f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+            f"{'seconds':>8}  file"
+        )
+    folder = ModelFolder(out_dir)
+    with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
 
-    def on_result(result: Built | str) -> None:
-        if show_rows and not isinstance(result, str):
-            _print_circuit_row(result, writer.folder)
+        def on_fresh(status: ModelStatus) -> None:
+            if show_rows:
+                _print_fresh_row(status, folder)
+            if "circuit" not in status.entry:
+                advance()
 
-    return fresh, circuit_onnx.build_into(writer, todo, on_result)
+        def on_result(result: GateResult) -> None:
+            if show_rows:
+                _print_row(result)
+            advance()
 
-
-def _recipes(
-    registry: Registry, gates: Sequence[Gate], settings: dict, seed: int, restarts: int, margin: float
-) -> tuple[list[Recipe], dict[str, dict]]:
-    """How `gatenet train` would make each gate now, and the `[tool.gatenet]` settings behind it."""
-    known = [gate.name for gate in registry.gates.values()]
-    gate_settings = project_settings([gate.name for gate in gates], known=known, find=registry.find)
-    return [
-        _recipe(gate, gate_settings[gate.key], settings, seed, restarts, margin) for gate in gates
-    ], gate_settings
-
-
-def _recipe(gate: Gate, project: dict, settings: dict, seed: int, restarts: int, margin: float) -> Recipe:
-    """One gate's recipe; its hints clashing with the command line (per-layer activations for
-    another number of layers) is one line naming the gate."""
-    try:
-        return Recipe(gate, network_for(gate, project, settings), seed, restarts, margin)
-    except NetworkError as error:
-        raise NetworkError(f"gate {gate.name!r}: {error}") from None
+        events = builder.Events(
+            on_fresh=on_fresh,
+            on_result=on_result,
+            on_circuit=(lambda built: _print_circuit_row(built, folder)) if show_rows else None,
+            on_wait=_waiting,
+            keep=lambda result: as_json or not result.verified,  # light: a resume may skip 65,536
+            histories=False,
+            fresh=as_json,
+        )
+        report = builder.run(registry, gates, [] if no_export else circuits, options, events)
+    _finish_train(registry, report, folder, as_json)
 
 
-def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool, deep: bool) -> None:
+def _check(statuses: list[ModelStatus], folder: ModelFolder, as_json: bool) -> None:
     """`gatenet train --check`: report what is not up to date, and exit 1 if anything is."""
-    statuses = check_gates(folder, recipes, deep)
     behind = [status for status in statuses if status.state != UP_TO_DATE]
     if as_json:
         document = {"up_to_date": not behind, "gates": [status.to_dict() for status in statuses]}
@@ -628,24 +550,18 @@ def _check(folder: ModelFolder, recipes: list[Recipe], as_json: bool, deep: bool
         sys.exit(1)
 
 
-def _finish_train(
-    registry: Registry,
-    results: list[GateResult],
-    fresh: list[ModelStatus],
-    writer,
-    as_json: bool,
-    built: list[Built | str] = (),
-) -> None:
-    circuits = [result for result in built if not isinstance(result, str)]
+def _finish_train(registry: Registry, report: builder.Report, folder: ModelFolder, as_json: bool) -> None:
+    """The JSON document or the errors of a `gatenet train`, and its exit status."""
+    built = [result for result in report.circuits if not isinstance(result, str)]
     if as_json:
         document = {
-            "results": [_fresh_json(status, writer.folder) for status in fresh]
-            + [_result_json(result) for result in results]
-            + [_circuit_json(result, writer.folder) for result in circuits],
-            "problems": registry.problems + [result for result in built if isinstance(result, str)],
+            "results": [_fresh_json(status, folder) for status in report.fresh]
+            + [_result_json(result) for result in report.trained]
+            + [_circuit_json(result, folder) for result in built],
+            "problems": registry.problems + [result for result in report.circuits if isinstance(result, str)],
         }
         click.echo(json.dumps(document, indent=1))
-    for result in built:
+    for result in report.circuits:
         if isinstance(result, str):
             click.echo(f"error: {result}", err=True)
         elif not result.check.verified:
@@ -655,8 +571,9 @@ def _finish_train(
                 "the model exported before is left as it was",
                 err=True,
             )
-    failed = [result for result in results if not result.verified]
-    for result in failed:
+    for result in report.trained:
+        if result.verified:
+            continue
         if result.error is not None and debugging():
             traceback.print_exception(result.error)
         click.echo(
@@ -664,8 +581,7 @@ def _finish_train(
             "the model exported before is left as it was",
             err=True,
         )
-    circuit_failed = len(circuits) < len(built) or any(not result.check.verified for result in circuits)
-    _exit_on_problems(registry, failed=bool(failed) or circuit_failed)
+    _exit_on_problems(registry, failed=report.failed)
 
 
 NO_MANIFEST = click.option(
@@ -735,11 +651,9 @@ def status(
     """
     registry = collect_gates()
     folder = ModelFolder(directory)
-    in_folder = [registry.find(key) for key in _model_keys(folder) if registry.find(key) is not None]
-    gates = list({gate.key: gate for gate in [*_select(registry, (), families), *in_folder]}.values())
-    recipes, _ = _recipes(registry, gates, {}, seed, restarts, margin)
-    recipes += circuit_recipes(folder, list(registry.circuits.values()), wiring, margin)
-    statuses = folder_status(folder, recipes, ChainMap(registry.definitions(), registry.unavailable), deep)
+    _select(registry, (), families)  # an unknown family is a usage error
+    options = builder.Options(directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring)
+    statuses = builder.status(registry, families, options, deep)
     if as_json:
         click.echo(
             json.dumps({"folder": str(folder.root), "models": [s.to_dict() for s in statuses]}, indent=1)
@@ -784,10 +698,6 @@ def prune(directory: Path, yes: bool) -> None:
             click.confirm(f"Remove these {len(orphans)} models and their files?", abort=True)
         writer.commit([], remove=[orphan.file for orphan in orphans])
     click.echo(f"removed {len(orphans)} orphaned models")
-
-
-def _model_keys(folder: ModelFolder) -> list[str]:
-    return [name.removesuffix(MODEL_SUFFIX) for name in folder.model_names()]
 
 
 @cli.command()
@@ -861,9 +771,7 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
     try:
         from gatenet import circuit_plots, plots, runtime
     except ImportError as error:
-        raise click.ClickException(
-            f"plots need the 'plot' extra ({error.name} is missing): pip install 'gatenet[plot]'"
-        ) from None
+        raise click.ClickException(str(extras.error("plot", error))) from None
     registry = collect_gates()
     entries = {entry["gate"].lower(): entry for entry in ModelFolder(directory).entries().values()}
     if gate_names:
@@ -912,10 +820,7 @@ def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> Non
 
         from gatenet import c_export, runtime
     except ImportError as error:
-        raise click.ClickException(
-            f"export-c reads the ONNX graph with the onnx package ({error.name} is missing): "
-            "pip install 'gatenet[c]'"
-        ) from None
+        raise click.ClickException(str(extras.error("c", error))) from None
     if gate_names:
         models = [runtime.load_gate(name, directory) for name in gate_names]
     else:  # the whole folder: a circuit verified on a sample has no table for `_verify()`, so skip it
@@ -1068,9 +973,7 @@ def serve_gallery(directory: Path, host: str, port: int) -> None:
     try:
         from gatenet.web.serve import serve
     except ImportError as error:
-        raise click.ClickException(
-            f"gatenet serve needs the 'serve' extra ({error.name} is missing): pip install 'gatenet[serve]'"
-        ) from None
+        raise click.ClickException(str(extras.error("serve", error))) from None
     serve(directory, host, port, echo=click.echo, warn=_waiting)
 
 
@@ -1092,31 +995,16 @@ def write_site(directory: Path, out_dir: Path) -> None:
     )
 
 
-def _select_with_circuits(
+def _selection(
     registry: Registry, names: tuple[str, ...], families: tuple[str, ...]
 ) -> tuple[Chain, list[Circuit]]:
-    """The named gates and circuits (every default gate and circuit when none is named), and the gates
-    the circuits are made of, each once."""
-    unavailable = [
-        registry.unavailable[name.lower()] for name in names if name.lower() in registry.unavailable
-    ]
-    if unavailable:
-        raise click.UsageError(unavailable[0])
-    circuits = [registry.find_circuit(name) for name in names if registry.find_circuit(name)]
-    gate_names = tuple(name for name in names if not registry.find_circuit(name))
-    if not names and not families:
-        circuits = list(registry.circuits.values())
-    picked = _select(registry, gate_names, families) if gate_names or families or not names else Chain([])
-    # Families stay lazy: a circuit's gate is added unless the selection already holds it.
-    chosen = {gate.key for part in picked.parts if not isinstance(part, Family) for gate in part}
-    needed = {
-        instance.gate.key: instance.gate
-        for circuit in circuits
-        for instance in circuit.instances
-        if instance.gate.key not in chosen
-        and not any(part.find(instance.gate.name) for part in picked.parts if isinstance(part, Family))
-    }
-    return Chain([*picked.parts, list(needed.values())]), circuits
+    """`builder.select`, with an unknown or unavailable name reported as a usage error."""
+    try:
+        return builder.select(registry, names, families)
+    except ValueError as error:
+        if str(error) in registry.unavailable.values():
+            raise click.UsageError(str(error)) from None
+        raise click.UsageError(f"{error}{_circuit_names(registry)}") from None
 
 
 def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> Chain:
@@ -1124,12 +1012,12 @@ def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str
     try:
         return registry.select(names, families)
     except ValueError as error:
-        circuits = (
-            f"; circuits: {', '.join(c.name for c in registry.circuits.values())}"
-            if registry.circuits
-            else ""
-        )
-        raise click.UsageError(f"{error}{circuits}") from None
+        raise click.UsageError(f"{error}{_circuit_names(registry)}") from None
+
+
+def _circuit_names(registry: Registry) -> str:
+    """What else a name could have meant, for an unknown-name error."""
+    return f"; circuits: {', '.join(c.name for c in registry.circuits.values())}" if registry.circuits else ""
 
 
 def _fresh_json(status: ModelStatus, folder: ModelFolder) -> dict:

@@ -1,7 +1,7 @@
 """Finds gate plugins and collects the gates they register, so that one broken plugin hurts nobody else.
 
 Plugins load in this order, each under a name:
-1. gatenet's own plugins (entry points of the `gatenet` distribution), by entry-point name;
+1. gatenet's own plugins (entry points of the `gatenet-logic` distribution), by entry-point name;
 2. third-party entry points in the `gatenet` group, by entry-point name;
 3. modules or `.py` files listed in `GATENET_PLUGINS` (comma-separated), in order;
 4. modules or `.py` files given with `gatenet -p`, in order.
