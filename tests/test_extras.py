@@ -92,3 +92,15 @@ def test_a_lazy_module_that_is_not_installed_fails_on_use_with_the_hint(tmp_path
         lazy.load()
     with pytest.raises(ImportError, match="gatenet_not_installed_probe is missing"):
         getattr(lazy, "anything")  # noqa: B009  (attribute access is what imports)
+
+
+def test_no_install_hint_names_the_wrong_distribution():
+    """The distribution is gatenet-logic: `pip install 'gatenet[...]'` installs someone else's package."""
+    package = Path(__file__).resolve().parents[1] / "gatenet"
+    by_hand = [
+        f"{path.relative_to(package)}:{number}"
+        for path in package.rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "pip install 'gatenet[" in line or "gatenet[" in line and "pip install" in line
+    ]
+    assert by_hand == []
