@@ -497,6 +497,5 @@ def test_gatenet_serve_without_the_extra_names_it(folder, monkeypatch):
     monkeypatch.delitem(sys.modules, "gatenet.web.serve", raising=False)
     result = CliRunner().invoke(cli, ["serve", "--dir", str(folder)])
     assert result.exit_code == 1
-    assert result.output.strip() == (
-        "Error: gatenet serve needs the 'serve' extra (uvicorn is missing): pip install 'gatenet-logic[serve]'"
-    )
+    missing = "the 'serve' extra (uvicorn is missing): pip install 'gatenet-logic[serve]'"
+    assert result.output.strip() == f"Error: gatenet serve needs {missing}"
