@@ -774,6 +774,7 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         raise click.ClickException(str(extras.error("plot", error))) from None
     registry = collect_gates()
     entries = {entry["gate"].lower(): entry for entry in ModelFolder(directory).entries().values()}
+    asked = {name.lower() for name in gate_names}
     if gate_names:
         circuit_keys = [key for key in map(str.lower, gate_names) if key in registry.circuits]
         gate_names = tuple(name for name in gate_names if name.lower() not in registry.circuits)
@@ -790,9 +791,14 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
             model = runtime.load_gate(name, directory)
             if model.inputs == 2:
                 written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
+    undrawn, why = [], ""
     for key in circuit_keys:
         circuit = registry.circuits[key]
-        written += circuit_plots.schematic(circuit, out_dir)
+        try:
+            written += circuit_plots.schematic(circuit, out_dir)
+        except RuntimeError as error:  # Graphviz's `dot` is missing: draw the rest
+            undrawn.append(circuit.name)
+            why = str(error)
         record = entries.get(key, {}).get("circuit")
         if record and record["wiring"] == "analog":
             path = out_dir / f"{key}_margin_by_depth.png"
@@ -803,6 +809,10 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
             )
     for path in written:
         click.echo(str(path))
+    if undrawn:
+        click.echo(f"note: no schematic of {', '.join(undrawn)}: {why}", err=True)
+        if any(name.lower() in asked for name in undrawn):  # asked for by name, and not drawn
+            sys.exit(1)
 
 
 @cli.command(name="export-c")

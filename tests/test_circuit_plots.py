@@ -280,3 +280,26 @@ def test_margin_by_depth_refuses_an_empty_list_naming_the_circuit(tmp_path):
     with pytest.raises(ValueError, match="ADD8"):
         circuit_plots.margin_by_depth("ADD8", [], 0.1, tmp_path / "none.png")
     assert not (tmp_path / "none.png").exists()
+
+
+def test_gatenet_plot_without_dot_draws_the_rest_and_says_what_needs_graphviz(tmp_path, monkeypatch):
+    """Without Graphviz, `gatenet plot` of a folder still draws the gates' pictures and exits 0; a
+    schematic asked for by name that cannot be drawn is a failure."""
+    from click.testing import CliRunner
+    from folder_tools import copy_models
+
+    from gatenet.cli import cli
+
+    folder = copy_models(tmp_path / "models", ["xor", "and", "half_adder_wired"])
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot to be found
+    result = CliRunner().invoke(cli, ["plot", "--dir", str(folder), "--out", str(tmp_path / "plots")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "plots" / "learning_curves.png").exists()
+    assert (tmp_path / "plots" / "xor_surface.png").exists()
+    assert (
+        "note: no schematic of HALF_ADDER_WIRED: drawing a schematic needs Graphviz's `dot`" in result.output
+    )
+    named = CliRunner().invoke(
+        cli, ["plot", "HALF_ADDER_WIRED", "--dir", str(folder), "--out", str(tmp_path / "p2")]
+    )
+    assert named.exit_code == 1 and "apt-get install graphviz" in named.output
