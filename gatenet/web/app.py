@@ -78,62 +78,9 @@ def create_app(
     """The gallery of `directory`, answering only requests addressed to `host`:`port` (see `Guard`).
 
     `playground` runs its trainings; the server closes it when it stops (`serve.GalleryServer`).
-    `live` is the folder's catalog when the caller has read it already (`serve.serve` has).
+    `live` is the folder's catalog when the caller has read it already (`serve.serve` has). The
+    endpoints find it in `app.state.live`, so each app serves its own folder.
     """
-    live = live or LiveCatalog(Path(directory))
-
-    def from_folder(read: Callable[[Catalog], T]) -> T:
-        """What `read` finds in the folder's catalog; a folder, or a file of it, that fails its checks
-        is a 503 saying why, as gatenet verify would."""
-        try:
-            return read(live.current())
-        except ValueError as error:
-            raise Refusal(503, "folder", str(error)) from None
-
-    def gallery(request: Request) -> Response:
-        no_query(request)
-        index = from_folder(lambda catalog: catalog.gallery_bytes(api=True))
-        return Response(index, media_type="application/json", headers=NO_CACHE)
-
-    def details(request: Request) -> Response:
-        no_query(request)
-        key = request.path_params["key"]
-        document = from_folder(lambda catalog: catalog.details(key))
-        if document is None:
-            raise Refusal(404, "model", f"no model {key!r} in {directory}")
-        return JSONResponse(document, headers=NO_CACHE)
-
-    def model_file(request: Request) -> Response:
-        no_query(request)
-        path = request.path_params["path"]
-        data = from_folder(lambda catalog: catalog.file(path))
-        if data is None:
-            raise Refusal(404, "path", f"{path!r} is not a file of the model folder")
-        return Response(data, media_type="application/octet-stream", headers=NO_CACHE)
-
-    def predict(request: Request) -> Response:
-        fields = query(request, ("model", "bits"))
-        name, bits = (fields.get(field, "") for field in ("model", "bits"))
-        if not name:
-            raise Refusal(400, "model", "missing query parameter 'model', e.g. model=XOR")
-        model = from_folder(lambda catalog: catalog.model(name.lower()))
-        if model is None:
-            raise Refusal(404, "model", f"no model {name[:40]!r} in {directory}")
-        if len(bits) != model.inputs or set(bits) - {"0", "1"}:
-            names = " ".join(model.input_names)
-            raise Refusal(
-                400, "bits", f"bits must be {model.inputs} characters of 0 and 1 ({names}), got {bits!r}"
-            )
-        probabilities = model.probabilities([[int(bit) for bit in bits]])[0]
-        outputs = "".join("1" if p > 0.5 else "0" for p in probabilities)
-        document = {
-            "model": model.name,
-            "bits": bits,
-            "probabilities": probabilities.tolist(),
-            "outputs": outputs,
-        }
-        return JSONResponse(document)
-
     routes = [
         Route("/gallery.json", gallery),
         Route("/details/{key}.json", details),
@@ -142,5 +89,77 @@ def create_app(
         *training.routes(playground),
         Mount("/", StaticFiles(directory=STATIC, html=True)),
     ]
-    handlers = {HTTPException: json_error}
-    return Guard(Starlette(routes=routes, exception_handlers=handlers), host, port)
+    app = Starlette(routes=routes, exception_handlers={HTTPException: json_error})
+    app.state.live = live or LiveCatalog(Path(directory))
+    return Guard(app, host, port)
+
+
+# The endpoints are plain functions, not coroutines, so Starlette runs them in its thread pool: reading
+# the folder and running a model must not hold up the event loop, which carries the trainings' streams.
+
+
+def gallery(request: Request) -> Response:
+    """gallery.json, with `"api": true`: the page may use what only the server has."""
+    no_query(request)
+    index = _from_folder(request, lambda catalog: catalog.gallery_bytes(api=True))
+    return Response(index, media_type="application/json", headers=NO_CACHE)
+
+
+def details(request: Request) -> Response:
+    """One model's truth table and learning curve."""
+    no_query(request)
+    key = request.path_params["key"]
+    document = _from_folder(request, lambda catalog: catalog.details(key))
+    if document is None:
+        raise Refusal(404, "model", f"no model {key!r} in {_directory(request)}")
+    return JSONResponse(document, headers=NO_CACHE)
+
+
+def model_file(request: Request) -> Response:
+    """A file of the folder, only as checked against the manifest."""
+    no_query(request)
+    path = request.path_params["path"]
+    data = _from_folder(request, lambda catalog: catalog.file(path))
+    if data is None:
+        raise Refusal(404, "path", f"{path!r} is not a file of the model folder")
+    return Response(data, media_type="application/octet-stream", headers=NO_CACHE)
+
+
+def predict(request: Request) -> Response:
+    """A model's outputs for some bits, run by Python's onnxruntime: what the page checks itself against."""
+    fields = query(request, ("model", "bits"))
+    name, bits = (fields.get(field, "") for field in ("model", "bits"))
+    if not name:
+        raise Refusal(400, "model", "missing query parameter 'model', e.g. model=XOR")
+    model = _from_folder(request, lambda catalog: catalog.model(name.lower()))
+    if model is None:
+        raise Refusal(404, "model", f"no model {name[:40]!r} in {_directory(request)}")
+    if len(bits) != model.inputs or set(bits) - {"0", "1"}:
+        names = " ".join(model.input_names)
+        raise Refusal(
+            400, "bits", f"bits must be {model.inputs} characters of 0 and 1 ({names}), got {bits!r}"
+        )
+    probabilities = model.probabilities([[int(bit) for bit in bits]])[0]
+    outputs = "".join("1" if p > 0.5 else "0" for p in probabilities)
+    document = {
+        "model": model.name,
+        "bits": bits,
+        "probabilities": probabilities.tolist(),
+        "outputs": outputs,
+    }
+    return JSONResponse(document)
+
+
+def _from_folder(request: Request, read: Callable[[Catalog], T]) -> T:
+    """What `read` finds in the app's folder as it is now; a folder, or a file of it, that fails its
+    checks is a 503 saying why, as gatenet verify would."""
+    live: LiveCatalog = request.app.state.live
+    try:
+        return read(live.current())
+    except ValueError as error:
+        raise Refusal(503, "folder", str(error)) from None
+
+
+def _directory(request: Request) -> Path:
+    """The folder the app serves, as its refusals name it."""
+    return request.app.state.live.directory
