@@ -20,7 +20,7 @@ from string import Template
 import numpy as np
 
 from gatenet import contract
-from gatenet.gate import NAME_PATTERN
+from gatenet.gate import is_name
 from gatenet.runtime import GateModel
 
 ROW_LIMIT_IN_COMMENT = 256  # larger truth tables are stored in the header but not listed in its comment
@@ -76,7 +76,7 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     import onnx
     from onnx import numpy_helper
 
-    if not NAME_PATTERN.fullmatch(model.name):  # it becomes C identifiers and macros
+    if not is_name(model.name):  # it becomes C identifiers and macros
         raise CExportError(f"{model.path}: gate name {model.name!r} is not letters, digits and underscores")
     if model.table is None:
         raise CExportError(

@@ -31,7 +31,7 @@ from gatenet import watchdog
 from gatenet.gate import (
     ENV_TRUTH_TIMEOUT,
     MAX_OUTPUTS,
-    NAME_PATTERN,
+    NAME_RULE,
     Bits,
     Gate,
     GateError,
@@ -40,6 +40,7 @@ from gatenet.gate import (
     default_input_names,
     default_output_names,
     input_rows,
+    is_name,
     time_limit,
     truth_timeout,
 )
@@ -286,10 +287,8 @@ def _resolve(
     def fail(problem: str) -> CircuitError:
         return CircuitError(f"circuit {name!r}: {problem}")
 
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise CircuitError(
-            f"circuit {name!r}: name must be letters, digits and underscores, starting with a letter"
-        )
+    if not is_name(name):
+        raise CircuitError(f"circuit {name!r}: name must be {NAME_RULE}")
     if name.lower() in within:
         raise fail(f"contains itself ({' -> '.join([*within, name.lower()])})")
     inputs, parts, outputs = circuit.declared
@@ -309,7 +308,7 @@ def _resolve(
     kinds: dict[str, Gate | Circuit] = {}
     bindings: dict[str, list[str]] = {}
     for part_name, part in parts.items():
-        if not isinstance(part_name, str) or not NAME_PATTERN.fullmatch(part_name):
+        if not is_name(part_name):
             raise fail(f"part name {part_name!r} must be letters, digits and underscores")
         if part_name in circuit.input_names:
             raise fail(f"part {part_name!r} has the name of a circuit input; rename one of them")

@@ -21,7 +21,7 @@ from gatenet import builder, durable, extras, ray_jobs
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.family import Chain
-from gatenet.gate import NAME_PATTERN
+from gatenet.gate import is_name
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
 from gatenet.plugins import HOOKS, Registry, collect_gates, load_plugins, plugin_infos, pm, supervised
 from gatenet.progress import progress_bar
@@ -90,7 +90,7 @@ class KerasName(click.ParamType):
     name = "name"
 
     def convert(self, value, param, ctx) -> str:
-        if not NAME_PATTERN.fullmatch(value.strip()):
+        if not is_name(value.strip()):
             self.fail(f"expected a Keras name like 'relu', got {value!r}", param, ctx)
         return value.strip()
 
@@ -173,7 +173,7 @@ class GateName(click.ParamType):
     name = "gate"
 
     def convert(self, value, param, ctx) -> str:
-        if not NAME_PATTERN.fullmatch(value):
+        if not is_name(value):
             self.fail(
                 f"expected a gate name (a letter, then letters, digits or underscores), got {value!r}",
                 param,

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
-from gatenet.gate import NAME_PATTERN, Gate, GateError
+from gatenet.gate import Gate, GateError, is_name
 
 T = TypeVar("T")
 
@@ -21,7 +21,7 @@ class Family(Sequence[Gate]):
     """`size` gates named `<NAME>_<number>`; `make(number)` makes gate `number` with that name."""
 
     def __init__(self, name: str, size: int, make: Callable[[int], Gate], description: str = "") -> None:
-        if not (isinstance(name, str) and NAME_PATTERN.fullmatch(name)):
+        if not is_name(name):
             raise GateError(f"family: expected a name like 'boolean4', got {name!r}")
         if not (isinstance(size, int) and size >= 1):
             raise GateError(f"family {name!r}: size must be a whole number >= 1, got {size!r}")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from gatenet.network import NetworkSpec
 MAX_INPUTS = 16
 MAX_OUTPUTS = 256
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+NAME_RULE = "letters, digits and underscores, starting with a letter"
 ENV_TRUTH_TIMEOUT = "GATENET_TRUTH_TIMEOUT"
 DEFAULT_TRUTH_TIMEOUT = 5.0
 
@@ -137,7 +139,7 @@ class Gate(Bits):
             self.output_names = bit_names(owner, "outputs", outputs, MAX_OUTPUTS, default_output_names)
             self.description = str(description)
             self.network = _check_network(self.name, network)
-            if family is not None and not (isinstance(family, str) and NAME_PATTERN.fullmatch(family)):
+            if family is not None and not is_name(family):
                 raise GateError(
                     f"gate {self.name!r}: family must be a name like 'boolean3', got {_show(family)}"
                 )
@@ -186,11 +188,15 @@ def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str,
     return hints
 
 
+def is_name(value: object) -> TypeGuard[str]:
+    """Whether `value` is a name as gatenet spells them: one rule for gates, circuits, families, parts
+    and bits, because each becomes a file name, a C identifier or an ONNX name."""
+    return isinstance(value, str) and NAME_PATTERN.fullmatch(value) is not None
+
+
 def _check_name(name: object) -> str:
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise GateError(
-            f"gate {_show(name)}: name must be letters, digits and underscores, starting with a letter"
-        )
+    if not is_name(name):
+        raise GateError(f"gate {_show(name)}: name must be {NAME_RULE}")
     return name
 
 
@@ -224,11 +230,8 @@ def bit_names(
     if not names:
         raise GateError(f"{owner}: {field} must name at least one bit")
     for item in names:
-        if not isinstance(item, str) or not NAME_PATTERN.fullmatch(item):
-            raise GateError(
-                f"{owner}: {field} name {_show(item)} must be letters, digits and underscores, "
-                "starting with a letter"
-            )
+        if not is_name(item):
+            raise GateError(f"{owner}: {field} name {_show(item)} must be {NAME_RULE}")
     if len(set(names)) != len(names):
         raise GateError(f"{owner}: {field} names must be unique, got {_show(list(names))}")
     return names

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
 
-from gatenet.gate import NAME_PATTERN, Gate, GateError
+from gatenet.gate import NAME_RULE, Gate, GateError, is_name
 from gatenet.network import NetworkError, NetworkSpec
 from gatenet.plugins import Registry
 from gatenet.recipe import network_for
@@ -199,12 +199,11 @@ def _source(document: dict, registry: Registry) -> tuple[Gate, str]:
 
 def _name(document: dict, source: Gate, registry: Registry) -> str:
     name = document.get("name", f"PLAY_{source.name}")
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or len(name) > LIMITS["name"]:
+    if not is_name(name) or len(name) > LIMITS["name"]:
         raise Refusal(
             400,
             "name",
-            f"name must be letters, digits and underscores, starting with a letter, at most {LIMITS['name']} "
-            f"characters; got {str(name)[:60]!r}",
+            f"name must be {NAME_RULE}, at most {LIMITS['name']} characters; got {str(name)[:60]!r}",
         )
     owned = registry.find(name) or registry.find_circuit(name)
     if owned is not None:
