@@ -130,6 +130,12 @@ def parse(text: str | bytes, where: str) -> dict[str, dict]:
 
     `where` names the manifest in errors, e.g. its path.
     """
+    return parse_document(text, where)[1]
+
+
+def parse_document(text: str | bytes, where: str) -> tuple[int, dict[str, dict]]:
+    """The format a manifest was written in, and its validated `models` (see `parse`); a writer
+    brings an older format up to `FORMAT` with `gatenet.migrations`."""
     try:
         document = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
@@ -139,6 +145,11 @@ def parse(text: str | bytes, where: str) -> dict[str, dict]:
     if not isinstance(document, dict):
         raise ManifestError(f"{where}: expected a JSON object with 'format' and 'models'")
     version = document.get("format")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT:
+        raise ManifestError(
+            f"{where}: format {version} was written by a newer gatenet than this one (which reads "
+            f"formats {', '.join(map(str, READABLE_FORMATS))}); upgrade gatenet to read it"
+        )
     if isinstance(version, bool) or version not in READABLE_FORMATS:
         raise ManifestError(
             f"{where}: format {version!r} is not one this gatenet reads {list(READABLE_FORMATS)}"
@@ -148,7 +159,7 @@ def parse(text: str | bytes, where: str) -> dict[str, dict]:
         raise ManifestError(f"{where}: 'models' must be a mapping of model file names to entries")
     for name, entry in models.items():
         check_entry(name, entry, f"{where}: {name}", needs_files=version >= 2)
-    return models
+    return version, models
 
 
 def check_entry(name: str, entry: object, where: str, needs_files: bool = True) -> None:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gatenet import durable, manifest
+from gatenet import durable, manifest, migrations
 from gatenet.manifest import MODEL_SUFFIX, ManifestError, is_relative_path, sha256
 
 if TYPE_CHECKING:
@@ -99,12 +99,23 @@ class ModelFolder:
         self.private = self.root / PRIVATE
         self.journal = self.private / "journal.json"
         self.staging = self.private / "staging"
-        self._parsed: tuple[bytes, dict[str, dict]] | None = None
+        self._parsed: tuple[bytes, int, dict[str, dict]] | None = None  # the last manifest read
 
     # The layout: the only place that knows file names.
 
+    @staticmethod
+    def model_name(key: str) -> str:
+        """A gate's model file name, `xor.onnx`, as the manifest lists it; a string, because pathlib
+        costs a second when a folder of 65,536 models is indexed."""
+        return f"{key}{MODEL_SUFFIX}"
+
+    @staticmethod
+    def key_of(name: str) -> str:
+        """The gate key of a model file name: `xor.onnx` -> `xor`."""
+        return name.removesuffix(MODEL_SUFFIX)
+
     def model_path(self, key: str) -> Path:
-        return self.root / f"{key}{MODEL_SUFFIX}"
+        return self.root / self.model_name(key)
 
     @staticmethod
     def layout_fields(key: str) -> dict[str, str]:
@@ -119,7 +130,7 @@ class ModelFolder:
     @staticmethod
     def check_key(key: str) -> None:
         """Refuse a gate whose file names the filesystem cannot hold, before anything is trained."""
-        longest = f"{key}{MODEL_SUFFIX}"
+        longest = ModelFolder.model_name(key)
         if len(longest.encode()) > NAME_MAX:
             raise FolderError(f"gate {key!r}: name too long for a model file ({len(longest)} > {NAME_MAX})")
 
@@ -278,13 +289,16 @@ class ModelFolder:
         cache of the last bytes parsed, so callers must not change them)."""
         if data is None:
             return {}
-        if self._parsed is not None and self._parsed[0] == data:
-            return dict(self._parsed[1])
-        entries = manifest.parse(data, str(self.root / MANIFEST))
-        for name, entry in entries.items():
-            self.check_layout(name, entry, f"{self.root / MANIFEST}: {name}")
-        self._parsed = (data, entries)
-        return dict(entries)
+        return dict(self._parse(data)[1])
+
+    def _parse(self, data: bytes) -> tuple[int, dict[str, dict]]:
+        """The format and validated entries of these manifest bytes, parsed once while they last."""
+        if self._parsed is None or self._parsed[0] != data:
+            version, entries = manifest.parse_document(data, str(self.root / MANIFEST))
+            for name, entry in entries.items():
+                self.check_layout(name, entry, f"{self.root / MANIFEST}: {name}")
+            self._parsed = (data, version, entries)
+        return self._parsed[1], self._parsed[2]
 
     def _settle(self) -> None:
         """Wait out a commit in progress; report one whose writer died. A reader changes nothing.
@@ -369,7 +383,7 @@ class ModelFolder:
             if not gitignore.exists():
                 durable.write_atomically(gitignore, b"# gatenet's lock and journal; not for git\n*\n")
             recovered = self._recover()
-            self._upgrade(self._entries(self._manifest_bytes()))
+            self._migrate()
             yield Writer(self, recovered)
         except OSError as error:
             raise os_error(error) from error  # chained, so `gatenet --debug` shows where it came from
@@ -377,21 +391,14 @@ class ModelFolder:
             (self.private / "holder.json").unlink(missing_ok=True)
             lock.release()
 
-    def _upgrade(self, entries: dict[str, dict]) -> None:
-        """Rewrite a manifest from gatenet 0.1 (format 1) with the SHA-256 of every file, as they are."""
-        old = {name: entry for name, entry in entries.items() if "files" not in entry}
-        if not old:
+    def _migrate(self) -> None:
+        """Bring a manifest of an older format to the current one (`gatenet.migrations`), in one write."""
+        data = self._manifest_bytes()
+        if data is None:
             return
-        for name, entry in old.items():
-            files = self.relative_files(entry["gate"].lower())
-            try:
-                hashes = {relative: sha256(durable.read_file(self.inside(relative))) for relative in files}
-                entries[name] = {**entry, "files": hashes}
-            except FileNotFoundError as error:
-                raise FolderError(
-                    f"{error.filename}: missing; retrain gate {entry['gate']} into a new folder"
-                ) from None
-        durable.write_atomically(self.root / MANIFEST, manifest.dump(entries), scratch=self.private)
+        migrated = migrations.migrate(self, *self._parse(data))
+        if migrated is not None:
+            durable.write_atomically(self.root / MANIFEST, manifest.dump(migrated), scratch=self.private)
 
     def _lock(self) -> FileLock:
         from filelock import FileLock  # only writers and recovery lock: readers skip the import

@@ -292,7 +292,10 @@ def test_a_manifest_from_gatenet_0_1_is_read_and_upgraded_by_the_next_writer(tmp
     document["format"] = 1
     (folder / "manifest.json").write_text(json.dumps(document))
     with (
-        pytest.raises(FolderError, match="and/history.json: missing; retrain gate AND"),
+        pytest.raises(
+            FolderError,
+            match=r"and/history.json: missing \(migration m001_sha256_of_every_file\); retrain gate AND",
+        ),
         ModelFolder(folder).writing(),
     ):
         pass

@@ -1,0 +1,83 @@
+"""Ordered, named migrations of a model folder's manifest, from the format that wrote it to the one
+this gatenet writes (`manifest.FORMAT`), in the manner of llm's `migrations.py`.
+
+Readers read every format in `manifest.READABLE_FORMATS` as it is and change nothing. The next writer
+(`gatenet train`, `prune`, `recover`) applies, in order, each migration whose `to_format` is above the
+folder's, then writes the manifest once, in the current format. A migration is a plain function of
+the folder and its entries, registered with `@migration(to_format)`; its name says what it does, and
+is what a failure names. A new manifest format adds one migration here and raises `manifest.FORMAT`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gatenet import durable
+from gatenet.manifest import sha256
+
+if TYPE_CHECKING:
+    from gatenet.store import ModelFolder
+
+Step = Callable[["ModelFolder", dict[str, dict]], dict[str, dict]]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step: the format it brings a manifest to, its name, and what it does to the entries."""
+
+    to_format: int
+    name: str
+    apply: Step
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(to_format: int) -> Callable[[Step], Step]:
+    """Register a step that brings the entries of a manifest of format `to_format - 1` to `to_format`."""
+
+    def register(step: Step) -> Step:
+        MIGRATIONS.append(Migration(to_format, step.__name__, step))
+        return step
+
+    return register
+
+
+def pending(version: int) -> list[Migration]:
+    """The migrations a manifest of format `version` needs, in order."""
+    return sorted((step for step in MIGRATIONS if step.to_format > version), key=lambda step: step.to_format)
+
+
+def migrate(folder: ModelFolder, version: int, entries: dict[str, dict]) -> dict[str, dict] | None:
+    """The entries brought to `manifest.FORMAT`, or None when they are in it already."""
+    steps = pending(version)
+    if not steps:
+        return None
+    for step in steps:
+        entries = step.apply(folder, dict(entries))
+    return entries
+
+
+@migration(2)
+def m001_sha256_of_every_file(folder: ModelFolder, entries: dict[str, dict]) -> dict[str, dict]:
+    """gatenet 0.1 listed the SHA-256 of each model only: add those of its test data and history, as
+    the files are now, so every file is checked from then on."""
+    from gatenet.store import FolderError
+
+    for name, entry in entries.items():
+        if "files" in entry:
+            continue
+        try:
+            files = {
+                relative: sha256(durable.read_file(folder.inside(relative)))
+                for relative in folder.relative_files(entry["gate"].lower())
+            }
+        except FileNotFoundError as error:
+            raise FolderError(
+                f"{error.filename}: missing (migration m001_sha256_of_every_file); "
+                f"retrain gate {entry['gate']} into a new folder"
+            ) from None
+        entries[name] = {**entry, "files": files}
+    return entries
