@@ -19,7 +19,7 @@ from gatenet.contract import encode_table
 from gatenet.gate import Bits, Gate
 from gatenet.manifest import short
 from gatenet.recipe import definition_changes
-from gatenet.store import MODEL_SUFFIX, ModelFolder, ModelRead
+from gatenet.store import ModelFolder, ModelRead
 
 _OUTPUTS = [contract.OUTPUT_NAME]
 
@@ -193,9 +193,9 @@ def load_gate(name: str, directory: Path | str = "exported", require_manifest: b
     """
     folder = ModelFolder(directory)
     names = folder.model_names()
-    file_name = folder.model_path(name.lower()).name
+    file_name = folder.model_name(name.lower())
     if file_name not in names:
-        available = ", ".join(n.removesuffix(MODEL_SUFFIX).upper() for n in names) or "none"
+        available = ", ".join(folder.key_of(n).upper() for n in names) or "none"
         raise ModelError(f"{folder.root}: no model of gate {name!r} (models there: {available})")
     return _load_checked(folder, folder.read_model(file_name), require_manifest)
 
@@ -215,7 +215,7 @@ def model_from_entry(folder: ModelFolder, name: str, data: bytes, entry: dict | 
     with every field of its entry, the margin included; else a ModelError naming the field and both values.
     """
     model = GateModel(folder.root / name, data, None if entry is None else entry["margin"])
-    claims = folder.model_path(model.name.lower()).name
+    claims = folder.model_name(model.name.lower())
     if claims != name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
     if entry is not None:
@@ -264,7 +264,7 @@ def verify_dir(
     folder = ModelFolder(directory)
     gates = gates or {}
     return [
-        verify_read(folder, read, gates.get(read.name.removesuffix(MODEL_SUFFIX)), margin, require_manifest)
+        verify_read(folder, read, gates.get(folder.key_of(read.name)), margin, require_manifest)
         for read in folder.read_models(folder.model_names())
     ]
 

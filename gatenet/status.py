@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from gatenet.circuit import Circuit
 from gatenet.recipe import CircuitRecipe, Recipe
-from gatenet.store import MANIFEST, MODEL_SUFFIX, ModelFolder, ModelRead
+from gatenet.store import MANIFEST, ModelFolder, ModelRead
 
 UP_TO_DATE, STALE, MISSING, ORPHANED = "up to date", "stale", "missing", "orphaned"
 
@@ -41,7 +41,7 @@ def circuit_recipes(
     entries = folder.entries()
     recipes = []
     for circuit in circuits:
-        names = {folder.model_path(instance.gate.key).name for instance in circuit.instances}
+        names = {folder.model_name(instance.gate.key) for instance in circuit.instances}
         digests = {name: entries[name]["sha256"] for name in sorted(names) if name in entries}
         recipes.append(CircuitRecipe(circuit, wiring, margin, digests))
     return recipes
@@ -53,7 +53,7 @@ def check_gates(
     """The state of each gate's model against the recipe `gatenet train` would use now; with `deep`,
     an up-to-date model must also verify on every row."""
     present = set(folder.model_names())
-    names = [folder.model_path(recipe.gate.key).name for recipe in recipes]
+    names = [folder.model_name(recipe.gate.key) for recipe in recipes]
     reads = {read.name: read for read in folder.read_models([name for name in names if name in present])}
     statuses = []
     for recipe, name in zip(recipes, names, strict=True):
@@ -87,11 +87,11 @@ def folder_status(
     """`check_gates` for `recipes`, and every other model in the folder whose gate is not `known`
     (lower-case names of the gates plugins define) as orphaned."""
     statuses = check_gates(folder, recipes, deep)
-    asked = {folder.model_path(recipe.gate.key).name for recipe in recipes}
+    asked = {folder.model_name(recipe.gate.key) for recipe in recipes}
     for name in folder.model_names():
         if name in asked:
             continue
-        key = name.removesuffix(MODEL_SUFFIX)
+        key = folder.key_of(name)
         if key not in known:
             statuses.append(ModelStatus(key.upper(), ORPHANED, ["no plugin defines this gate"], name))
     return statuses

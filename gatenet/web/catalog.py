@@ -23,7 +23,7 @@ from pathlib import Path
 
 from gatenet import contract
 from gatenet.runtime import GateModel, ModelError, model_from_entry
-from gatenet.store import MANIFEST, MODEL_SUFFIX, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
+from gatenet.store import MANIFEST, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
 
 GALLERY = "gallery.json"
 DETAILS = "details"
@@ -71,7 +71,7 @@ class Catalog:
             unlisted = sorted(set(folder.model_names()) - set(listed))
             if unlisted:
                 raise FolderError(f"{folder.root / unlisted[0]}: integrity not checked: no manifest entry")
-            entries = {name.removesuffix(MODEL_SUFFIX): entry for name, entry in listed.items()}
+            entries = {folder.key_of(name): entry for name, entry in listed.items()}
             facts = {}
             for key, entry in entries.items():
                 old = known.get(key)
@@ -116,8 +116,8 @@ class Catalog:
         are never opened; a model file that is a symlink leading out of the folder is refused too.
         The page needs nothing else: truth tables and histories come validated through `details`.
         """
-        key = name.removesuffix(MODEL_SUFFIX)
-        if key not in self.entries or name != self.folder.model_path(key).name:
+        key = self.folder.key_of(name)
+        if key not in self.entries or name != self.folder.model_name(key):
             return None
         try:
             self.folder.inside(name)
@@ -127,7 +127,7 @@ class Catalog:
 
     def file_names(self) -> list[str]:
         """Every file `file` hands out."""
-        return sorted(f"{key}{MODEL_SUFFIX}" for key in self.models)
+        return sorted(self.folder.model_name(key) for key in self.models)
 
     def model(self, key: str) -> GateModel | None:
         """The model `key` names, its bytes and metadata checked against its entry; None if there is none.
@@ -141,7 +141,7 @@ class Catalog:
             if model is not None:
                 self._loaded.move_to_end(key)
                 return model
-        name, entry = self.folder.model_path(key).name, self.entries[key]
+        name, entry = self.folder.model_name(key), self.entries[key]
         try:
             model = model_from_entry(
                 self.folder, name, self.folder.read_checked(name, entry["sha256"]), entry
@@ -165,12 +165,12 @@ class Catalog:
         relative = entry["history"]
         digest = entry.get("files", {}).get(relative)
         if digest is None:  # a manifest from gatenet 0.1 lists no SHA-256 for it: the store checks it
-            return self.folder.read_history(f"{key}{MODEL_SUFFIX}")
+            return self.folder.read_history(self.folder.model_name(key))
         return parse_history(self.folder.read_checked(relative, digest), self.folder.root / relative)
 
     def _summary(self, key: str) -> dict:
         facts, entry = self.models[key], self.entries[key]
-        name = f"{key}{MODEL_SUFFIX}"  # the manifest's own name for it: pathlib here costs 1 s at 65,536
+        name = self.folder.model_name(key)
         circuit = entry.get("circuit")
         return {
             "key": key,
@@ -205,13 +205,13 @@ class Catalog:
         }
 
     def _gate_name(self, file: str) -> str:
-        key = file.removesuffix(MODEL_SUFFIX)
+        key = self.folder.key_of(file)
         return self.entries[key]["gate"] if key in self.entries else key.upper()
 
 
 def _file_facts(folder: ModelFolder, key: str, entry: dict) -> FileFacts:
     """Read one model file, check it against its entry, and take what the index needs from its metadata."""
-    name = folder.model_path(key).name
+    name = folder.model_name(key)
     data = folder.read_checked(name, entry["sha256"])
     try:
         metadata = onnx_metadata(data)
