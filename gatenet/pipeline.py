@@ -25,6 +25,7 @@ from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.history import History
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError, NetworkSpec
+from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import Recipe, network_for
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 from gatenet.test_data import test_data_set
@@ -49,9 +50,6 @@ class GateResult:
     @property
     def steps(self) -> int:
         return self.network.steps
-
-
-RunJobs = Callable[[Callable, Iterable], Iterable]  # map(run_job, jobs), here or elsewhere
 
 
 def train_gates(

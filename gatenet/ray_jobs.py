@@ -25,10 +25,10 @@ CONNECT_TIMEOUT = 5.0  # seconds: a cluster that answers does so in milliseconds
 IN_FLIGHT_PER_CPU = 2  # enough that a CPU never waits for the driver, few enough to bound memory
 RETRIES = 3
 
+RunJobs = Callable[[Callable, Iterable], Iterable]  # map(function, jobs): here, on Ray, or elsewhere
 
-def runner(
-    address: str | None = "local", retries: int = RETRIES
-) -> Callable[[Callable, Iterable], Iterator] | None:
+
+def runner(address: str | None = "local", retries: int = RETRIES) -> RunJobs | None:
     """Connect to the Ray cluster at `address` ('auto', 'host:port', 'ray://...'), or start a local one
     for this process with 'local'; return `run_jobs(function, jobs)`, a `map` whose calls run as tasks.
     With no address, None: the work runs in this process, and Ray is not imported."""

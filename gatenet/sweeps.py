@@ -12,7 +12,7 @@ import io
 import itertools
 import json
 import statistics
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +21,10 @@ from gatenet.durable import write_atomically
 from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_CHUNK, NetworkError, NetworkSpec
+from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import network_for
 from gatenet.trainer import check_network, train_together
 
-RunJobs = Callable[[Callable, Iterable], Iterable]  # map(run_study_job, jobs), here or elsewhere
 AXES = ("hidden", "hidden_units", "layers", "activation", "loss", "optimizer", "learning_rate", "steps")
 
 
