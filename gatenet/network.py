@@ -96,7 +96,7 @@ def _checked(name: str, value: object) -> object:
                 "hidden: expected a list of whole numbers like [16] or [16, 8] (or [] for none), "
                 f"got {value!r}"
             )
-        if not all(_is_whole(units) and units >= 1 for units in value):
+        if not all(_is_int(units) and units >= 1 for units in value):
             raise NetworkError(f"hidden: each layer needs a whole number of units >= 1, got {list(value)}")
         if len(value) > MAX_LAYERS or max(value, default=0) > MAX_UNITS:
             raise NetworkError(
@@ -115,7 +115,7 @@ def _checked(name: str, value: object) -> object:
             f"got {_short(value)}"
         )
     if name == "steps":
-        if not _is_whole(value) or value < 1:
+        if not _is_int(value) or value < 1:
             raise NetworkError(f"steps: must be a whole number >= 1, got {_short(value)}")
         if value > MAX_STEPS:
             raise NetworkError(f"steps: at most {MAX_STEPS}, got {value}")
@@ -141,5 +141,6 @@ def _short(value: object) -> str:
     return reprlib.repr(value)
 
 
-def _is_whole(value: object) -> bool:
+def _is_int(value: object) -> bool:
+    """An int but not a bool (True is an int to Python); each caller states its own bounds."""
     return isinstance(value, int) and not isinstance(value, bool)
