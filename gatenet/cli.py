@@ -22,7 +22,7 @@ from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.family import Chain
 from gatenet.gate import is_name
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
 from gatenet.plugins import HOOKS, Registry, collect_gates, load_plugins, plugin_infos, pm, supervised
 from gatenet.progress import progress_bar
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, folder_status
@@ -126,7 +126,7 @@ SEED = Whole(0, MAX_SEED)
 STEPS = Whole(1, 2**31 - 1)
 NETWORKS_PER_GATE = Whole(1, 1000)
 CHUNK = Whole(1, 65536)
-UNITS = Whole(1, 65536)
+UNITS = Whole(1, MAX_UNITS)
 LAYERS = Whole(1, 64)
 LEARNING_RATE = Finite(0, low_open=True)
 MARGIN = Finite(0, 0.5, low_open=True)
@@ -143,11 +143,9 @@ class Hidden(click.ParamType):
     def convert(self, value, param, ctx) -> tuple[int, ...]:
         if not isinstance(value, str):
             return value
-        if value.strip().lower() == "none":
-            return ()
         try:
-            return tuple(UNITS.convert(part, param, ctx) for part in value.split(self.separator))
-        except click.BadParameter:
+            return parse_hidden(value, self.separator)
+        except ValueError:
             self.fail(
                 f"expected sizes like 16 or 16{self.separator}8, each in [1, {UNITS.max}], or none; "
                 f"got {value!r}",
@@ -946,9 +944,7 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
 
 def _setting_text(value: object) -> str:
     """A setting as the command line spells it: hidden layers as none or 8+8."""
-    if isinstance(value, tuple | list):
-        return "+".join(map(str, value)) or "none"
-    return str(value)
+    return hidden_text(value) if isinstance(value, tuple | list) else str(value)
 
 
 @cli.command(name="new-plugin")

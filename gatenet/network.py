@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import reprlib
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
 DEFAULT_RESTARTS = 4  # seeds tried per gate, in order; the first that verifies is kept
@@ -15,6 +16,7 @@ MAX_STEPS = 2**31 - 1  # the compiled training loop counts steps in int32
 MAX_UNITS = 65536  # per hidden layer: the command line's bound too
 MAX_LAYERS = 64
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # how Keras names activations, losses and optimizers
+NO_HIDDEN = "none"  # how the command line and a sweep's CSV spell "no hidden layer"
 
 
 class NetworkError(ValueError):
@@ -72,6 +74,23 @@ class NetworkSpec:
         return {
             key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()
         }
+
+
+def hidden_text(hidden: Sequence[int], separator: str = "+") -> str:
+    """Hidden layers as the command line spells them: `16+8` in a sweep's list and CSV (`16,8` for
+    `--hidden`), or `none`; `parse_hidden` reads it back."""
+    return separator.join(map(str, hidden)) or NO_HIDDEN
+
+
+def parse_hidden(text: str, separator: str = ",") -> tuple[int, ...]:
+    """The sizes `hidden_text` wrote: `none` (any case) is no hidden layer. A ValueError for anything
+    else, or a size outside [1, MAX_UNITS], so the command line can refuse it before TensorFlow loads."""
+    if text.strip().lower() == NO_HIDDEN:
+        return ()
+    sizes = tuple(int(part) for part in text.split(separator))
+    if not all(1 <= units <= MAX_UNITS for units in sizes):
+        raise ValueError(f"hidden: each size must be in [1, {MAX_UNITS}], got {text!r}")
+    return sizes
 
 
 def check_setting(name: str, value: object) -> object:

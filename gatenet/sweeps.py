@@ -20,7 +20,7 @@ from gatenet.check import DEFAULT_MARGIN, check_table
 from gatenet.durable import write_atomically
 from gatenet.family import chunks
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_CHUNK, NetworkError, NetworkSpec
+from gatenet.network import DEFAULT_CHUNK, NetworkError, NetworkSpec, hidden_text
 from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import network_for
 from gatenet.trainer import check_network, train_together
@@ -245,6 +245,4 @@ def _write_study(
 
 def _cell(value: object) -> object:
     """A CSV cell: a hidden-layer list as `none` or `8+8`, so it reads back unambiguously."""
-    if isinstance(value, list | tuple):
-        return "+".join(map(str, value)) or "none"
-    return value
+    return hidden_text(value) if isinstance(value, list | tuple) else value
