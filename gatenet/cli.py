@@ -11,6 +11,7 @@ import signal
 import sys
 import traceback
 from collections import ChainMap
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -378,25 +379,28 @@ RAY_OPTION = click.option(
 )
 
 
-def recipe_options(command):
-    """--seed, --restarts and --margin: with the network settings, what makes a model."""
-    command = click.option(
-        "--margin",
-        type=MARGIN,
-        default=DEFAULT_MARGIN,
-        show_default=True,
-        help="How far on the right side of 0.5 every output must be, in (0, 0.5].",
-    )(command)
-    command = click.option(
+RECIPE_OPTIONS = (  # flag, type, default, help: in the order --help lists them
+    ("--seed", SEED, 0, "First seed of each gate's restarts."),
+    (
         "--restarts",
-        type=NETWORKS_PER_GATE,
-        default=DEFAULT_RESTARTS,
-        show_default=True,
-        help="Seeds tried per gate, in order; the first that verifies is kept.",
-    )(command)
-    return click.option(
-        "--seed", type=SEED, default=0, show_default=True, help="First seed of each gate's restarts."
-    )(command)
+        NETWORKS_PER_GATE,
+        DEFAULT_RESTARTS,
+        "Seeds tried per gate, in order; the first that verifies is kept.",
+    ),
+    (
+        "--margin",
+        MARGIN,
+        DEFAULT_MARGIN,
+        "How far on the right side of 0.5 every output must be, in (0, 0.5].",
+    ),
+)
+
+
+def recipe_options(command: Callable) -> Callable:
+    """--seed, --restarts and --margin: with the network settings, what makes a model."""
+    for flag, kind, default, help_text in reversed(RECIPE_OPTIONS):  # the last applied is listed first
+        command = click.option(flag, type=kind, default=default, show_default=True, help=help_text)(command)
+    return command
 
 
 @cli.command()
