@@ -79,18 +79,20 @@ def create_app(
 
     `playground` runs its trainings; the server closes it when it stops (`serve.GalleryServer`).
     `live` is the folder's catalog when the caller has read it already (`serve.serve` has). The
-    endpoints find it in `app.state.live`, so each app serves its own folder.
+    endpoints find it in `app.state.live`, and the playground in `app.state.playground`, so each app
+    serves its own folder.
     """
     routes = [
         Route("/gallery.json", gallery),
         Route("/details/{key}.json", details),
         Route("/models/{path:path}", model_file),
         Route("/api/predict", predict),
-        *training.routes(playground),
+        *training.ROUTES,
         Mount("/", StaticFiles(directory=STATIC, html=True)),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: json_error})
     app.state.live = live or LiveCatalog(Path(directory))
+    app.state.playground = playground
     return Guard(app, host, port)
 
 

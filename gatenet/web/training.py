@@ -41,67 +41,78 @@ def registry() -> Registry:
     return collect_gates()
 
 
-def routes(playground: Playground) -> list[Route]:
-    """The playground's routes, serving `playground`."""
+def _playground(request: Request) -> Playground:
+    return request.app.state.playground
 
-    async def offer(request: Request) -> Response:
-        no_query(request)
-        gates = await run_in_threadpool(registry)
-        missing = missing_extra()
-        if missing is None:
-            playground.warm()
-        return JSONResponse(
-            {
-                "available": missing is None,
-                "problem": None if missing is None else extras.hint("train", missing),
-                "limits": settings.LIMITS,
-                "rate": RATE,
-                "waiting": WAITING,
-                "speed": settings.DEFAULT_SPEED,
-                "network": NetworkSpec().to_dict(),
-                "busy": playground.busy(),
-                "gates": [_offered(gate) for gate in settings.playable(gates)],
-            }
-        )
 
-    async def start(request: Request) -> Response:
+async def offer(request: Request) -> Response:
+    """What the Playground page may offer: gates, limits, and whether training is available here."""
+    no_query(request)
+    gates = await run_in_threadpool(registry)
+    missing = missing_extra()
+    if missing is None:
+        _playground(request).warm()
+    return JSONResponse(
+        {
+            "available": missing is None,
+            "problem": None if missing is None else extras.hint("train", missing),
+            "limits": settings.LIMITS,
+            "rate": RATE,
+            "waiting": WAITING,
+            "speed": settings.DEFAULT_SPEED,
+            "network": NetworkSpec().to_dict(),
+            "busy": _playground(request).busy(),
+            "gates": [_offered(gate) for gate in settings.playable(gates)],
+        }
+    )
+
+
+async def start(request: Request) -> Response:
+    """Queue a training of the settings the page posts; 202 with where to follow it."""
+    playground = _playground(request)
+    document = await _json_body(request)
+    parsed = settings.parse(document, await run_in_threadpool(registry))
+    trainer = await run_in_threadpool(playground.trainer)
+    await run_in_threadpool(settings.check_names, parsed, trainer)
+    session = await run_in_threadpool(playground.submit, parsed)
+    body = {"session": session.id, "events": f"api/train/{session.id}/events", **session.status()}
+    return JSONResponse(body, status_code=202)
+
+
+async def events(request: Request) -> Response:
+    """A training's progress as a stream of server-sent events."""
+    no_query(request)
+    session = _playground(request).session(request.path_params["session"])
+    headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+    return StreamingResponse(_stream(session), media_type="text/event-stream", headers=headers)
+
+
+async def control(request: Request) -> Response:
+    """Pause, resume, stop, reset or change the speed of a training."""
+    no_query(request)
+    playground = _playground(request)
+    session = playground.session(request.path_params["session"])
+    action = request.path_params["action"]
+    if action not in ACTIONS:
+        raise Refusal(404, "action", f"no action {action[:40]!r}; actions are: {', '.join(ACTIONS)}")
+    speed = None
+    if action == "speed":
         document = await _json_body(request)
-        parsed = settings.parse(document, await run_in_threadpool(registry))
-        trainer = await run_in_threadpool(playground.trainer)
-        await run_in_threadpool(settings.check_names, parsed, trainer)
-        session = await run_in_threadpool(playground.submit, parsed)
-        body = {"session": session.id, "events": f"api/train/{session.id}/events", **session.status()}
-        return JSONResponse(body, status_code=202)
+        if not isinstance(document, dict):
+            raise Refusal(400, "body", 'expected a JSON object such as {"speed": 10}')
+        unknown = next((field[:40] for field in document if field != "speed"), None)
+        if unknown is not None:
+            raise Refusal(400, unknown, f"unknown setting {unknown!r}; this action takes only speed")
+        speed = settings.whole(document, "speed", None, 1, settings.LIMITS["speed"])
+    return JSONResponse(await run_in_threadpool(playground.control, session, action, speed))
 
-    async def events(request: Request) -> Response:
-        no_query(request)
-        session = playground.session(request.path_params["session"])
-        headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
-        return StreamingResponse(_stream(session), media_type="text/event-stream", headers=headers)
 
-    async def control(request: Request) -> Response:
-        no_query(request)
-        session = playground.session(request.path_params["session"])
-        action = request.path_params["action"]
-        if action not in ACTIONS:
-            raise Refusal(404, "action", f"no action {action[:40]!r}; actions are: {', '.join(ACTIONS)}")
-        speed = None
-        if action == "speed":
-            document = await _json_body(request)
-            if not isinstance(document, dict):
-                raise Refusal(400, "body", 'expected a JSON object such as {"speed": 10}')
-            unknown = next((field[:40] for field in document if field != "speed"), None)
-            if unknown is not None:
-                raise Refusal(400, unknown, f"unknown setting {unknown!r}; this action takes only speed")
-            speed = settings.whole(document, "speed", None, 1, settings.LIMITS["speed"])
-        return JSONResponse(await run_in_threadpool(playground.control, session, action, speed))
-
-    return [
-        Route("/api/playground", offer),
-        Route("/api/train", start, methods=["POST"]),
-        Route("/api/train/{session}/events", events),
-        Route("/api/train/{session}/{action}", control, methods=["POST"]),
-    ]
+ROUTES = [
+    Route("/api/playground", offer),
+    Route("/api/train", start, methods=["POST"]),
+    Route("/api/train/{session}/events", events),
+    Route("/api/train/{session}/{action}", control, methods=["POST"]),
+]
 
 
 async def _stream(session: Session) -> AsyncIterator[str]:
