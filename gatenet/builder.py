@@ -53,6 +53,7 @@ class Options:
 class Events:
     """What a caller hears while a build runs, each as it happens (a command prints its table rows)."""
 
+    on_start: Callable[[], None] | None = None  # the folder is locked and checked: work begins
     on_fresh: Callable[[ModelStatus], None] | None = None  # a gate or circuit skipped as up to date
     on_result: Callable[[GateResult], None] | None = None  # a gate trained (and committed)
     on_circuit: Callable[[Built], None] | None = None  # a circuit built
@@ -185,6 +186,8 @@ def run(
     )
     with writing as writer:
         report.folder = writer.folder if writer is not None else None
+        if events.on_start is not None:
+            events.on_start()
         _train(registry, gates, options, events, writer, report)
         if circuits:
             _build_circuits(writer, circuits, options, events, report)

@@ -503,11 +503,6 @@ def train(
         _check(builder.check(registry, gates, circuits, options, deep), ModelFolder(out_dir), as_json)
         return
     show_rows = not quiet and not as_json
-    if show_rows:
-        click.echo(
-            f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
-            f"{'seconds':>8}  file"
-        )
     folder = ModelFolder(out_dir)
     with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
 
@@ -523,6 +518,7 @@ def train(
             advance()
 
         events = builder.Events(
+            on_start=_print_heading if show_rows else None,
             on_fresh=on_fresh,
             on_result=on_result,
             on_circuit=(lambda built: _print_circuit_row(built, folder)) if show_rows else None,
@@ -533,6 +529,14 @@ def train(
         )
         report = builder.run(registry, gates, [] if no_export else circuits, options, events)
     _finish_train(registry, report, folder, as_json)
+
+
+def _print_heading() -> None:
+    """The table's heading, once the folder is locked and checked: an error before that prints alone."""
+    click.echo(
+        f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
+        f"{'seconds':>8}  file"
+    )
 
 
 def _check(statuses: list[ModelStatus], folder: ModelFolder, as_json: bool) -> None:

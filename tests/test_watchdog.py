@@ -30,12 +30,15 @@ def forks_in_a_region(monkeypatch) -> int:
 
 
 def test_a_lone_thread_gets_a_shadow(monkeypatch):
-    assert threading.active_count() == 1
+    # as in a fresh command's process, whatever earlier tests in this one left behind
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
     assert forks_in_a_region(monkeypatch) == 1
 
 
 def test_no_shadow_is_forked_while_another_thread_runs(monkeypatch):
     """A forked copy has only the forking thread: a lock another thread held stays held forever."""
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
