@@ -151,7 +151,7 @@ def status(
     from collections import ChainMap
 
     folder = ModelFolder(options.out)
-    keys = [name.removesuffix(".onnx") for name in folder.model_names()]
+    keys = [ModelFolder.key_of(name) for name in folder.model_names()]
     in_folder = [gate for gate in map(registry.find, keys) if gate is not None]
     gates = list({gate.key: gate for gate in [*registry.select((), families), *in_folder]}.values())
     every: list[Recipe | CircuitRecipe] = recipes(registry, gates, options)[0]

@@ -13,7 +13,7 @@ import math
 import re
 
 from gatenet.check import is_margin
-from gatenet.gate import NAME_PATTERN
+from gatenet.gate import NAME_RULE, is_name
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)  # format 1, from gatenet 0.1, lists no SHA-256 for test data and history
@@ -60,7 +60,7 @@ def is_model_name(value: object) -> bool:
     return (
         isinstance(value, str)
         and value.endswith(MODEL_SUFFIX)
-        and NAME_PATTERN.fullmatch(value.removesuffix(MODEL_SUFFIX)) is not None
+        and is_name(value.removesuffix(MODEL_SUFFIX))
         and value == value.lower()
     )
 
@@ -100,8 +100,8 @@ def _is_versions(value: object) -> bool:
 # in OPTIONAL, which gatenet 0.1 and the first format-2 folders did not write.
 FIELDS = {
     "gate": (
-        lambda v: isinstance(v, str) and NAME_PATTERN.fullmatch(v) is not None,
-        "a gate name (letters, digits and underscores, starting with a letter)",
+        is_name,
+        f"a gate name ({NAME_RULE})",
     ),
     "sha256": (lambda v: isinstance(v, str) and SHA256.fullmatch(v) is not None, "64 hex digits"),
     "opset": (_is_whole, "a whole number"),

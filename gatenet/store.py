@@ -600,7 +600,7 @@ class Writer:
                 f"{gate.key}/{HISTORY}": gate.history,
                 **{f"{gate.key}/{TEST_DATA_SET}/{name}": data for name, data in gate.test_data.items()},
             }
-            model_name = self.folder.model_path(gate.key).name
+            model_name = ModelFolder.model_name(gate.key)
             entry = {"gate": gate.entry.get("gate"), "sha256": sha256(gate.model), **gate.entry}
             entry.update(self.folder.layout_fields(gate.key))
             entry["files"] = {relative: sha256(data) for relative, data in sorted(files.items())}
