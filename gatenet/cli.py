@@ -502,33 +502,40 @@ def train(
     if check:
         _check(builder.check(registry, gates, circuits, options, deep), ModelFolder(out_dir), as_json)
         return
-    show_rows = not quiet and not as_json
     folder = ModelFolder(out_dir)
     with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
-
-        def on_fresh(status: ModelStatus) -> None:
-            if show_rows:
-                _print_fresh_row(status, folder)
-            if "circuit" not in status.entry:
-                advance()
-
-        def on_result(result: GateResult) -> None:
-            if show_rows:
-                _print_row(result)
-            advance()
-
-        events = builder.Events(
-            on_start=_print_heading if show_rows else None,
-            on_fresh=on_fresh,
-            on_result=on_result,
-            on_circuit=(lambda built: _print_circuit_row(built, folder)) if show_rows else None,
-            on_wait=_waiting,
-            keep=lambda result: as_json or not result.verified,  # light: a resume may skip 65,536
-            histories=False,
-            fresh=as_json,
-        )
+        events = _table_events(folder, advance, show_rows=not quiet and not as_json, as_json=as_json)
         report = builder.run(registry, gates, [] if no_export else circuits, options, events)
     _finish_train(registry, report, folder, as_json)
+
+
+def _table_events(
+    folder: ModelFolder, advance: Callable[[], None], show_rows: bool, as_json: bool
+) -> builder.Events:
+    """What `gatenet train` does as the build goes: a table row and a tick of the progress bar per
+    gate, and it keeps only what its JSON or its errors need (a resume may skip 65,536 gates)."""
+
+    def on_fresh(status: ModelStatus) -> None:
+        if show_rows:
+            _print_fresh_row(status, folder)
+        if "circuit" not in status.entry:
+            advance()
+
+    def on_result(result: GateResult) -> None:
+        if show_rows:
+            _print_row(result)
+        advance()
+
+    return builder.Events(
+        on_start=_print_heading if show_rows else None,
+        on_fresh=on_fresh,
+        on_result=on_result,
+        on_circuit=(lambda built: _print_circuit_row(built, folder)) if show_rows else None,
+        on_wait=_waiting,
+        keep=lambda result: as_json or not result.verified,
+        histories=False,
+        fresh=as_json,
+    )
 
 
 def _print_heading() -> None:
