@@ -221,6 +221,9 @@ class Group(click.Group):
             how = "terminated" if terminated else "interrupted"
             click.echo(f"gatenet: {how}{': ' + str(error) if str(error) else ''}", err=True)
             ctx.exit(128 + terminated.signal if terminated else 130)
+        except BrokenPipeError:  # `gatenet status | head -1`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit's flush is quiet
+            ctx.exit(0)
         except Exception as error:
             if debugging():
                 traceback.print_exc()

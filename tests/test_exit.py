@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import pytest
-from folder_tools import GATENET, copy_models, gatenet, leftovers, run_cli
+from folder_tools import GATENET, ROOT, copy_models, gatenet, leftovers, run_cli
 
 PLUGIN = """
 import atexit, logging, logging.handlers, pathlib
@@ -101,3 +101,16 @@ def test_sigterm_while_a_plugin_imports_stops_the_command(tmp_path, options):
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert stderr == "gatenet: terminated: stopped while plugin 'slow_import' was loading\n"
     assert stdout == "" and not out.exists()
+
+
+@pytest.mark.parametrize("command", [["status"], ["verify"], ["plugins", "--json"], ["list"]])
+def test_a_reader_that_stops_early_is_not_an_error(command):
+    """`gatenet status | head -1`: once the reader has gone, the rest of the output has nowhere to go,
+    which is no failure of the command."""
+    process = subprocess.Popen(
+        [str(GATENET), *command], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdout.close()  # the reader is gone before anything is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 0, stderr
+    assert stderr == ""
