@@ -87,9 +87,20 @@ def train(
 
     registry = collect_gates()
     single = isinstance(what, (str, Gate))
-    chosen = [item if isinstance(item, Gate) else gates(item)[0] for item in ([what] if single else what)]
+    chosen = [
+        item if isinstance(item, Gate) else list(registry.select((item,)))[0]
+        for item in ([what] if single else what)
+    ]
     options = builder.Options(
-        out or ".", settings, seed, restarts, margin, force=True, export=out is not None, ray=ray
+        out or ".",
+        settings,
+        seed,
+        restarts,
+        margin,
+        force=True,
+        export=out is not None,
+        ray=ray,
+        command="gatenet.train",
     )
     results = {result.gate.key: result for result in builder.run(registry, chosen, [], options).trained}
     return results[chosen[0].key] if single else [results[gate.key] for gate in chosen]
@@ -110,13 +121,17 @@ def build(
 ):
     """`gatenet train NAME... --out OUT`: train the named gates (every default gate and circuit when
     none is named) whose model is not up to date, then build the circuits; returns a `builder.Report`
-    of what was skipped, trained and built."""
+    of what was skipped, trained and built. With a `family`, the report keeps only the gates that
+    failed, without histories: 65,536 results would not fit in memory (each history is in its file)."""
     from gatenet import builder
 
     registry = collect_gates()
     chosen, circuits = builder.select(registry, names, tuple(family))
-    options = builder.Options(out, settings, seed, restarts, margin, wiring, chunk, force=force, ray=ray)
-    return builder.run(registry, chosen, circuits, options)
+    options = builder.Options(
+        out, settings, seed, restarts, margin, wiring, chunk, force=force, ray=ray, command="gatenet.build"
+    )
+    light = builder.Events(keep=lambda result: not result.verified, histories=False, fresh=False)
+    return builder.run(registry, chosen, circuits, options, light if family else None)
 
 
 def check_build(

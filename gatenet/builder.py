@@ -26,7 +26,7 @@ from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
 from gatenet.plugins import Registry
 from gatenet.recipe import CircuitRecipe, Recipe, network_for
 from gatenet.status import UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
-from gatenet.store import ModelFolder
+from gatenet.store import ModelFolder, Writer
 
 if TYPE_CHECKING:
     from gatenet.circuit_onnx import Built
@@ -47,6 +47,7 @@ class Options:
     force: bool = False  # retrain and rebuild what is up to date too
     export: bool = True  # False: train and check in Keras only, write nothing
     ray: str | None = None  # run the chunks on this Ray cluster ("local", "auto", an address)
+    command: str = "gatenet train"  # who holds the folder's lock, as a second writer is told
 
 
 @dataclass
@@ -111,7 +112,9 @@ def recipes(
     registry: Registry, gates: Sequence[Gate], options: Options
 ) -> tuple[list[Recipe], dict[str, dict]]:
     """How each gate would be made now, and the `[tool.gatenet]` settings behind it (by gate key)."""
-    known = [gate.name for gate in registry.gates.values()]
+    known = [gate.name for gate in registry.gates.values()] + [
+        gate.name for gate in gates
+    ]  # a notebook's too
     settings = project_settings([gate.name for gate in gates], known=known, find=registry.find)
     return [_recipe(gate, settings[gate.key], options) for gate in gates], settings
 
@@ -180,7 +183,7 @@ def run(
     ray_jobs.check_reachable(options.ray)
     report = Report()
     writing = (
-        ModelFolder(options.out).writing("gatenet train", events.on_wait)
+        ModelFolder(options.out).writing(options.command, events.on_wait)
         if options.export
         else contextlib.nullcontext()
     )
@@ -194,7 +197,14 @@ def run(
     return report
 
 
-def _train(registry: Registry, gates, options: Options, events: Events, writer, report: Report) -> None:
+def _train(
+    registry: Registry,
+    gates: Chain | Sequence[Gate],
+    options: Options,
+    events: Events,
+    writer: Writer | None,
+    report: Report,
+) -> None:
     """Train every gate that is not up to date; TensorFlow is imported only when one is not."""
     project: dict[str, dict] = {}
 
@@ -246,7 +256,7 @@ def _fresh(status: ModelStatus, events: Events, report: Report) -> None:
 
 
 def _build_circuits(
-    writer, circuits: Sequence[Circuit], options: Options, events: Events, report: Report
+    writer: Writer, circuits: Sequence[Circuit], options: Options, events: Events, report: Report
 ) -> None:
     """Build the circuits whose model is not up to date, after their gates were trained."""
     circuit_list = circuit_recipes(writer.folder, circuits, options.wiring, options.margin)

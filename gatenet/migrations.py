@@ -10,6 +10,7 @@ is what a failure names. A new manifest format adds one migration here and raise
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -55,8 +56,9 @@ def migrate(folder: ModelFolder, version: int, entries: dict[str, dict]) -> dict
     steps = pending(version)
     if not steps:
         return None
+    entries = copy.deepcopy(entries)  # the folder's cache of what it read must stay as it was read
     for step in steps:
-        entries = step.apply(folder, dict(entries))
+        entries = step.apply(folder, entries)
     return entries
 
 

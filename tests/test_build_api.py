@@ -71,3 +71,16 @@ def test_the_command_line_and_the_python_api_make_the_same_bytes_and_status(tmp_
         states = {model["name"]: model["state"] for model in status["models"]}
         assert states["HINTED"] == states["PLAIN"] == "up to date", states
         run(GATENET, "-p", "plug.py", "train", "HINTED", "PLAIN", "--out", folder, "--check", cwd=tmp_path)
+
+
+def test_a_gate_made_in_a_notebook_takes_its_project_settings(tmp_path, monkeypatch):
+    """`gatenet.train(Gate(...))` of a gate no plugin registers, with a `[tool.gatenet.gates]` table
+    for it: the table applies, rather than being refused as a typo for an unknown gate."""
+    from gatenet import Gate, builder
+    from gatenet.plugins import collect_gates
+
+    (tmp_path / "pyproject.toml").write_text("[tool.gatenet.gates.MYGATE]\nhidden = [4]\n")
+    monkeypatch.chdir(tmp_path)
+    gate = Gate("MYGATE", ["a", "b"], lambda a, b: a & b)
+    (recipe,), _ = builder.recipes(collect_gates(), [gate], builder.Options())
+    assert tuple(recipe.network.hidden) == (4,)
