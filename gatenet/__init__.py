@@ -10,7 +10,6 @@ from gatenet.network import NetworkError, NetworkSpec
 _LAZY = {
     "train": "gatenet.api",
     "build": "gatenet.api",
-    "check_build": "gatenet.api",
     "folder_status": "gatenet.api",
     "sweep": "gatenet.api",
     "gates": "gatenet.api",
@@ -46,7 +45,6 @@ __all__ = [
     "build",
     "build_circuits",
     "capacity",
-    "check_build",
     "gates",
     "hookimpl",
     "load",

@@ -5,7 +5,7 @@ result = gatenet.train("XOR", out="models")     # a GateResult, with .history
 result.history.accuracy[-1], result.first_right_step
 gatenet.load("models/xor.onnx").predict([[0, 1]])
 gatenet.build(out="models")                     # `gatenet train --out models`: skips what is up to date
-gatenet.check_build(out="models")               # `gatenet train --check`, as ModelStatus objects
+gatenet.build(out="models", check=True)         # `gatenet train --check`, as ModelStatus objects
 gatenet.build_circuits("HALF_ADDER_WIRED", directory="models")  # from the XOR and AND models there
 
 `train` and `build` run the one build of `gatenet.builder`, with `[tool.gatenet]` of
@@ -117,12 +117,19 @@ def build(
     chunk: int = DEFAULT_CHUNK,
     force: bool = False,
     ray: str | None = None,
+    check: bool = False,
+    deep: bool = False,
     **settings: object,
 ):
     """`gatenet train NAME... --out OUT`: train the named gates (every default gate and circuit when
     none is named) whose model is not up to date, then build the circuits; returns a `builder.Report`
     of what was skipped, trained and built. With a `family`, the report keeps only the gates that
-    failed, without histories: 65,536 results would not fit in memory (each history is in its file)."""
+    failed, without histories: 65,536 results would not fit in memory (each history is in its file).
+
+    With `check=True` (`gatenet train --check`) nothing is trained or written: it returns each
+    selected gate's and circuit's `status.ModelStatus`; `deep` also runs each up-to-date model on
+    every row.
+    """
     from gatenet import builder
 
     registry = collect_gates()
@@ -130,29 +137,10 @@ def build(
     options = builder.Options(
         out, settings, seed, restarts, margin, wiring, chunk, force=force, ray=ray, command="gatenet.build"
     )
+    if check:
+        return builder.check(registry, chosen, circuits, options, deep)
     light = builder.Events(keep=lambda result: not result.verified, histories=False, fresh=False)
     return builder.run(registry, chosen, circuits, options, light if family else None)
-
-
-def check_build(
-    *names: str,
-    family: Sequence[str] = (),
-    out: Path | str = "exported",
-    seed: int = 0,
-    restarts: int = DEFAULT_RESTARTS,
-    margin: float = DEFAULT_MARGIN,
-    wiring: str = "digital",
-    deep: bool = False,
-    **settings: object,
-) -> list:
-    """`gatenet train --check`: each selected gate's and circuit's `status.ModelStatus` against what
-    `build` would make now; `deep` also runs each up-to-date model on every row."""
-    from gatenet import builder
-
-    registry = collect_gates()
-    chosen, circuits = builder.select(registry, names, tuple(family))
-    options = builder.Options(out, settings, seed, restarts, margin, wiring)
-    return builder.check(registry, chosen, circuits, options, deep)
 
 
 def folder_status(

@@ -40,7 +40,7 @@ NOTEBOOK = textwrap.dedent(
     assert [result.gate.name for result in report.trained] == ["HINTED", "PLAIN"], report
     again = gatenet.build("HINTED", "PLAIN", out="api_build")
     assert not again.trained and [status.name for status in again.fresh] == ["HINTED", "PLAIN"], again
-    statuses = gatenet.check_build("HINTED", "PLAIN", out="api_train")
+    statuses = gatenet.build("HINTED", "PLAIN", out="api_train", check=True)
     assert all(status.state == "up to date" for status in statuses), statuses
     """
 )
