@@ -706,7 +706,7 @@ def prune(directory: Path, yes: bool) -> None:
         for orphan in orphans:
             why = f"({orphan.name}: no plugin defines it)"
             click.echo(f"orphaned: {folder.root / orphan.file} {why}; removes:")
-            for path in folder.removal_paths(orphan.file):
+            for path in folder.removal_paths(orphan.file, listed[orphan.file]):
                 click.echo(f"  {path}")
         if not yes:
             if not sys.stdin.isatty():

@@ -328,14 +328,6 @@ class ModelFolder:
                 raise FolderError(f"{self.root}: a commit by {self._holder()} has not finished")
             time.sleep(0.01)
 
-    def interrupted(self) -> bool:
-        """Whether a commit whose writer died waits to be finished by `recover`."""
-        try:
-            self._settle()
-        except FolderError:
-            return self.journal.exists()
-        return False
-
     def _scratch(self) -> list[Path]:
         """Staging folders and temporary files, by the names only gatenet's writers make."""
         found = [path for path in self._listing(self.staging) if STAGED_NAME.fullmatch(path.name)]
@@ -507,8 +499,7 @@ class ModelFolder:
     def _remove_model(self, name: str, entry: dict) -> set[Path]:
         """Delete the files a manifest entry lists (never a folder), then its folders if left empty."""
         touched = set()
-        for relative in [name, *entry.get("files", {})]:
-            path = self.inside(relative)
+        for path in self.removal_paths(name, entry):
             if path.is_file() or path.is_symlink():
                 durable.remove(path)
                 touched.add(path.parent)
@@ -518,11 +509,8 @@ class ModelFolder:
                 self.inside(relative).rmdir()
         return touched
 
-    def removal_paths(self, name: str) -> list[Path]:
-        """What `commit(remove=[name])` deletes: the model file and the files its entry lists."""
-        entry = self.entries().get(name)
-        if entry is None:
-            return []
+    def removal_paths(self, name: str, entry: dict) -> list[Path]:
+        """What `commit(remove=[name])` deletes: the model file and the files its manifest `entry` lists."""
         return [self.inside(relative) for relative in [name, *entry.get("files", {})]]
 
 
