@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,6 +85,9 @@ class Signal:
 
     part: int | None
     index: int
+
+
+Feed = tuple[str | None, int]  # a source read but not yet flattened: (part, or None for an input; bit)
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,7 @@ def _resolve_nested(root: Circuit, find: Callable[[str], Gate | Circuit | None])
 
 def _resolve(
     circuit: Circuit, find: Callable[[str], Gate | Circuit | None], within: tuple[str, ...]
-) -> Iterator[Circuit]:
+) -> Generator[Circuit, CircuitError | None, None]:
     """One circuit's checks and flattening, as steps for `_resolve_nested`: it yields each circuit it
     contains and expects it resolved (or its error sent back) before going on. `within` names the
     circuits this one is inside, outermost first."""
@@ -287,8 +290,24 @@ def _resolve(
     def fail(problem: str) -> CircuitError:
         return CircuitError(f"circuit {name!r}: {problem}")
 
+    output_sources = _check_outline(circuit, within, fail)
+    kinds, bindings = yield from _find_parts(circuit, find, fail)
+    sources, order, outs = _wire(circuit, kinds, bindings, output_sources, fail)
+    instances, part_outputs = _flatten(kinds, sources, order, fail)
+    circuit.instances = instances
+    circuit.output_signals = [_signal(part_outputs, feed) for feed in outs]
+    circuit.netlist = _netlist(circuit, kinds, sources, order, outs)
+    circuit.__dict__.pop("table", None)
+
+
+def _check_outline(
+    circuit: Circuit, within: tuple[str, ...], fail: Callable[[str], CircuitError]
+) -> list[object]:
+    """Check what needs no registry (the name, the bit names, the shape of parts and outputs) before
+    any part is looked up; sets the bit names and returns the output sources as written."""
+    name = circuit.name
     if not is_name(name):
-        raise CircuitError(f"circuit {name!r}: name must be {NAME_RULE}")
+        raise fail(f"name must be {NAME_RULE}")
     if name.lower() in within:
         raise fail(f"contains itself ({' -> '.join([*within, name.lower()])})")
     inputs, parts, outputs = circuit.declared
@@ -303,11 +322,17 @@ def _resolve(
     else:
         raise fail(f"outputs must map output names to sources, got {type(outputs).__name__}")
     circuit.output_names = _bit_names(name, "outputs", output_names, MAX_OUTPUTS, default_output_names)
+    return output_sources
 
-    # Every part: a known gate or circuit, each of its inputs driven exactly once.
+
+def _find_parts(
+    circuit: Circuit, find: Callable[[str], Gate | Circuit | None], fail: Callable[[str], CircuitError]
+) -> Generator[Circuit, CircuitError | None, tuple[dict[str, Gate | Circuit], dict[str, list[str]]]]:
+    """Every part a known gate or circuit with each of its inputs driven exactly once: its kind and
+    the source text of each input. A circuit part is yielded, to be resolved before it is used."""
     kinds: dict[str, Gate | Circuit] = {}
     bindings: dict[str, list[str]] = {}
-    for part_name, part in parts.items():
+    for part_name, part in circuit.declared[1].items():
         if not is_name(part_name):
             raise fail(f"part name {part_name!r} must be letters, digits and underscores")
         if part_name in circuit.input_names:
@@ -327,34 +352,21 @@ def _resolve(
                 raise error
         kinds[part_name] = kind
         bindings[part_name] = _bind(fail, part_name, part, kind)
+    return kinds, bindings
 
-    # Sources, then an order in which every part comes after what feeds it.
-    def source(text: object, where: str) -> tuple[str | None, int]:
-        if not isinstance(text, str):
-            raise fail(f"{where}: a source must be a name like 'a' or 'x.out', got {text!r}")
-        part_name, _, bit = text.partition(".")
-        if not bit and part_name in circuit.input_names:
-            return None, circuit.input_names.index(part_name)
-        if part_name not in kinds:
-            raise fail(f"{where} comes from nowhere: {text!r} is neither a circuit input nor a part's output")
-        names = kinds[part_name].output_names
-        if not bit:
-            if len(names) != 1:
-                raise fail(
-                    f"{where}: {text!r} has {len(names)} outputs, a 1-bit input takes one of "
-                    + ", ".join(f"{part_name}.{n}" for n in names)
-                )
-            return part_name, 0
-        if bit not in names:
-            raise fail(
-                f"{where} comes from nowhere: {kinds[part_name].name} has no output {bit!r} "
-                f"({', '.join(names)})"
-            )
-        return part_name, names.index(bit)
 
+def _wire(
+    circuit: Circuit,
+    kinds: dict[str, Gate | Circuit],
+    bindings: dict[str, list[str]],
+    output_sources: list[object],
+    fail: Callable[[str], CircuitError],
+) -> tuple[dict[str, list[Feed]], list[str], list[Feed]]:
+    """Each part's and output's source text read as a feed, and an order in which every part comes
+    after what feeds it; a part nothing reads is refused, as it can only be a slip."""
     sources = {
         part_name: [
-            source(text, f"part {part_name!r} input {kinds[part_name].input_names[i]!r}")
+            _feed(circuit, kinds, fail, text, f"part {part_name!r} input {kinds[part_name].input_names[i]!r}")
             for i, text in enumerate(texts)
         ]
         for part_name, texts in bindings.items()
@@ -363,57 +375,110 @@ def _resolve(
         fail, {part_name: [p for p, _ in feeds if p is not None] for part_name, feeds in sources.items()}
     )
     outs = [
-        source(text, f"output {out!r}")
+        _feed(circuit, kinds, fail, text, f"output {out!r}")
         for out, text in zip(circuit.output_names, output_sources, strict=True)
     ]
     driving = {p for feeds in [*sources.values(), outs] for p, _ in feeds}
-    idle = [part_name for part_name in parts if part_name not in driving]
+    idle = [part_name for part_name in circuit.declared[1] if part_name not in driving]
     if idle:
         raise fail(f"part {idle[0]!r} drives nothing: no output or other part reads it")
+    return sources, order, outs
 
-    # Flatten: each part's gates, with its inputs' signals, after the parts that feed it.
+
+def _feed(
+    circuit: Circuit,
+    kinds: dict[str, Gate | Circuit],
+    fail: Callable[[str], CircuitError],
+    text: object,
+    where: str,
+) -> Feed:
+    """A source as written (`a`, `x.out` or `x`) as a feed; `where` names the input or output it drives
+    in the error, since a wrong source is found only here."""
+    if not isinstance(text, str):
+        raise fail(f"{where}: a source must be a name like 'a' or 'x.out', got {text!r}")
+    part_name, _, bit = text.partition(".")
+    if not bit and part_name in circuit.input_names:
+        return None, circuit.input_names.index(part_name)
+    if part_name not in kinds:
+        raise fail(f"{where} comes from nowhere: {text!r} is neither a circuit input nor a part's output")
+    names = kinds[part_name].output_names
+    if not bit:
+        if len(names) != 1:
+            raise fail(
+                f"{where}: {text!r} has {len(names)} outputs, a 1-bit input takes one of "
+                + ", ".join(f"{part_name}.{n}" for n in names)
+            )
+        return part_name, 0
+    if bit not in names:
+        raise fail(
+            f"{where} comes from nowhere: {kinds[part_name].name} has no output {bit!r} ({', '.join(names)})"
+        )
+    return part_name, names.index(bit)
+
+
+def _flatten(
+    kinds: dict[str, Gate | Circuit],
+    sources: dict[str, list[Feed]],
+    order: list[str],
+    fail: Callable[[str], CircuitError],
+) -> tuple[list[Instance], dict[str, list[Signal]]]:
+    """The parts as gate instances only (a circuit part by its own instances, moved into this one),
+    each after the parts that feed it, and each part's output signals; refused past MAX_INSTANCES,
+    as sharing a circuit can double its gates per level."""
     instances: list[Instance] = []
     part_outputs: dict[str, list[Signal]] = {}
 
-    def signal_of(feed: tuple[str | None, int]) -> Signal:
-        part_name, index = feed
-        return Signal(None, index) if part_name is None else part_outputs[part_name][index]
-
-    def depth_of(signal: Signal) -> int:
-        return 0 if signal.part is None else instances[signal.part].depth
+    def depth(signals: Sequence[Signal]) -> int:
+        return 1 + max((0 if s.part is None else instances[s.part].depth for s in signals), default=0)
 
     for part_name in order:
-        kind, feeds = kinds[part_name], [signal_of(feed) for feed in sources[part_name]]
+        kind, feeds = kinds[part_name], [_signal(part_outputs, feed) for feed in sources[part_name]]
         if len(instances) + (1 if isinstance(kind, Gate) else len(kind.instances)) > MAX_INSTANCES:
             raise fail(
                 f"has more than {MAX_INSTANCES} gates once the circuits inside it are flattened (at part "
                 f"{part_name!r}); at most {MAX_INSTANCES} are supported"
             )
         if isinstance(kind, Gate):
-            depth = 1 + max(map(depth_of, feeds), default=0)
-            instances.append(Instance(part_name, kind, tuple(feeds), depth))
+            instances.append(Instance(part_name, kind, tuple(feeds), depth(feeds)))
             part_outputs[part_name] = [Signal(len(instances) - 1, i) for i in range(kind.outputs)]
             continue
         start = len(instances)
         for inner in kind.instances:
-            moved = tuple(
-                feeds[s.index] if s.part is None else Signal(s.part + start, s.index) for s in inner.sources
-            )
-            depth = 1 + max(map(depth_of, moved), default=0)
-            instances.append(Instance(f"{part_name}.{inner.path}", inner.gate, moved, depth))
-        part_outputs[part_name] = [
-            feeds[s.index] if s.part is None else Signal(s.part + start, s.index) for s in kind.output_signals
-        ]
-    circuit.instances = instances
-    circuit.output_signals = [signal_of(feed) for feed in outs]
+            moved = tuple(_moved(s, feeds, start) for s in inner.sources)
+            instances.append(Instance(f"{part_name}.{inner.path}", inner.gate, moved, depth(moved)))
+        part_outputs[part_name] = [_moved(s, feeds, start) for s in kind.output_signals]
+    return instances, part_outputs
 
-    def text(feed: tuple[str | None, int]) -> str:
+
+def _signal(part_outputs: dict[str, list[Signal]], feed: Feed) -> Signal:
+    """The flattened signal a feed stands for, once the part it names is flattened."""
+    part_name, index = feed
+    return Signal(None, index) if part_name is None else part_outputs[part_name][index]
+
+
+def _moved(signal: Signal, feeds: list[Signal], start: int) -> Signal:
+    """An inner circuit's signal in the outer one: its inputs are what feeds the part, and its gates
+    stand from `start` on."""
+    return feeds[signal.index] if signal.part is None else Signal(signal.part + start, signal.index)
+
+
+def _netlist(
+    circuit: Circuit,
+    kinds: dict[str, Gate | Circuit],
+    sources: dict[str, list[Feed]],
+    order: list[str],
+    outs: list[Feed],
+) -> dict:
+    """The parts as written, in wiring order, each source spelled as its gate spells it: what the
+    schematic, the model's metadata and the rebuild check (`recipe.netlist_digest`) read."""
+
+    def text(feed: Feed) -> str:
         part_name, index = feed
         if part_name is None:
             return circuit.input_names[index]
         return f"{part_name}.{kinds[part_name].output_names[index]}"
 
-    circuit.netlist = {
+    return {
         "parts": [
             {
                 "part": part_name,
@@ -428,7 +493,6 @@ def _resolve(
         ],
         "outputs": {out: text(feed) for out, feed in zip(circuit.output_names, outs, strict=True)},
     }
-    circuit.__dict__.pop("table", None)
 
 
 def _bind(fail: Callable[[str], CircuitError], part_name: str, part: Part, kind: Gate | Circuit) -> list[str]:

@@ -51,6 +51,12 @@ def network_changes(setting: Mapping, base_hidden: tuple[int, ...]) -> dict:
     return changes
 
 
+def _setting_network(gate: Gate, point: Mapping) -> NetworkSpec:
+    """The network a grid point gives `gate`: the point's changes over the gate's own recipe, so a
+    layers-only point keeps the gate's hidden units."""
+    return network_for(gate, network_changes(point, network_for(gate).hidden))
+
+
 def sweep(
     gate: Gate,
     axes: Mapping[str, Sequence],
@@ -66,8 +72,7 @@ def sweep(
     if seeds < 1:
         raise ValueError(f"seeds: must be at least 1, got {seeds}")
     points = grid(axes)
-    base = network_for(gate)
-    networks = [network_for(gate, network_changes(point, base.hidden)) for point in points]
+    networks = [_setting_network(gate, point) for point in points]
     for network in set(networks):
         check_network(network)
     jobs = (StudyJob([gate], network, seeds, margin) for network in networks)
@@ -162,38 +167,51 @@ def capacity(
 
     points = grid(axes)
     for point in points:  # a setting Keras does not know fails now, not after hours of the others
-        check_network(network_for(gates[0], network_changes(point, network_for(gates[0]).hidden)))
+        check_network(_setting_network(gates[0], point))
     results = iter((run_jobs or map)(run_study_job, jobs()))
     rows = []
     for point in points:
-        verified: dict[str, int] = {}
-        steps: list[int] = []
-        last, first = False, None
-        while not last:
-            trials_per_gate = next(results)
-            job, last = planned.popleft()
-            first = first or job
-            for gate, trials in zip(job.gates, trials_per_gate, strict=True):
-                good = [(value >= margin, step) for value, step in trials]
-                verified[gate.name] = sum(ok for ok, _ in good)
-                steps += [step for ok, step in good if ok]
-        not_learned = [name for name, count in verified.items() if not count]
-        row = {
-            **point,
-            "gates": len(gates),
-            "seeds": seeds,
-            "learned": len(gates) - len(not_learned),
-            "learned_share": round((len(gates) - len(not_learned)) / len(gates), 6),
-            "pairs_verified_share": round(sum(verified.values()) / (len(gates) * seeds), 6),
-            "median_steps": statistics.median(steps) if steps else None,
-            "not_learned": not_learned,
-            "verified_seeds": verified,  # per gate: how many of its seeds verified
-            "network": first.network.to_dict(),  # the first gate's, as the setting reads for it
-        }
+        row = _capacity_row(point, len(gates), seeds, margin, results, planned)
         rows.append(row)
         if on_setting is not None:
             on_setting(row)
     return rows
+
+
+def _capacity_row(
+    point: dict,
+    gate_count: int,
+    seeds: int,
+    margin: float,
+    results: Iterator[list[list[tuple[float, int | None]]]],
+    planned: collections.deque[tuple[StudyJob, bool]],
+) -> dict:
+    """One setting's row, from its jobs' results taken one at a time as they come (a family's never
+    held at once); `planned` says whose each result is, and which ends the setting."""
+    verified: dict[str, int] = {}
+    steps: list[int] = []
+    last, first = False, None
+    while not last:
+        trials_per_gate = next(results)  # first: with lazy jobs, taking it is what plans the job
+        job, last = planned.popleft()
+        first = first or job
+        for gate, trials in zip(job.gates, trials_per_gate, strict=True):
+            good = [(value >= margin, step) for value, step in trials]
+            verified[gate.name] = sum(ok for ok, _ in good)
+            steps += [step for ok, step in good if ok]
+    not_learned = [name for name, count in verified.items() if not count]
+    return {
+        **point,
+        "gates": gate_count,
+        "seeds": seeds,
+        "learned": gate_count - len(not_learned),
+        "learned_share": round((gate_count - len(not_learned)) / gate_count, 6),
+        "pairs_verified_share": round(sum(verified.values()) / (gate_count * seeds), 6),
+        "median_steps": statistics.median(steps) if steps else None,
+        "not_learned": not_learned,
+        "verified_seeds": verified,  # per gate: how many of its seeds verified
+        "network": first.network.to_dict(),  # the first gate's, as the setting reads for it
+    }
 
 
 def _capacity_jobs(
@@ -202,7 +220,7 @@ def _capacity_jobs(
     """One setting's work: its gates grouped by shape and network, in jobs of about `chunk` networks."""
     groups: dict[tuple, list[Gate]] = {}
     for gate in gates:
-        network = network_for(gate, network_changes(point, network_for(gate).hidden))
+        network = _setting_network(gate, point)
         groups.setdefault((gate.inputs, gate.outputs, network), []).append(gate)
     for network in {key[2] for key in groups}:
         check_network(network)
