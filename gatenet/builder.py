@@ -23,8 +23,8 @@ from gatenet.config import project_settings
 from gatenet.family import Chain, Family, chunks
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
-from gatenet.plugins import Registry
 from gatenet.recipe import CircuitRecipe, Recipe, network_for
+from gatenet.registry import Registry
 from gatenet.status import UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
 from gatenet.store import ModelFolder, Writer
 

@@ -23,7 +23,7 @@ from onnx import TensorProto, helper, numpy_helper
 from gatenet import contract, runtime
 from gatenet.check import Check, check_table
 from gatenet.circuit import WIRINGS, Circuit, Signal
-from gatenet.plugins import describe
+from gatenet.errors import describe
 from gatenet.recipe import CircuitRecipe
 from gatenet.store import GateFiles, Writer
 from gatenet.test_data import test_data_set

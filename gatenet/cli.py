@@ -24,10 +24,12 @@ from gatenet.circuit import WIRINGS, Circuit
 from gatenet.family import Chain
 from gatenet.gate import is_name
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
-from gatenet.plugins import HOOKS, Registry, collect_gates, load_plugins, plugin_infos, pm, supervised
+from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugins, plugin_infos
 from gatenet.progress import progress_bar
+from gatenet.registry import Registry
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, folder_status
 from gatenet.store import ModelFolder, os_error
+from gatenet.supervisor import supervised
 
 if TYPE_CHECKING:
     from gatenet.circuit_onnx import Built
@@ -270,9 +272,9 @@ def _load_plugins(plugin_specs: tuple[str, ...], no_third_party: bool) -> None:
     load_plugins(
         disabled=[spec[3:] for spec in plugin_specs if spec.startswith("no:")], third_party=not no_third_party
     )
-    before = {name for name, _ in pm.list_name_plugin()}
+    before = {name for name, _ in get_plugin_manager().list_name_plugin()}
     load_plugins(extra=[spec for spec in plugin_specs if not spec.startswith("no:")])
-    _note_idle_plugins({name for name, _ in pm.list_name_plugin()} - before)
+    _note_idle_plugins({name for name, _ in get_plugin_manager().list_name_plugin()} - before)
 
 
 def _note_idle_plugins(names: set[str]) -> None:
@@ -280,6 +282,7 @@ def _note_idle_plugins(names: set[str]) -> None:
     the wrong module (`-p os`, or a typo naming another one). A note, not a refusal: a module loaded
     only for what its import does (logging, registering another object) is still allowed."""
     origins = {info.name: info.origin for info in plugin_infos()}
+    pm = get_plugin_manager()
     plugins = {name: pm.get_plugin(name) for name in names}
     for name in sorted(name for name, plugin in plugins.items() if plugin and not pm.get_hookcallers(plugin)):
         click.echo(
@@ -306,7 +309,7 @@ def list_plugins(as_json: bool) -> None:
         families = {
             family.name: len(family)
             for key, family in registry.made_families.items()
-            if registry.plugin_of.get(f"family {key}") == info.name
+            if registry.plugin_of_family.get(key) == info.name
         }
         rows.append({**asdict(info), "gates": gates, "circuits": circuits, "families": families})
     if as_json:
@@ -335,7 +338,7 @@ def list_gates(families: tuple[str, ...]) -> None:
     gates = _select(registry, families=families)
     for gate in gates:
         shape = f"{gate.inputs} in, {gate.outputs} out"
-        plugin = registry.plugin_of.get(gate.key) or registry.plugin_of[f"family {gate.family}"]
+        plugin = registry.plugin_of.get(gate.key) or registry.plugin_of_family[gate.family]
         click.echo(f"{gate.name:<16} {shape:<12} {plugin:<10} {gate.description}")
     if not families:
         for circuit in registry.circuits.values():
@@ -343,7 +346,7 @@ def list_gates(families: tuple[str, ...]) -> None:
             made_of = f"circuit of {circuit.part_summary()}"
             click.echo(f"{circuit.name:<16} {shape:<12} {registry.plugin_of[circuit.key]:<10} {made_of}")
         for key, family in registry.families().items():
-            plugin = registry.plugin_of.get(f"family {key}") or registry.plugin_of[family[0].key]
+            plugin = registry.plugin_of_family.get(key) or registry.plugin_of[family[0].key]
             click.echo(
                 f"{'family ' + key:<29} {plugin:<10} {len(family)} gates, "
                 f"opt-in: gatenet train --family {key}"

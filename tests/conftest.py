@@ -3,15 +3,23 @@ import tempfile
 import pytest
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from gatenet.plugins import get_plugin_manager
+from gatenet.plugins import get_plugin_manager, new_plugin_manager
 
 # Tests write only under temporary folders: hypothesis' example database and caches included.
 set_hypothesis_home_dir(tempfile.mkdtemp(prefix="gatenet-hypothesis-"))
 
 
 @pytest.fixture
+def manager():
+    """A plugin manager of the test's own with the default plugins loaded: what the test loads or
+    registers into it reaches no other test, and needs no undoing."""
+    return new_plugin_manager()
+
+
+@pytest.fixture
 def register_plugin():
-    """Register plugin objects in-process for one test, the way a test of a plugin would."""
+    """Register plugin objects in-process for one test into this process's manager, the one
+    `collect_gates()` and `gatenet.train` use when given none; they are unregistered afterwards."""
     manager = get_plugin_manager()
     names = []
 

@@ -1,9 +1,8 @@
 """A plugin can neither take the other plugins or the command down, nor vanish without a word.
 
-Plugins are written to tmp_path and loaded in-process; the `load` fixture forgets them afterwards.
+Plugins are written to tmp_path and loaded in-process, each test's into a plugin manager of its own.
 """
 
-import json
 import os
 import signal
 import sys
@@ -12,15 +11,13 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 import gatenet
-from gatenet import Gate, GateError, plugins
-from gatenet.cli import cli
+from gatenet import Gate, GateError
 from gatenet.gate import truth_timeout
-from gatenet.plugins import collect_gates, get_plugin_manager
+from gatenet.plugins import PluginManager, collect_gates
+from gatenet.registry import Registry
 
-EXPORTED = Path(__file__).resolve().parent.parent / "exported"
 HOOK = "import gatenet\n\n\n@gatenet.hookimpl\ndef register_gates(register):\n"
 
 
@@ -37,19 +34,17 @@ def gate_line(name: str, truth: str = "lambda a, b: a & b") -> str:
 
 
 @pytest.fixture
-def load(monkeypatch):
-    """`load(*specs)` loads plugins as `gatenet -p` does; they and their records go after the test."""
-    manager = get_plugin_manager()
-    before = {name for name, _ in manager.list_name_plugin()}
-    monkeypatch.setattr(plugins, "_infos", dict(plugins._infos))
-    monkeypatch.setattr(plugins, "_clashes", [])
-    yield lambda *specs: plugins.load_plugins(extra=[str(spec) for spec in specs])
-    for name, _ in manager.list_name_plugin():
-        if name not in before:
-            manager.unregister(name=name)
+def load(manager):
+    """`load(*specs)` loads plugins as `gatenet -p` does, into the test's own manager, and returns it."""
+
+    def load(*specs: object) -> PluginManager:
+        manager.load(extra=[str(spec) for spec in specs])
+        return manager
+
+    return load
 
 
-def problems_about(registry: plugins.Registry, plugin: str) -> list[str]:
+def problems_about(registry: Registry, plugin: str) -> list[str]:
     return [problem for problem in registry.problems if f"plugin {plugin!r}" in problem]
 
 
@@ -58,8 +53,8 @@ def test_sys_exit_on_import_or_in_the_hook_is_one_problem_and_the_other_plugins_
     on_import.write_text("import sys\nsys.exit(3)\n")
     in_hook = plugin_file(tmp_path, "exits_in_hook", f"{gate_line('BEFORE_EXIT')}\nimport sys\nsys.exit()")
     quietly = plugin_file(tmp_path, "exits_quietly", "raise SystemExit")
-    load(on_import, in_hook, quietly, plugin_file(tmp_path, "fine", gate_line("FINE")))
-    registry = collect_gates()
+    manager = load(on_import, in_hook, quietly, plugin_file(tmp_path, "fine", gate_line("FINE")))
+    registry = collect_gates(manager)
     assert problems_about(registry, "exits_on_import") == [
         f"plugin 'exits_on_import' failed to load: SystemExit: 3 ({on_import}:2)"
     ]
@@ -89,10 +84,10 @@ class CtrlCInTruth:
 
 
 @pytest.mark.parametrize("plugin", [CtrlC(), CtrlCInTruth()])
-def test_ctrl_c_in_a_hook_or_its_truth_function_stops_and_names_the_plugin(register_plugin, plugin):
-    register_plugin(plugin, "ctrl-c")
+def test_ctrl_c_in_a_hook_or_its_truth_function_stops_and_names_the_plugin(manager, plugin):
+    manager.register(plugin, name="ctrl-c")
     with pytest.raises(KeyboardInterrupt, match="plugin 'ctrl-c' was registering gates"):
-        collect_gates()
+        collect_gates(manager)
     with pytest.raises(GateError):  # gates made after the interrupted hook raise again
         Gate(name="bad-name", inputs=1, truth=[0, 1])
 
@@ -120,8 +115,7 @@ def test_every_gate_of_a_plugin_is_judged_on_its_own_and_every_problem_is_report
             ]
         ),
     )
-    load(path)
-    registry = collect_gates()
+    registry = collect_gates(load(path))
     assert problems_about(registry, "mixed") == [
         f"plugin 'mixed': gate 'SHORT': truth table has 2 rows, expected 4 (2^2, one per input combination) "
         f"({path}:6)",
@@ -139,8 +133,7 @@ def test_every_gate_of_a_plugin_is_judged_on_its_own_and_every_problem_is_report
 def test_two_files_with_one_stem_are_a_clash_naming_both_and_the_first_keeps_its_gates(tmp_path, load):
     first = plugin_file(tmp_path / "a", "good", gate_line("FROM_A"))
     second = plugin_file(tmp_path / "b", "good", gate_line("FROM_B"))
-    load(first, second)
-    registry = collect_gates()
+    registry = collect_gates(load(first, second))
     assert problems_about(registry, "good") == [
         f"plugin 'good' from {second} (-p) is not loaded: plugin 'good' from {first} (-p) has that name; "
         "rename one of them"
@@ -150,8 +143,7 @@ def test_two_files_with_one_stem_are_a_clash_naming_both_and_the_first_keeps_its
 
 def test_a_file_named_like_a_loaded_plugin_is_a_clash_naming_both(tmp_path, load):
     path = plugin_file(tmp_path, "xor", gate_line("MY_XOR"))
-    load(path)
-    assert problems_about(collect_gates(), "xor") == [
+    assert problems_about(collect_gates(load(path)), "xor") == [
         f"plugin 'xor' from {path} (-p) is not loaded: plugin 'xor' from gatenet-logic 0.1.0 (builtin) "
         "has that name; rename one of them"
     ]
@@ -165,10 +157,10 @@ def test_the_same_file_or_module_given_twice_loads_once_without_a_word(tmp_path,
     monkeypatch.chdir(tmp_path)
     try:
         load(tmp_path / "twice_file.py", "twice_module_for_isolation")
-        load(tmp_path / "sub" / ".." / "twice_file.py", "twice_module_for_isolation")
+        manager = load(tmp_path / "sub" / ".." / "twice_file.py", "twice_module_for_isolation")
     finally:
         sys.modules.pop("twice_module_for_isolation", None)
-    registry = collect_gates()
+    registry = collect_gates(manager)
     assert registry.problems == []
     assert {"twice_file", "twice_module_for_isolation"} <= set(registry.gates)
     assert sorted(log.read_text().split()) == ["twice_file", "twice_module_for_isolation"]
@@ -184,9 +176,9 @@ def test_a_truth_function_that_never_returns_is_refused_in_time_and_the_next_gat
         "def spin(a, b):\n    while True:\n        try:\n            pass\n        except Exception:\n"
         f"            pass\n{gate_line('FOREVER', 'spin')}\n{gate_line('AFTER_FOREVER')}",
     )
-    load(path)
+    manager = load(path)
     started = time.monotonic()
-    registry = collect_gates()
+    registry = collect_gates(manager)
     assert time.monotonic() - started < 3
     assert problems_about(registry, "forever") == [
         "plugin 'forever': gate 'FOREVER': truth function gave 0 of 4 rows in 0.3 s, the limit "
@@ -195,7 +187,7 @@ def test_a_truth_function_that_never_returns_is_refused_in_time_and_the_next_gat
     assert "after_forever" in registry.gates
 
 
-def test_the_time_limit_is_5_seconds_unless_set_and_a_bad_setting_is_a_clear_error(monkeypatch):
+def test_the_time_limit_is_5_seconds_unless_set_and_a_bad_setting_is_a_clear_error(monkeypatch, manager):
     monkeypatch.delenv("GATENET_TRUTH_TIMEOUT", raising=False)
     assert truth_timeout() == 5
     monkeypatch.setenv("GATENET_TRUTH_TIMEOUT", "0.25")
@@ -205,7 +197,7 @@ def test_the_time_limit_is_5_seconds_unless_set_and_a_bad_setting_is_a_clear_err
         message = f"GATENET_TRUTH_TIMEOUT must be a positive number of seconds, got {bad!r}"
         with pytest.raises(ValueError, match=message):
             Gate(name="XOR", inputs=2, truth=lambda a, b: a ^ b)
-    registry = collect_gates()
+    registry = collect_gates(manager)
     assert registry.problems == [f"{message}; using 5 s"]
     assert "xor" in registry.gates
 
@@ -270,32 +262,6 @@ def test_size_limits_are_checked_before_any_work_that_grows_with_them(definition
     assert str(error.value).startswith(message)
 
 
-def test_what_a_plugin_prints_goes_to_stderr_so_json_and_predict_stay_clean(tmp_path, load):
-    printing = plugin_file(
-        tmp_path,
-        "chatty",
-        "print('hook says hi')\n"
-        "register(gatenet.Gate(name='CHATTY', inputs=1, truth=lambda a: print('truth says hi') or a))",
-    )
-    printing.write_text("print('import says hi')\n" + printing.read_text())
-    (tmp_path / "chatty_import.py").write_text("print('import says hi')\n")
-    runner = CliRunner()
-    listed = runner.invoke(cli, ["-p", str(printing), "plugins", "--json"])
-    assert listed.exit_code == 0, listed.stderr
-    assert "chatty" in [row["name"] for row in json.loads(listed.stdout)["plugins"]]
-    assert listed.stderr.split("\n")[:4] == [
-        "import says hi",
-        "hook says hi",
-        "truth says hi",
-        "truth says hi",
-    ]
-    predicted = runner.invoke(
-        cli, ["-p", str(tmp_path / "chatty_import.py"), "predict", "XOR", "1", "0", "--dir", str(EXPORTED)]
-    )
-    assert (predicted.exit_code, predicted.stdout) == (0, "1\n"), predicted.stderr
-    assert predicted.stderr.startswith("import says hi\n")
-
-
 def test_a_network_hint_that_could_never_train_is_the_gates_problem_naming_gate_and_plugin(tmp_path, load):
     path = plugin_file(
         tmp_path,
@@ -303,8 +269,7 @@ def test_a_network_hint_that_could_never_train_is_the_gates_problem_naming_gate_
         "register(gatenet.Gate(name='EMPTY_ACT', inputs=2, truth=lambda a, b: a & b, "
         "network={'activation': ''}))\n" + gate_line("NEXT_TO_IT"),
     )
-    load(path)
-    registry = collect_gates()
+    registry = collect_gates(load(path))
     (problem,) = problems_about(registry, "hints3")
     assert problem.startswith(
         "plugin 'hints3': gate 'EMPTY_ACT': network hints {'activation': ''} are not usable (activation: "
@@ -325,9 +290,9 @@ def test_a_plugin_that_behaves_differently_in_the_watchdogs_copy_still_registers
         "import os\nfor n in range(3):\n"
         "    register(gatenet.Gate(name=f'PID{os.getpid()}_{n}', inputs=1, truth=lambda a: 1 - a))",
     )
-    load(path)
+    manager = load(path)
     started = time.monotonic()
-    registry = collect_gates()
+    registry = collect_gates(manager)
     assert time.monotonic() - started < 2
     assert problems_about(registry, "by_pid") == []
     mine = sorted(key for key, plugin in registry.plugin_of.items() if plugin == "by_pid")

@@ -15,6 +15,7 @@ import pytest
 from gatenet import runtime
 
 BROKEN = Path(__file__).resolve().parent / "broken_plugins"
+EXPORTED = Path(__file__).resolve().parent.parent / "exported"
 GATENET = [sys.executable, "-m", "gatenet.cli"]
 PLUGIN = """
 import gatenet
@@ -120,6 +121,35 @@ def test_plugins_can_be_turned_off_by_name(tmp_path):
     assert "XOR " not in by_env.stdout and "NAND " not in by_env.stdout and "XNOR " in by_env.stdout
     unknown = gatenet("-p", "no:xor", "train", "XOR", "--out", tmp_path)
     assert unknown.returncode == 2 and "unknown gate 'XOR'" in unknown.stderr
+
+
+CHATTY_PLUGIN = """
+print("import says hi")
+import gatenet
+
+
+@gatenet.hookimpl
+def register_gates(register):
+    print("hook says hi")
+    register(gatenet.Gate(name="CHATTY", inputs=1, truth=lambda a: print("truth says hi") or a))
+"""
+
+
+def test_what_a_plugin_prints_goes_to_stderr_so_json_and_predict_stay_clean(tmp_path):
+    (tmp_path / "chatty.py").write_text(CHATTY_PLUGIN)
+    (tmp_path / "chatty_import.py").write_text("print('import says hi')\n")
+    listed = gatenet("-p", tmp_path / "chatty.py", "plugins", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert "chatty" in [row["name"] for row in json.loads(listed.stdout)["plugins"]]
+    assert listed.stderr.split("\n")[:4] == [
+        "import says hi",
+        "hook says hi",
+        "truth says hi",
+        "truth says hi",
+    ]
+    predicted = gatenet("-p", tmp_path / "chatty_import.py", "predict", "XOR", "1", "0", "--dir", EXPORTED)
+    assert (predicted.returncode, predicted.stdout) == (0, "1\n"), predicted.stderr
+    assert predicted.stderr.startswith("import says hi\n")
 
 
 BROKEN_CASES = {

@@ -16,8 +16,8 @@ from types import ModuleType
 
 from gatenet.gate import NAME_RULE, Gate, GateError, is_name
 from gatenet.network import NetworkError, NetworkSpec
-from gatenet.plugins import Registry
 from gatenet.recipe import network_for
+from gatenet.registry import Registry
 from gatenet.web.errors import Refusal
 
 LIMITS = {

@@ -24,8 +24,9 @@ from starlette.routing import Route
 from gatenet import extras
 from gatenet.gate import Gate
 from gatenet.network import NetworkSpec
-from gatenet.plugins import Registry, collect_gates
+from gatenet.plugins import collect_gates
 from gatenet.recipe import network_for
+from gatenet.registry import Registry
 from gatenet.web import settings
 from gatenet.web.errors import Refusal, no_query
 from gatenet.web.playground import ACTIONS, RATE, WAITING, Playground, Session, missing_extra
