@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from gatenet.family import Chain, Family, chunks
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
 from gatenet.recipe import CircuitRecipe, Recipe, network_for
+from gatenet.record import Kind
 from gatenet.registry import Registry
 from gatenet.status import UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
 from gatenet.store import ModelFolder, Writer
@@ -74,6 +75,7 @@ class Report:
     trained: list[GateResult] = field(default_factory=list)
     circuits: list[Built | str] = field(default_factory=list)  # a str: a circuit that could not be built
     folder: ModelFolder | None = None
+    problems: list[str] = field(default_factory=list)  # plugins' gates and circuits that could not load
 
     @property
     def failed(self) -> bool:
@@ -81,6 +83,92 @@ class Report:
         return any(not result.verified for result in self.trained) or any(
             isinstance(built, str) or not built.check.verified for built in self.circuits
         )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One model a build touched, in the one shape its table, its JSON and the API share: skipped as up
+    to date, trained, built, or failed. A circuit has no steps, seed or network."""
+
+    gate: str
+    kind: Kind
+    status: str  # UP_TO_DATE, "trained", "built" or "failed"
+    verified: bool
+    worst_margin: float  # NaN when training failed before any check
+    seconds: float
+    file: str | None
+    problem: str = ""
+    steps: int | None = None
+    first_right_step: int | None = None
+    seed: int | None = None
+    network: dict | None = None
+    circuit: dict | None = None
+
+    @classmethod
+    def fresh(cls, status: ModelStatus, folder: ModelFolder) -> Row:
+        record, file = status.entry, str(folder.root / status.file)
+        row = cls(status.name, record.kind, UP_TO_DATE, True, record.worst_margin, 0.0, file)
+        training = record.training
+        if training is None:
+            return replace(row, circuit=record.circuit)
+        return replace(
+            row,
+            steps=training.steps,
+            first_right_step=training.first_right_step,
+            seed=training.seed,
+            network=training.network,
+        )
+
+    @classmethod
+    def trained(cls, result: GateResult) -> Row:
+        return cls(
+            result.gate.name,
+            Kind.GATE,
+            "trained" if result.verified else "failed",
+            result.verified,
+            result.worst_margin,
+            result.seconds,
+            str(result.path) if result.path else None,
+            result.problem,
+            result.steps,
+            result.first_right_step,
+            result.seed,
+            result.network.to_dict(),
+        )
+
+    @classmethod
+    def built(cls, built: Built, folder: ModelFolder) -> Row:
+        circuit, check = built.recipe.gate, built.check
+        return cls(
+            circuit.name,
+            Kind.CIRCUIT,
+            "built" if check.verified else "failed",
+            check.verified,
+            check.worst_margin,
+            built.seconds,
+            str(folder.model_path(circuit.key)) if check.verified else None,
+            "" if check.verified else check.details,
+            circuit=built.record,
+        )
+
+    def to_json(self) -> dict:
+        """Plain data for `--json`; a gate's per-step history stays in its history file and the API."""
+        margin = self.worst_margin
+        document = {
+            "gate": self.gate,
+            "kind": self.kind.value,
+            "status": self.status,
+            "verified": self.verified,
+            "worst_margin": None if margin != margin else round(margin, 6),
+            "steps": self.steps,
+            "first_right_step": self.first_right_step,
+            "seconds": round(self.seconds, 4),
+            "seed": self.seed,
+            "file": self.file,
+            "problem": self.problem,
+            "network": self.network,
+        }
+        return document if self.circuit is None else {**document, "circuit": self.circuit}
 
 
 def select(
@@ -181,7 +269,7 @@ def run(
             "circuits are built from the model folder; a build that writes nothing cannot build them"
         )
     ray_jobs.check_reachable(options.ray)
-    report = Report()
+    report = Report(problems=list(registry.problems))
     writing = (
         ModelFolder(options.out).writing(options.command, events.on_wait)
         if options.export

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DEFAULT_MARGIN = 0.4
+MARGIN_RULE = "a number in (0, 0.5]"  # what every check of a margin says it expected
 
 
 def is_margin(value: object) -> bool:
@@ -17,7 +18,7 @@ def is_margin(value: object) -> bool:
 def check_margin(value: object, what: str = "margin") -> float:
     """`value` as a margin, or a ValueError naming `what` and the range."""
     if not is_margin(value):
-        raise ValueError(f"{what}: must be a number in (0, 0.5], got {value!r}")
+        raise ValueError(f"{what}: must be {MARGIN_RULE}, got {value!r}")
     return float(value)
 
 

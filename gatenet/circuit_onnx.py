@@ -25,6 +25,7 @@ from gatenet.check import Check, check_table
 from gatenet.circuit import WIRINGS, Circuit, Signal
 from gatenet.errors import describe
 from gatenet.recipe import CircuitRecipe
+from gatenet.record import Kind, ModelRecord
 from gatenet.store import GateFiles, Writer
 from gatenet.test_data import test_data_set
 
@@ -90,21 +91,17 @@ def circuit_files(built: Built) -> GateFiles:
     """Everything to commit for a verified circuit model, laid out like a gate's."""
     circuit, check = built.recipe.gate, built.check
     history = {"circuit": circuit.name, "worst_margin": round(check.worst_margin, 6), **built.record}
-    entry = {
-        "gate": circuit.name,
-        "opset": contract.OPSET,
-        "inputs": list(circuit.input_names),
-        "outputs": list(circuit.output_names),
-        **({"truth_table": contract.encode_table(circuit.table)} if circuit.exhaustive else {}),
-        "verified": check.verified,
-        "margin": built.recipe.margin,
-        "worst_margin": round(check.worst_margin, 6),
-        "seed": 0,
-        "steps": 0,
-        "first_right_step": None,
-        "network": {},
-        "circuit": built.record,
-    }
+    entry = ModelRecord(
+        kind=Kind.CIRCUIT,
+        gate=circuit.name,
+        inputs=circuit.input_names,
+        outputs=circuit.output_names,
+        truth_table=tuple(contract.encode_table(circuit.table)) if circuit.exhaustive else None,
+        margin=built.recipe.margin,
+        worst_margin=round(check.worst_margin, 6),
+        opset=contract.OPSET,
+        circuit=built.record,
+    )
     every = max(1, len(built.rows) // TEST_DATA_ROWS) if not circuit.exhaustive else 1
     test_data = test_data_set(built.rows[::every], check.probabilities[::every])
     return GateFiles(circuit.key, built.model, test_data, (json.dumps(history) + "\n").encode(), entry)

@@ -19,20 +19,21 @@ from typing import TYPE_CHECKING
 import click
 
 from gatenet import builder, durable, extras, ray_jobs
-from gatenet.check import DEFAULT_MARGIN
+from gatenet.check import DEFAULT_MARGIN, MARGIN_RULE, is_margin
 from gatenet.circuit import WIRINGS, Circuit
+from gatenet.errors import first_line
 from gatenet.family import Chain
 from gatenet.gate import is_name
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
 from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugins, plugin_infos
-from gatenet.progress import progress_bar
+from gatenet.progress import Bar, progress_bar
+from gatenet.record import Kind
 from gatenet.registry import Registry
 from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, folder_status
 from gatenet.store import ModelFolder, os_error
 from gatenet.supervisor import supervised
 
 if TYPE_CHECKING:
-    from gatenet.circuit_onnx import Built
     from gatenet.pipeline import GateResult
 
 
@@ -68,22 +69,30 @@ class Finite(click.ParamType):
 
     name = "number"
 
-    def __init__(self, low: float | None = None, high: float | None = None, low_open: bool = False) -> None:
-        self.low, self.high, self.low_open = low, high, low_open
+    def __init__(self, low: float | None = None, low_open: bool = False) -> None:
+        self.low, self.low_open = low, low_open
 
     def convert(self, value, param, ctx) -> float:
         number = click.FLOAT.convert(value, param, ctx)
         too_low = self.low is not None and (number <= self.low if self.low_open else number < self.low)
-        if not math.isfinite(number) or too_low or (self.high is not None and number > self.high):
+        if not math.isfinite(number) or too_low:
             self.fail(f"expected a finite number{self._range()}, got {value!r}", param, ctx)
         return number
 
     def _range(self) -> str:
-        if self.low is None:
-            return ""
-        if self.high is None:
-            return f" {'>' if self.low_open else '>='} {self.low:g}"
-        return f" in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}]"
+        return "" if self.low is None else f" {'>' if self.low_open else '>='} {self.low:g}"
+
+
+class Margin(click.ParamType):
+    """A margin, by the one rule of `gatenet.check`, refused when parsed."""
+
+    name = "margin"
+
+    def convert(self, value, param, ctx) -> float:
+        number = click.FLOAT.convert(value, param, ctx)
+        if not is_margin(number):
+            self.fail(f"expected {MARGIN_RULE}, got {value!r}", param, ctx)
+        return number
 
 
 class KerasName(click.ParamType):
@@ -132,7 +141,7 @@ CHUNK = Whole(1, 65536)
 UNITS = Whole(1, MAX_UNITS)
 LAYERS = Whole(1, 64)
 LEARNING_RATE = Finite(0, low_open=True)
-MARGIN = Finite(0, 0.5, low_open=True)
+MARGIN = Margin()
 
 
 class Hidden(click.ParamType):
@@ -240,7 +249,7 @@ def summary(error: Exception) -> str:
     """One line: the path and reason of a filesystem error, our own errors as they are, else the type."""
     if isinstance(error, OSError) and error.filename is not None:
         return str(os_error(error))
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = first_line(error)
     if isinstance(error, ValueError | ImportError):
         return text or type(error).__name__
     return f"{type(error).__name__}: {text} (gatenet --debug shows the traceback)"
@@ -509,34 +518,38 @@ def train(
         _check(builder.check(registry, gates, circuits, options, deep), ModelFolder(out_dir), as_json)
         return
     folder = ModelFolder(out_dir)
-    with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as advance:
-        events = _table_events(folder, advance, show_rows=not quiet and not as_json, as_json=as_json)
+    with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as bar:
+        events = _table_events(folder, bar, show_rows=not quiet and not as_json, as_json=as_json)
         report = builder.run(registry, gates, [] if no_export else circuits, options, events)
     _finish_train(registry, report, folder, as_json)
 
 
-def _table_events(
-    folder: ModelFolder, advance: Callable[[], None], show_rows: bool, as_json: bool
-) -> builder.Events:
+def _table_events(folder: ModelFolder, bar: Bar, show_rows: bool, as_json: bool) -> builder.Events:
     """What `gatenet train` does as the build goes: a table row and a tick of the progress bar per
     gate, and it keeps only what its JSON or its errors need (a resume may skip 65,536 gates)."""
 
     def on_fresh(status: ModelStatus) -> None:
         if show_rows:
-            _print_fresh_row(status, folder)
-        if "circuit" not in status.entry:
-            advance()
+            _print_row(builder.Row.fresh(status, folder))
+        if status.entry.kind is Kind.GATE:
+            bar.advance()
 
     def on_result(result: GateResult) -> None:
         if show_rows:
-            _print_row(result)
-        advance()
+            _print_row(builder.Row.trained(result))
+        bar.advance()
+
+    def on_start() -> None:
+        """The folder is locked and checked: an error before this prints alone, with no bar or heading."""
+        bar.start()
+        if show_rows:
+            _print_heading()
 
     return builder.Events(
-        on_start=_print_heading if show_rows else None,
+        on_start=on_start,
         on_fresh=on_fresh,
         on_result=on_result,
-        on_circuit=(lambda built: _print_circuit_row(built, folder)) if show_rows else None,
+        on_circuit=(lambda built: _print_row(builder.Row.built(built, folder))) if show_rows else None,
         on_wait=_waiting,
         keep=lambda result: as_json or not result.verified,
         histories=False,
@@ -545,7 +558,6 @@ def _table_events(
 
 
 def _print_heading() -> None:
-    """The table's heading, once the folder is locked and checked: an error before that prints alone."""
     click.echo(
         f"{'gate':<16} {'verified':<10} {'worst margin':>12} {'steps':>6} {'all right at':>12} "
         f"{'seconds':>8}  file"
@@ -574,10 +586,10 @@ def _finish_train(registry: Registry, report: builder.Report, folder: ModelFolde
     built = [result for result in report.circuits if not isinstance(result, str)]
     if as_json:
         document = {
-            "results": [_fresh_json(status, folder) for status in report.fresh]
-            + [_result_json(result) for result in report.trained]
-            + [_circuit_json(result, folder) for result in built],
-            "problems": registry.problems + [result for result in report.circuits if isinstance(result, str)],
+            "results": [builder.Row.fresh(status, folder).to_json() for status in report.fresh]
+            + [builder.Row.trained(result).to_json() for result in report.trained]
+            + [builder.Row.built(result, folder).to_json() for result in built],
+            "problems": report.problems + [result for result in report.circuits if isinstance(result, str)],
         }
         click.echo(json.dumps(document, indent=1))
     for result in report.circuits:
@@ -792,7 +804,7 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
     except ImportError as error:
         raise click.ClickException(str(extras.error("plot", error))) from None
     registry = collect_gates()
-    entries = {entry["gate"].lower(): entry for entry in ModelFolder(directory).entries().values()}
+    entries = {entry.key: entry for entry in ModelFolder(directory).entries().values()}
     asked = {name.lower() for name in gate_names}
     if gate_names:
         circuit_keys = [key for key in map(str.lower, gate_names) if key in registry.circuits]
@@ -800,7 +812,7 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         plot_gates = bool(gate_names)
     else:  # everything in the folder: its gates, and its circuits
         circuit_keys = [key for key in registry.circuits if key in entries]
-        plot_gates = any("circuit" not in entry for entry in entries.values()) or not circuit_keys
+        plot_gates = any(entry.kind is Kind.GATE for entry in entries.values()) or not circuit_keys
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     if plot_gates:
@@ -818,12 +830,12 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         except RuntimeError as error:  # Graphviz's `dot` is missing: draw the rest
             undrawn.append(circuit.name)
             why = str(error)
-        record = entries.get(key, {}).get("circuit")
+        record = entries[key].circuit if key in entries else None
         if record and record["wiring"] == "analog":
             path = out_dir / f"{key}_margin_by_depth.png"
             written.append(
                 circuit_plots.margin_by_depth(
-                    circuit.name, record["depth_margins"], entries[key]["margin"], path
+                    circuit.name, record["depth_margins"], entries[key].margin, path
                 )
             )
     for path in written:
@@ -867,9 +879,7 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
     """The history of each model the manifest lists (or of the named gates), by gate name."""
     folder = ModelFolder(directory)
     entries = {
-        entry["gate"].lower(): (name, entry)
-        for name, entry in folder.entries().items()
-        if "circuit" not in entry
+        entry.key: (name, entry) for name, entry in folder.entries().items() if entry.kind is Kind.GATE
     }
     if not entries:
         raise click.ClickException(
@@ -881,7 +891,7 @@ def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
         raise click.ClickException(
             f"{directory}: no history for {', '.join(missing)}; there: {', '.join(sorted(entries))}"
         )
-    return {entries[key][1]["gate"]: folder.read_history(entries[key][0]) for key in wanted}
+    return {entries[key][1].gate: folder.read_history(entries[key][0]) for key in wanted}
 
 
 @cli.command()
@@ -930,11 +940,12 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
     points = len(sweeps.grid(parsed))
     names = [axis for axis in sweeps.AXES if axis in parsed]
     run_jobs = ray_jobs.runner(ray)
-    with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as advance:
+    with progress_bar(points, f"sweeping {points} settings", enabled=not quiet) as bar:
+        bar.start()
         if len(gates) == 1 and not families:
-            rows = sweeps.sweep(gates[0], parsed, seeds, margin, lambda row: advance(), run_jobs)
+            rows = sweeps.sweep(gates[0], parsed, seeds, margin, lambda row: bar.advance(), run_jobs)
         else:
-            rows = sweeps.capacity(gates, parsed, seeds, margin, lambda row: advance(), run_jobs)
+            rows = sweeps.capacity(gates, parsed, seeds, margin, lambda row: bar.advance(), run_jobs)
     single = len(gates) == 1 and not families
     if single:
         paths = sweeps.write_sweep(gates[0], rows, out_dir)
@@ -1029,9 +1040,7 @@ def _selection(
     try:
         return builder.select(registry, names, families)
     except ValueError as error:
-        if str(error) in registry.unavailable.values():
-            raise click.UsageError(str(error)) from None
-        raise click.UsageError(f"{error}{_circuit_names(registry)}") from None
+        raise click.UsageError(str(error)) from None
 
 
 def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str, ...] = ()) -> Chain:
@@ -1039,99 +1048,19 @@ def _select(registry: Registry, names: tuple[str, ...] = (), families: tuple[str
     try:
         return registry.select(names, families)
     except ValueError as error:
-        raise click.UsageError(f"{error}{_circuit_names(registry)}") from None
+        raise click.UsageError(str(error)) from None
 
 
-def _circuit_names(registry: Registry) -> str:
-    """What else a name could have meant, for an unknown-name error."""
-    return f"; circuits: {', '.join(c.name for c in registry.circuits.values())}" if registry.circuits else ""
-
-
-def _fresh_json(status: ModelStatus, folder: ModelFolder) -> dict:
-    """An up-to-date gate, in the shape of a trained one's result."""
-    entry = status.entry
-    return {
-        "gate": status.name,
-        "status": UP_TO_DATE,
-        "verified": True,
-        "worst_margin": entry["worst_margin"],
-        "steps": entry["steps"],
-        "first_right_step": entry["first_right_step"],
-        "seconds": 0.0,
-        "seed": entry["seed"],
-        "file": str(folder.root / status.file),
-        "problem": "",
-        "network": entry["network"],
-        **(
-            {"steps": None, "seed": None, "network": None, "circuit": entry["circuit"]}
-            if "circuit" in entry
-            else {}
-        ),
-    }
-
-
-def _result_json(result: GateResult) -> dict:
-    """A result as plain data; the per-step history stays in `<gate>/history.json` and the Python API."""
-    margin = result.worst_margin
-    return {
-        "gate": result.gate.name,
-        "status": "trained" if result.verified else "failed",
-        "verified": result.verified,
-        "worst_margin": None if margin != margin else round(margin, 6),
-        "steps": result.steps,
-        "first_right_step": result.first_right_step,
-        "seconds": round(result.seconds, 4),
-        "seed": result.seed,
-        "file": str(result.path) if result.path else None,
-        "problem": result.problem,
-        "network": result.network.to_dict(),
-    }
-
-
-def _print_row(result: GateResult) -> None:
-    right = "-" if result.first_right_step is None else str(result.first_right_step)
-    where = str(result.path) if result.path else "-"
+def _print_row(row: builder.Row) -> None:
+    """One line of `gatenet train`'s table."""
+    fresh = row.status == UP_TO_DATE
+    verified = UP_TO_DATE if fresh else "yes" if row.verified else "NO"
+    steps = "-" if row.steps is None else row.steps
+    right = "-" if row.first_right_step is None else str(row.first_right_step)
+    seconds = "-" if fresh else f"{row.seconds:.2f}"
     click.echo(
-        f"{result.gate.name:<16} {'yes' if result.verified else 'NO':<10} {result.worst_margin:>12.3f} "
-        f"{result.steps:>6} {right:>12} {result.seconds:>8.2f}  {where}"
-    )
-
-
-def _circuit_json(built: Built, folder: ModelFolder) -> dict:
-    """A built circuit, in the shape of a trained gate's result (no steps, seed or network)."""
-    circuit, check = built.recipe.gate, built.check
-    return {
-        "gate": circuit.name,
-        "status": "built" if check.verified else "failed",
-        "verified": check.verified,
-        "worst_margin": round(check.worst_margin, 6),
-        "steps": None,
-        "first_right_step": None,
-        "seconds": round(built.seconds, 4),
-        "seed": None,
-        "file": str(folder.model_path(circuit.key)) if check.verified else None,
-        "problem": "" if check.verified else check.details,
-        "network": None,
-        "circuit": built.record,
-    }
-
-
-def _print_circuit_row(built: Built, folder: ModelFolder) -> None:
-    circuit, check = built.recipe.gate, built.check
-    where = str(folder.model_path(circuit.key)) if check.verified else "-"
-    click.echo(
-        f"{circuit.name:<16} {'yes' if check.verified else 'NO':<10} {check.worst_margin:>12.3f} "
-        f"{'-':>6} {'circuit':>12} {built.seconds:>8.2f}  {where}"
-    )
-
-
-def _print_fresh_row(status: ModelStatus, folder: ModelFolder) -> None:
-    entry = status.entry
-    right = "-" if entry["first_right_step"] is None else str(entry["first_right_step"])
-    steps, right = ("-", "circuit") if "circuit" in entry else (entry["steps"], right)
-    click.echo(
-        f"{status.name:<16} {UP_TO_DATE:<10} {entry['worst_margin']:>12.3f} {steps:>6} "
-        f"{right:>12} {'-':>8}  {folder.root / status.file}"
+        f"{row.gate:<16} {verified:<10} {row.worst_margin:>12.3f} {steps:>6} "
+        f"{'circuit' if row.kind is Kind.CIRCUIT else right:>12} {seconds:>8}  {row.file or '-'}"
     )
 
 

@@ -20,3 +20,10 @@ def describe(error: BaseException) -> str:
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
     message = " ".join(str(error).split())
     return f"{type(error).__name__}{': ' + message if message else ''}{where}"
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message, "" when it has none: what a one-line report shows of an
+    error whose message may run to a library's multi-line dump."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""

@@ -10,18 +10,19 @@ is what a failure names. A new manifest format adds one migration here and raise
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from gatenet import durable
 from gatenet.manifest import sha256
+from gatenet.record import ModelRecord
 
 if TYPE_CHECKING:
     from gatenet.store import ModelFolder
 
-Step = Callable[["ModelFolder", dict[str, dict]], dict[str, dict]]
+Records = dict[str, ModelRecord]
+Step = Callable[["ModelFolder", Records], Records]
 
 
 @dataclass(frozen=True)
@@ -51,35 +52,43 @@ def pending(version: int) -> list[Migration]:
     return sorted((step for step in MIGRATIONS if step.to_format > version), key=lambda step: step.to_format)
 
 
-def migrate(folder: ModelFolder, version: int, entries: dict[str, dict]) -> dict[str, dict] | None:
+def migrate(folder: ModelFolder, version: int, entries: Records) -> Records | None:
     """The entries brought to `manifest.FORMAT`, or None when they are in it already."""
     steps = pending(version)
     if not steps:
         return None
-    entries = copy.deepcopy(entries)  # the folder's cache of what it read must stay as it was read
+    entries = dict(entries)  # records are frozen: a step replaces them, so the folder's cache stays as read
     for step in steps:
         entries = step.apply(folder, entries)
     return entries
 
 
 @migration(2)
-def m001_sha256_of_every_file(folder: ModelFolder, entries: dict[str, dict]) -> dict[str, dict]:
+def m001_sha256_of_every_file(folder: ModelFolder, entries: Records) -> Records:
     """gatenet 0.1 listed the SHA-256 of each model only: add those of its test data and history, as
     the files are now, so every file is checked from then on."""
     from gatenet.store import FolderError
 
     for name, entry in entries.items():
-        if "files" in entry:
+        if entry.files is not None:
             continue
         try:
             files = {
                 relative: sha256(durable.read_file(folder.inside(relative)))
-                for relative in folder.relative_files(entry["gate"].lower())
+                for relative in folder.relative_files(entry.key)
             }
         except FileNotFoundError as error:
             raise FolderError(
                 f"{error.filename}: missing (migration m001_sha256_of_every_file); "
-                f"retrain gate {entry['gate']} into a new folder"
+                f"retrain gate {entry.gate} into a new folder"
             ) from None
-        entries[name] = {**entry, "files": files}
+        entries[name] = replace(entry, files=files)
+    return entries
+
+
+@migration(3)
+def m002_kind_of_every_model(folder: ModelFolder, entries: Records) -> Records:
+    """Format 2 told a circuit's model from a gate's by its `circuit` field, and gave circuits
+    placeholder training fields. Reading it made each record's kind explicit and dropped those
+    (`ModelRecord.from_json`), so the records are format 3's already: writing them is the step."""
     return entries

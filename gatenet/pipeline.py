@@ -20,13 +20,15 @@ from importlib import metadata
 from pathlib import Path
 
 from gatenet import contract, exporter, runtime, trainer
-from gatenet.check import DEFAULT_MARGIN, Check, check_table
+from gatenet.check import DEFAULT_MARGIN, Check, check_margin, check_table
+from gatenet.errors import first_line
 from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.history import History
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError, NetworkSpec
 from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import Recipe, network_for
+from gatenet.record import Kind, ModelRecord, Training
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 from gatenet.test_data import test_data_set
 
@@ -96,8 +98,7 @@ def stream_gates(
     as one transaction, so an interrupted run keeps every chunk it finished. `run_jobs` runs the
     chunks (`gatenet.ray_jobs` runs them on a Ray cluster); by default they run here, one by one.
     """
-    if not 0 < margin <= 0.5:
-        raise ValueError(f"margin: must be in (0, 0.5], got {margin}")
+    check_margin(margin)
     if restarts < 1:
         raise ValueError(f"restarts: must be at least 1, got {restarts}")
     if chunk < 1:
@@ -225,7 +226,7 @@ def _train_group(
                 gate_trials = [*earlier.pop(gate.key, []), *gate_trials]
                 result, files = _finish(gate, network, gate_trials, job.margin, job.export, build)
             else:
-                problem = f"training failed: {type(error).__name__}: {_first_line(error)}"
+                problem = f"training failed: {type(error).__name__}: {first_line(error)}"
                 result = GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem)
                 result.error, files = error, None
             result.seconds += share + time.perf_counter() - started
@@ -307,29 +308,26 @@ def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, b
     )
 
 
-def _first_line(error: BaseException | None) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else ""
-
-
-def _manifest_entry(result: GateResult, margin: float, build: dict) -> dict:
+def _manifest_entry(result: GateResult, margin: float, build: dict) -> ModelRecord:
     gate = result.gate
-    return {
-        "gate": gate.name,
-        "opset": contract.OPSET,
-        "inputs": list(gate.input_names),
-        "outputs": list(gate.output_names),
-        "truth_table": contract.encode_table(gate.table),
-        "verified": result.verified,
-        "margin": margin,
-        "worst_margin": round(result.worst_margin, 6),
-        "seed": result.seed,
-        "steps": result.steps,
-        "first_right_step": result.first_right_step,
-        "network": result.network.to_dict(),
-        "build": build,
-        "trained_with": _library_versions(),
-    }
+    return ModelRecord(
+        kind=Kind.GATE,
+        gate=gate.name,
+        inputs=gate.input_names,
+        outputs=gate.output_names,
+        truth_table=tuple(contract.encode_table(gate.table)),
+        margin=margin,
+        worst_margin=round(result.worst_margin, 6),
+        opset=contract.OPSET,
+        training=Training(
+            seed=result.seed,
+            steps=result.steps,
+            first_right_step=result.first_right_step,
+            network=result.network.to_dict(),
+            build=build,
+            trained_with=_library_versions(),
+        ),
+    )
 
 
 @functools.cache

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gatenet.circuit import Circuit
 from gatenet.contract import encode_table
 from gatenet.gate import Gate
 from gatenet.network import NetworkError, NetworkSpec
+from gatenet.record import ModelRecord
 
 # Bump when gatenet's training or export would give other bytes for the same recipe.
 EXPORT_VERSION = 2
@@ -52,17 +53,19 @@ class Recipe:
         """What the model and its manifest entry record besides the gate, network and margin."""
         return {"seed": self.seed, "restarts": self.restarts, "export": EXPORT_VERSION}
 
-    def differences(self, entry: Mapping) -> list[str]:
-        """Why a manifest entry was not made by this recipe; empty when it was."""
-        found = definition_changes(self.gate, entry)
-        now, then = self.network.to_dict(), entry.get("network", {})
+    def differences(self, record: ModelRecord) -> list[str]:
+        """Why a model was not made by this recipe; empty when it was."""
+        found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs)
+        if record.training is None:
+            return [*found, "not a gate model"]
+        now, then = self.network.to_dict(), record.training.network
         changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
         if changed:
             found.append(f"network changed ({', '.join(changed)})")
-        if entry.get("margin") != self.margin:
-            found.append(f"margin changed ({_pair(entry.get('margin'), self.margin)})")
-        build = entry.get("build")
-        if not isinstance(build, Mapping):
+        if record.margin != self.margin:
+            found.append(f"margin changed ({_pair(record.margin, self.margin)})")
+        build = record.training.build
+        if build is None:
             return [*found, "no build record: trained by an older gatenet"]
         for key, value in self.build().items():
             if build.get(key) != value:
@@ -89,24 +92,24 @@ class CircuitRecipe:
             "version": CIRCUIT_VERSION,
         }
 
-    def differences(self, entry: Mapping) -> list[str]:
-        """Why a manifest entry was not made by this recipe; empty when it was.
+    def differences(self, record: ModelRecord) -> list[str]:
+        """Why a model was not made by this recipe; empty when it was.
 
         The truth table is not recomputed: the netlist and the gate models' digests decide it, and a
         gate whose table changed is retrained (so its digest changes) before any circuit is built.
         """
-        found = definition_changes(self.gate, entry, tables=False)
-        if entry.get("margin") != self.margin:
-            found.append(f"margin changed ({_pair(entry.get('margin'), self.margin)})")
-        then = entry.get("circuit")
-        if not isinstance(then, Mapping):
+        found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs, tables=False)
+        if record.margin != self.margin:
+            found.append(f"margin changed ({_pair(record.margin, self.margin)})")
+        then = record.circuit
+        if then is None:
             return [*found, "not a circuit model"]
         now = self.record()
         if then.get("wiring") != now["wiring"]:
             found.append(f"wiring changed ({_pair(then.get('wiring'), now['wiring'])})")
         if then.get("netlist") != now["netlist"]:
             found.append("the netlist changed")
-        gates = then.get("gates") if isinstance(then.get("gates"), Mapping) else {}
+        gates = then["gates"]
         changed = sorted(
             name for name in {*gates, *now["gates"]} if gates.get(name) != now["gates"].get(name)
         )
@@ -124,16 +127,22 @@ def netlist_digest(circuit: Circuit) -> str:
     return hashlib.sha256(json.dumps([wiring, outputs, circuit.netlist]).encode()).hexdigest()[:16]
 
 
-def definition_changes(gate: Gate | Circuit, stored: Mapping, tables: bool = True) -> list[str]:
-    """How the gate as its plugin defines it now differs from the `truth_table`, `inputs` and
-    `outputs` a model was made for (a manifest entry, or what a model's metadata says)."""
+def definition_changes(
+    gate: Gate | Circuit,
+    truth_table: Sequence[str] | None,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    tables: bool = True,
+) -> list[str]:
+    """How the gate as its plugin defines it now differs from the truth table and bit names a model
+    was made for (as its record, or its metadata, says)."""
     found = []
     tabulated = tables and getattr(gate, "exhaustive", True)  # else the netlist stands for the table
-    if tabulated and stored.get("truth_table") != encode_table(gate.table):
+    if tabulated and list(truth_table or ()) != encode_table(gate.table):
         found.append(f"the {gate.name} plugin's truth table changed")
-    for field, names in (("inputs", gate.input_names), ("outputs", gate.output_names)):
-        if stored.get(field) != list(names):
-            found.append(f"{field[:-1]} names changed ({_pair(stored.get(field), list(names))})")
+    for field, then, names in (("input", inputs, gate.input_names), ("output", outputs, gate.output_names)):
+        if list(then) != list(names):
+            found.append(f"{field} names changed ({_pair(list(then), list(names))})")
     return found
 
 

@@ -77,6 +77,9 @@ class Registry:
         if unknown:
             known = ", ".join(gate.name for gate in self.default_gates())
             hint = f"; families: {', '.join(known_families)}" if known_families else ""
+            hint += (
+                f"; circuits: {', '.join(c.name for c in self.circuits.values())}" if self.circuits else ""
+            )
             raise ValueError(f"unknown gate {', '.join(map(repr, unknown))}; known gates: {known}{hint}")
         selected = [] if names or families else self.default_gates()
         selected += [self.find(name) for name in names if not any(family.find(name) for family in chosen)]

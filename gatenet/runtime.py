@@ -16,9 +16,10 @@ import onnxruntime as ort
 from gatenet import contract
 from gatenet.check import DEFAULT_MARGIN, Check, check_margin, check_table
 from gatenet.contract import encode_table
+from gatenet.errors import first_line
 from gatenet.gate import Bits, Gate
-from gatenet.manifest import short
 from gatenet.recipe import definition_changes
+from gatenet.record import ModelRecord, short
 from gatenet.store import ModelFolder, ModelRead
 
 _OUTPUTS = [contract.OUTPUT_NAME]
@@ -60,7 +61,7 @@ class GateModel(Bits):
         try:
             self.session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
         except Exception as error:
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            reason = first_line(error) or type(error).__name__
             raise ModelError(f"{self.path}: not a loadable ONNX model ({reason})") from None
         self.data = data
         try:
@@ -209,28 +210,28 @@ def _load_checked(folder: ModelFolder, read: ModelRead, require_manifest: bool) 
     return model_from_entry(folder, read.name, read.data, read.entry)
 
 
-def model_from_entry(folder: ModelFolder, name: str, data: bytes, entry: dict | None) -> GateModel:
+def model_from_entry(folder: ModelFolder, name: str, data: bytes, entry: ModelRecord | None) -> GateModel:
     """The model file `name` of a folder, from bytes already checked against its manifest `entry` (None
     for a model the manifest does not list): its metadata must name the gate of its file name, and agree
     with every field of its entry, the margin included; else a ModelError naming the field and both values.
     """
-    model = GateModel(folder.root / name, data, None if entry is None else entry["margin"])
+    model = GateModel(folder.root / name, data, None if entry is None else entry.margin)
     claims = folder.model_name(model.name.lower())
     if claims != name:
         raise ModelError(f"{model.path}: holds a model of gate {model.name!r}, which belongs in {claims}")
     if entry is not None:
         says = {
             "gate": model.name,
-            "inputs": list(model.input_names),
-            "outputs": list(model.output_names),
-            "truth_table": None if model.table is None else encode_table(model.table),
+            "inputs": model.input_names,
+            "outputs": model.output_names,
+            "truth_table": None if model.table is None else tuple(encode_table(model.table)),
             "margin": model.declared_margin,
         }
         for field, value in says.items():
-            if entry.get(field) != value:
+            if getattr(entry, field) != value:
                 raise ModelError(
                     f"{model.path}: its metadata says {field} {short(value)}, "
-                    f"its entry in manifest.json {short(entry.get(field))}"
+                    f"its entry in manifest.json {short(getattr(entry, field))}"
                 )
     return model
 
@@ -303,10 +304,5 @@ def _stale(model: GateModel, gate: Gate | None) -> str:
     """Why a model no longer matches its gate's current definition, or "" when it does (or is unknown)."""
     if gate is None:
         return ""
-    made_for = {
-        "truth_table": encode_table(model.table),
-        "inputs": list(model.input_names),
-        "outputs": list(model.output_names),
-    }
-    changes = definition_changes(gate, made_for)
+    changes = definition_changes(gate, encode_table(model.table), model.input_names, model.output_names)
     return f"retrain: {'; '.join(changes)}" if changes else ""

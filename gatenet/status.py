@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from gatenet.circuit import Circuit
 from gatenet.recipe import CircuitRecipe, Recipe
+from gatenet.record import ModelRecord
 from gatenet.store import MANIFEST, ModelFolder, ModelRead
 
 UP_TO_DATE, STALE, MISSING, ORPHANED = "up to date", "stale", "missing", "orphaned"
@@ -28,7 +29,7 @@ class ModelStatus:
     state: str
     reasons: list[str] = field(default_factory=list)
     file: str | None = None
-    entry: dict | None = None
+    entry: ModelRecord | None = None
 
     def to_dict(self) -> dict:
         return {"name": self.name, "state": self.state, "reasons": self.reasons, "file": self.file}
@@ -42,7 +43,7 @@ def circuit_recipes(
     recipes = []
     for circuit in circuits:
         names = {folder.model_name(instance.gate.key) for instance in circuit.instances}
-        digests = {name: entries[name]["sha256"] for name in sorted(names) if name in entries}
+        digests = {name: entries[name].sha256 for name in sorted(names) if name in entries}
         recipes.append(CircuitRecipe(circuit, wiring, margin, digests))
     return recipes
 

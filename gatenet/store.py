@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gatenet import durable, manifest, migrations
-from gatenet.manifest import MODEL_SUFFIX, ManifestError, is_relative_path, sha256
+from gatenet.manifest import sha256
+from gatenet.record import MODEL_SUFFIX, ManifestError, ModelRecord, is_model_name, is_relative_path, short
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -71,14 +72,14 @@ def os_error(error: OSError, action: str = "") -> FolderError:
 class GateFiles:
     """Everything written for one gate: its model, test data, history and manifest entry.
 
-    The store adds the entry's SHA-256 digests and paths, which only it knows.
+    The store adds the record's SHA-256 digests and paths, which only it knows.
     """
 
     key: str
     model: bytes
     test_data: dict[str, bytes]
     history: bytes
-    entry: dict
+    entry: ModelRecord
 
 
 @dataclass
@@ -87,7 +88,7 @@ class ModelRead:
 
     name: str
     data: bytes | None
-    entry: dict | None
+    entry: ModelRecord | None
     problems: list[str]
 
 
@@ -99,7 +100,7 @@ class ModelFolder:
         self.private = self.root / PRIVATE
         self.journal = self.private / "journal.json"
         self.staging = self.private / "staging"
-        self._parsed: tuple[bytes, int, dict[str, dict]] | None = None  # the last manifest read
+        self._parsed: tuple[bytes, int, dict[str, ModelRecord]] | None = None  # the last manifest read
 
     # The layout: the only place that knows file names.
 
@@ -154,13 +155,12 @@ class ModelFolder:
             raise FolderError(f"{path}: leads outside {self.root} through a symlink")
         return path
 
-    def check_layout(self, name: str, entry: dict, where: str) -> None:
+    def check_layout(self, name: str, entry: ModelRecord, where: str) -> None:
         """An entry (already valid as a manifest entry) names exactly the folder's own files for its gate.
 
         Only the text is checked here; `inside` checks for symlinks where a path is used."""
-        key = entry["gate"].lower()
-        files = entry.get("files")
-        if any(entry[field] != path for field, path in self.layout_fields(key).items()) or (
+        key, files = entry.key, entry.files
+        if any(getattr(entry, field) != path for field, path in self.layout_fields(key).items()) or (
             files is not None and sorted(files) != sorted(self.relative_files(key))
         ):
             raise ManifestError(
@@ -192,7 +192,7 @@ class ModelFolder:
 
     # Reading.
 
-    def entries(self) -> dict[str, dict]:
+    def entries(self) -> dict[str, ModelRecord]:
         """The manifest's entries (file name -> entry), validated; empty when there is no manifest."""
         self._settle()
         return self._entries(self._manifest_bytes())
@@ -227,7 +227,7 @@ class ModelFolder:
                 return reads
         raise FolderError(f"{self.root}: kept changing while it was read; try again")
 
-    def _read_model_once(self, name: str, entries: dict[str, dict]) -> ModelRead:
+    def _read_model_once(self, name: str, entries: dict[str, ModelRecord]) -> ModelRead:
         entry = entries.get(name)
         try:
             path = self.inside(name)
@@ -244,9 +244,9 @@ class ModelFolder:
         if entry is None:
             return ModelRead(name, data, None, [f"{path}: integrity not checked: no manifest entry"])
         problems = []
-        if sha256(data) != entry["sha256"]:
+        if sha256(data) != entry.sha256:
             problems.append(f"{path}: SHA-256 differs from {MANIFEST}")
-        for relative, digest in entry.get("files", {}).items():
+        for relative, digest in (entry.files or {}).items():
             try:
                 self.read_checked(relative, digest)
             except FolderError as error:
@@ -269,7 +269,7 @@ class ModelFolder:
         read = self.read_model(name)
         if read.entry is None or read.problems:
             raise FolderError(read.problems[0] if read.problems else f"{self.root / name}: no manifest entry")
-        path = self.inside(read.entry["history"])
+        path = self.inside(read.entry.history)
         try:
             return parse_history(durable.read_file(path), path)
         except OSError as error:
@@ -284,14 +284,14 @@ class ModelFolder:
         except OSError as error:
             raise os_error(error) from None
 
-    def _entries(self, data: bytes | None) -> dict[str, dict]:
+    def _entries(self, data: bytes | None) -> dict[str, ModelRecord]:
         """The validated entries of these manifest bytes (a new mapping; the entries are shared with a
         cache of the last bytes parsed, so callers must not change them)."""
         if data is None:
             return {}
         return dict(self._parse(data)[1])
 
-    def _parse(self, data: bytes) -> tuple[int, dict[str, dict]]:
+    def _parse(self, data: bytes) -> tuple[int, dict[str, ModelRecord]]:
         """The format and validated entries of these manifest bytes, parsed once while they last."""
         if self._parsed is None or self._parsed[0] != data:
             version, entries = manifest.parse_document(data, str(self.root / MANIFEST))
@@ -417,7 +417,7 @@ class ModelFolder:
             durable.remove(leftover)
         return recovered
 
-    def _read_journal(self) -> tuple[Path, dict[str, dict], list[str]]:
+    def _read_journal(self) -> tuple[Path, dict[str, ModelRecord], list[str]]:
         """The journal's staging folder, entries and removed model names, each proven to stay inside the
         folder and to be one of gatenet's own names; else a FolderError naming what is wrong."""
         where = f"{self.journal}: refused"
@@ -431,21 +431,22 @@ class ModelFolder:
             raise FolderError(f"{where}: expected exactly the fields {', '.join(sorted(JOURNAL_FIELDS))}")
         staged, entries, removed = journal["staged"], journal["entries"], journal["removed"]
         if not isinstance(staged, str) or not STAGED_NAME.fullmatch(staged):
-            raise FolderError(
-                f"{where}: staged must name a staging folder like 123-456, got {manifest.short(staged)}"
-            )
+            raise FolderError(f"{where}: staged must name a staging folder like 123-456, got {short(staged)}")
         if not isinstance(entries, dict):
             raise FolderError(f"{where}: entries must be a mapping of model file names to entries")
         try:
-            for name, entry in entries.items():
-                manifest.check_entry(name, entry, f"{where}: {name}")
+            records = {
+                name: ModelRecord.from_json(name, entry, f"{where}: {name}", manifest.FORMAT)
+                for name, entry in entries.items()
+            }
+            for name, entry in records.items():
                 self.check_layout(name, entry, f"{where}: {name}")
-                for relative in [name, *entry["files"]]:
+                for relative in [name, *entry.files]:
                     self.inside(relative)
         except ManifestError as error:
             raise FolderError(str(error)) from None
         if not isinstance(removed, list) or not all(
-            isinstance(name, str) and manifest.is_model_name(name) for name in removed
+            isinstance(name, str) and is_model_name(name) for name in removed
         ):
             raise FolderError(f"{where}: removed must be a list of model file names like xor.onnx")
         for name in removed:
@@ -453,9 +454,9 @@ class ModelFolder:
         folder = self.staging / staged
         if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
             raise FolderError(f"{where}: {folder} is not a staging folder gatenet made")
-        return folder, entries, removed
+        return folder, records, removed
 
-    def _apply(self, staged: Path, entries: dict[str, dict], removed: list[str]) -> None:
+    def _apply(self, staged: Path, entries: dict[str, ModelRecord], removed: list[str]) -> None:
         """Move a committed transaction's files into place and remove the `removed` models' files,
         then update the manifest.
 
@@ -464,8 +465,8 @@ class ModelFolder:
         """
         folders = set()
         for name, entry in entries.items():
-            key = entry["gate"].lower()
-            for relative, digest in [(name, entry["sha256"]), *entry["files"].items()]:
+            key = entry.key
+            for relative, digest in [(name, entry.sha256), *entry.files.items()]:
                 source, target = staged / relative, self.inside(relative)
                 if _linked(staged, relative):
                     raise FolderError(f"{source}: a link in staging; gatenet stages only files it wrote")
@@ -496,22 +497,21 @@ class ModelFolder:
         durable.fsync_dir(self.private)
         durable.remove(staged)
 
-    def _remove_model(self, name: str, entry: dict) -> set[Path]:
+    def _remove_model(self, name: str, entry: ModelRecord) -> set[Path]:
         """Delete the files a manifest entry lists (never a folder), then its folders if left empty."""
         touched = set()
         for path in self.removal_paths(name, entry):
             if path.is_file() or path.is_symlink():
                 durable.remove(path)
                 touched.add(path.parent)
-        key = entry["gate"].lower()
-        for relative in (self.layout_fields(key)["test_data"], key):
+        for relative in (entry.test_data, entry.key):
             with contextlib.suppress(OSError):  # not empty: the rest is not gatenet's to delete
                 self.inside(relative).rmdir()
         return touched
 
-    def removal_paths(self, name: str, entry: dict) -> list[Path]:
+    def removal_paths(self, name: str, entry: ModelRecord) -> list[Path]:
         """What `commit(remove=[name])` deletes: the model file and the files its manifest `entry` lists."""
-        return [self.inside(relative) for relative in [name, *entry.get("files", {})]]
+        return [self.inside(relative) for relative in [name, *(entry.files or {})]]
 
 
 def _linked(base: Path, relative: str) -> bool:
@@ -562,13 +562,14 @@ class Writer:
         if not gates and not remove:
             return
         for name in remove:
-            if not manifest.is_model_name(name):
+            if not is_model_name(name):
                 raise FolderError(f"{self.folder.root}: cannot remove {name!r}: not a model file name")
         folder, removed = self.folder, sorted(remove)
         staged = folder.staging / f"{os.getpid()}-{time.monotonic_ns()}"
         try:
             entries = self._stage(staged, gates)
-            journal = json.dumps({"staged": staged.name, "entries": entries, "removed": removed}).encode()
+            records = {name: entry.to_json() for name, entry in entries.items()}
+            journal = json.dumps({"staged": staged.name, "entries": records, "removed": removed}).encode()
             durable.write_atomically(folder.journal, journal, scratch=folder.private)  # the commit point
             folder._apply(staged, entries, removed)
         except BaseException:
@@ -579,7 +580,7 @@ class Writer:
                 durable.remove(staged)
             raise
 
-    def _stage(self, staged: Path, gates: list[GateFiles]) -> dict[str, dict]:
+    def _stage(self, staged: Path, gates: list[GateFiles]) -> dict[str, ModelRecord]:
         """Every new file under `staged`, on disk with its name; returns the new manifest entries."""
         durable.make_dirs(staged, sync=False)  # even when only removing: the journal names it
         entries, folders = {}, {self.folder.private, self.folder.staging, staged}
@@ -589,11 +590,12 @@ class Writer:
                 **{f"{gate.key}/{TEST_DATA_SET}/{name}": data for name, data in gate.test_data.items()},
             }
             model_name = ModelFolder.model_name(gate.key)
-            entry = {"gate": gate.entry.get("gate"), "sha256": sha256(gate.model), **gate.entry}
-            entry.update(self.folder.layout_fields(gate.key))
-            entry["files"] = {relative: sha256(data) for relative, data in sorted(files.items())}
-            manifest.check_entry(model_name, entry, f"new entry {model_name}")
-            entries[model_name] = entry
+            digests = {relative: sha256(data) for relative, data in sorted(files.items())}
+            entry = gate.entry.with_files(
+                sha256(gate.model), **self.folder.layout_fields(gate.key), files=digests
+            )
+            where = f"new entry {model_name}"  # a record made in code is checked as one read from a folder
+            entries[model_name] = ModelRecord.from_json(model_name, entry.to_json(), where, manifest.FORMAT)
             for relative, data in [(model_name, gate.model), *files.items()]:
                 durable.make_dirs((staged / relative).parent, sync=False)  # all fsynced below
                 durable.write_file(staged / relative, data)

@@ -101,7 +101,7 @@ def test_unknown_gate_names_list_the_known_ones(tmp_path):
         ),
         (["--optimizer", "adamm"], "Error: optimizer: Keras has no optimizer called 'adamm'"),
         (["--steps", "0"], "Invalid value for '--steps': 0 is not in the range 1<=x<=2147483647"),
-        (["--margin", "0.7"], "Invalid value for '--margin': expected a finite number in (0, 0.5]"),
+        (["--margin", "0.7"], "Invalid value for '--margin': expected a number in (0, 0.5]"),
         (["--learning-rate", "inf"], "Invalid value for '--learning-rate': expected a finite number"),
         (["--hidden-bias", "nan"], "Invalid value for '--hidden-bias': expected a finite number, got 'nan'"),
         (

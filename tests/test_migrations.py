@@ -8,6 +8,7 @@ from folder_tools import copy_models, run_cli
 
 from gatenet import manifest, migrations
 from gatenet.manifest import ManifestError
+from gatenet.record import Kind
 from gatenet.store import ModelFolder
 
 
@@ -50,4 +51,41 @@ def test_a_manifest_from_a_newer_gatenet_says_to_upgrade(tmp_path):
     with pytest.raises(
         ManifestError, match=r"was written by a newer gatenet than this one .*; upgrade gatenet"
     ):
+        ModelFolder(folder).entries()
+
+
+def test_a_format_2_circuit_becomes_a_record_of_kind_circuit_without_placeholder_training(tmp_path):
+    folder = copy_models(tmp_path / "v2", ["xor", "and", "half_adder_wired"])
+    document = json.loads((folder / "manifest.json").read_text())
+    document["format"] = 2
+    for entry in document["models"].values():
+        kind = entry.pop("kind")
+        if kind == "circuit":  # what gatenet wrote for a circuit before kinds were explicit
+            entry.update(seed=0, steps=0, first_right_step=None, network={})
+    (folder / "manifest.json").write_text(json.dumps(document))
+
+    records = ModelFolder(folder).entries()  # read as it is
+    assert records["half_adder_wired.onnx"].kind is Kind.CIRCUIT
+    assert records["half_adder_wired.onnx"].training is None
+    assert records["xor.onnx"].kind is Kind.GATE and records["xor.onnx"].training.steps > 0
+
+    assert run_cli("recover", "--dir", str(folder)).exit_code == 0
+    migrated = json.loads((folder / "manifest.json").read_text())
+    assert migrated["format"] == manifest.FORMAT
+    circuit = migrated["models"]["half_adder_wired.onnx"]
+    assert circuit["kind"] == "circuit" and "seed" not in circuit and "network" not in circuit
+    assert migrated["models"]["xor.onnx"]["kind"] == "gate"
+    assert run_cli("verify", "--dir", str(folder)).exit_code == 0
+
+
+def test_a_record_of_an_unknown_kind_is_one_line_naming_the_entry(tmp_path):
+    folder = copy_models(tmp_path / "kind", ["xor"])
+    document = json.loads((folder / "manifest.json").read_text())
+    document["models"]["xor.onnx"]["kind"] = "quantum"
+    (folder / "manifest.json").write_text(json.dumps(document))
+    with pytest.raises(ManifestError, match=r"xor.onnx: kind must be gate or circuit, got \"quantum\""):
+        ModelFolder(folder).entries()
+    del document["models"]["xor.onnx"]["kind"]
+    (folder / "manifest.json").write_text(json.dumps(document))
+    with pytest.raises(ManifestError, match=r"xor.onnx: missing field 'kind'"):
         ModelFolder(folder).entries()

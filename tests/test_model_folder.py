@@ -16,6 +16,7 @@ import threading
 import pytest
 from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers, run_cli, tree_digest
 
+from gatenet import manifest
 from gatenet.manifest import ManifestError, sha256
 from gatenet.store import FolderError, GateFiles, ModelFolder
 
@@ -28,14 +29,12 @@ COMMIT = textwrap.dedent(
     from pathlib import Path
     from gatenet.store import GateFiles, ModelFolder
     target, new, rounds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-    entries = json.loads((new / "manifest.json").read_text())["models"]
     gates = []
-    for name, entry in entries.items():
+    for name, record in ModelFolder(new).entries().items():
         key = name.removesuffix(".onnx")
         data = {p.name: p.read_bytes() for p in (new / key / "test_data_set_0").iterdir()}
-        fields = {k: v for k, v in entry.items() if k not in ("sha256", "files")}
         history = (new / key / "history.json").read_bytes()
-        gates.append(GateFiles(key, (new / name).read_bytes(), data, history, fields))
+        gates.append(GateFiles(key, (new / name).read_bytes(), data, history, record))
     with ModelFolder(target).writing("test commit") as writer:
         for _ in range(rounds):
             writer.commit(gates)
@@ -104,7 +103,8 @@ def test_concurrent_writers_keep_every_entry(tmp_path, versions):
         models = {}
         for index in range(50):
             key = f"g{writer}_{index}"
-            entry = {**entries["xor.onnx"], "gate": key.upper()}
+            entry = {**entries["xor.onnx"], "gate": key.upper(), **ModelFolder.layout_fields(key)}
+            entry["files"] = {path.replace("xor/", f"{key}/"): d for path, d in entry["files"].items()}
             models[f"{key}.onnx"] = entry
             (source / key / "test_data_set_0").mkdir(parents=True)
             (source / f"{key}.onnx").write_bytes((new / "xor.onnx").read_bytes())
@@ -113,7 +113,7 @@ def test_concurrent_writers_keep_every_entry(tmp_path, versions):
                 (source / key / "test_data_set_0" / part).write_bytes(
                     (new / "xor" / "test_data_set_0" / part).read_bytes()
                 )
-        (source / "manifest.json").write_text(json.dumps({"format": 2, "models": models}))
+        (source / "manifest.json").write_text(json.dumps({"format": manifest.FORMAT, "models": models}))
         sources.append(source)
     # One commit per gate, so the writers interleave: split each source into 50 one-gate folders.
     script = COMMIT.replace("writer.commit(gates)", "[writer.commit([gate]) for gate in gates]")
@@ -251,16 +251,15 @@ def test_a_gate_name_too_long_for_a_file_is_refused_by_name():
 def test_the_store_writes_the_layout_the_manifest_describes(tmp_path):
     folder = ModelFolder(tmp_path / "fresh")
     model = (EXPORTED / "xor.onnx").read_bytes()
-    entry = json.loads((EXPORTED / "manifest.json").read_text())["models"]["xor.onnx"]
-    fields = {key: value for key, value in entry.items() if key not in ("sha256", "files")}
+    record = ModelFolder(EXPORTED).entries()["xor.onnx"]
     test_data = {"input_0.pb": b"in", "output_0.pb": b"out"}
     with folder.writing() as writer:
         writer.commit(
-            [GateFiles("xor", model, test_data, b'{"step": [], "loss": [], "accuracy": []}', fields)]
+            [GateFiles("xor", model, test_data, b'{"step": [], "loss": [], "accuracy": []}', record)]
         )
     written = folder.entries()["xor.onnx"]
-    assert written["sha256"] == sha256(model)
-    assert written["files"] == {
+    assert written.sha256 == sha256(model)
+    assert written.files == {
         "xor/history.json": sha256(b'{"step": [], "loss": [], "accuracy": []}'),
         "xor/test_data_set_0/input_0.pb": sha256(b"in"),
         "xor/test_data_set_0/output_0.pb": sha256(b"out"),
@@ -284,7 +283,7 @@ def test_a_manifest_from_gatenet_0_1_is_read_and_upgraded_by_the_next_writer(tmp
     with ModelFolder(folder).writing():
         pass
     upgraded = json.loads((folder / "manifest.json").read_text())
-    assert upgraded["format"] == 2
+    assert upgraded["format"] == manifest.FORMAT
     assert upgraded["models"]["xor.onnx"]["files"]["xor/history.json"] == sha256(
         (folder / "xor" / "history.json").read_bytes()
     )

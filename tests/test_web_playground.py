@@ -202,7 +202,7 @@ def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server
     page.click(".outcome a")
     page.wait_for_selector('article.model[data-key="play_t"] .outputs[data-row="0"]')
     entry = ModelFolder(folder).entries()["play_t.onnx"]
-    assert page.get_attribute("code.digest", "title") == entry["sha256"]
+    assert page.get_attribute("code.digest", "title") == entry.sha256
     second = runtime.load_dir(folder)["play_t"].probabilities(rows)
     assert np.abs(second - first).max() > 0.5  # XOR, then AND: rows 01 and 10 differ
     assert np.abs(np.asarray(shown_rows(page, 2)) - second).max() <= 1e-6
@@ -306,7 +306,7 @@ def test_the_javascript_forward_pass_of_the_last_snapshot_matches_onnxruntime(gu
     model = runtime.load_dir(folder)[key]
     rng = np.random.default_rng(0)
     points = np.vstack([model.rows, rng.uniform(0, 1, (40, model.inputs))]).astype(np.float32)
-    shown = page.evaluate(FORWARD, [entry["network"], weights, points.tolist()])
+    shown = page.evaluate(FORWARD, [entry.training.network, weights, points.tolist()])
     expected = model.probabilities_between(points)
     assert np.abs(np.asarray(shown).reshape(expected.shape) - expected).max() <= 1e-4
 
@@ -492,7 +492,7 @@ def test_the_playground_never_replaces_a_model_it_did_not_make_unless_told(serve
     assert status == 202, answer
     assert events(server, f"/{answer['events']}")[-1][1]["verified"] is True
     assert (folder / "myc.onnx").read_bytes() != before
-    assert ModelFolder(folder).entries()["myc.onnx"]["truth_table"] == ["0001"]
+    assert ModelFolder(folder).entries()["myc.onnx"].truth_table == ("0001",)
 
 
 def test_bad_bodies_and_controls_name_what_is_wrong(server):

@@ -113,13 +113,13 @@ Manifest read_manifest(const fs::path& dir) {
     throw UsageError("cannot read " + where + ": " + error.what());
   }
   if (!document.is_object()) {
-    throw UsageError(where + ": expected a JSON object {\"format\": 2, \"models\": {...}}, got " +
+    throw UsageError(where + ": expected a JSON object {\"format\": 3, \"models\": {...}}, got " +
                      document.type_name());
   }
-  // The formats gatenet itself reads: format 1 (gatenet 0.1) has every field used here too.
+  // The formats gatenet itself reads: formats 1 (gatenet 0.1) and 2 have every field used here too.
   const Json format = document.value("format", Json());
-  if (!format.is_number_integer() || (format != 1 && format != 2)) {
-    throw UsageError(where + ": expected a gatenet manifest {\"format\": 2, \"models\": {...}}, got format " +
+  if (!format.is_number_integer() || (format < 1 || format > 3)) {
+    throw UsageError(where + ": expected a gatenet manifest {\"format\": 3, \"models\": {...}}, got format " +
                      format.dump());
   }
   const Json models = document.value("models", Json());

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet import contract
+from gatenet.record import Kind, ModelRecord
 from gatenet.runtime import GateModel, ModelError, model_from_entry
 from gatenet.store import MANIFEST, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
 
@@ -46,7 +47,9 @@ class FileFacts:
 class Catalog:
     """Every model of a folder, from one committed state of its manifest; models load on demand."""
 
-    def __init__(self, folder: ModelFolder, entries: dict[str, dict], facts: dict[str, FileFacts]) -> None:
+    def __init__(
+        self, folder: ModelFolder, entries: dict[str, ModelRecord], facts: dict[str, FileFacts]
+    ) -> None:
         self.folder = folder
         self.entries = entries  # lower-case gate name -> manifest entry
         self.models = facts  # lower-case gate name -> what its file says; the keys are the models
@@ -75,7 +78,7 @@ class Catalog:
             facts = {}
             for key, entry in entries.items():
                 old = known.get(key)
-                facts[key] = old if old and old.sha256 == entry["sha256"] else _file_facts(folder, key, entry)
+                facts[key] = old if old and old.sha256 == entry.sha256 else _file_facts(folder, key, entry)
             if folder.entries() == listed:
                 return cls(folder, entries, facts)
         raise FolderError(f"{folder.root}: kept changing while it was read; try again")
@@ -105,8 +108,8 @@ class Catalog:
         if entry is None:
             return None
         return {
-            "truth_table": entry.get("truth_table"),
-            "history": None if "circuit" in entry else self._history(key),
+            "truth_table": None if entry.truth_table is None else list(entry.truth_table),
+            "history": self._history(key) if entry.kind is Kind.GATE else None,
         }
 
     def file(self, name: str) -> bytes | None:
@@ -123,7 +126,7 @@ class Catalog:
             self.folder.inside(name)
         except FolderError:  # a symlink leading out of the folder
             return None
-        return self.folder.read_checked(name, self.entries[key]["sha256"])
+        return self.folder.read_checked(name, self.entries[key].sha256)
 
     def file_names(self) -> list[str]:
         """Every file `file` hands out."""
@@ -143,9 +146,7 @@ class Catalog:
                 return model
         name, entry = self.folder.model_name(key), self.entries[key]
         try:
-            model = model_from_entry(
-                self.folder, name, self.folder.read_checked(name, entry["sha256"]), entry
-            )
+            model = model_from_entry(self.folder, name, self.folder.read_checked(name, entry.sha256), entry)
         except ModelError as error:
             raise FolderError(str(error)) from None
         with self._lock:
@@ -162,8 +163,8 @@ class Catalog:
     def _history(self, key: str) -> dict:
         """A model's learning curve, from the bytes its manifest entry vouches for."""
         entry = self.entries[key]
-        relative = entry["history"]
-        digest = entry.get("files", {}).get(relative)
+        relative = entry.history
+        digest = (entry.files or {}).get(relative)
         if digest is None:  # a manifest from gatenet 0.1 lists no SHA-256 for it: the store checks it
             return self.folder.read_history(self.folder.model_name(key))
         return parse_history(self.folder.read_checked(relative, digest), self.folder.root / relative)
@@ -171,31 +172,31 @@ class Catalog:
     def _summary(self, key: str) -> dict:
         facts, entry = self.models[key], self.entries[key]
         name = self.folder.model_name(key)
-        circuit = entry.get("circuit")
+        circuit, training = entry.circuit, entry.training
         return {
             "key": key,
-            "name": entry["gate"],
+            "name": entry.gate,
             "description": facts.description,
-            "kind": "circuit" if circuit else "gate",
-            "inputs": entry["inputs"],
-            "outputs": entry["outputs"],
-            "margin": entry["margin"],
-            "worst_margin": entry["worst_margin"],
+            "kind": entry.kind.value,
+            "inputs": list(entry.inputs),
+            "outputs": list(entry.outputs),
+            "margin": entry.margin,
+            "worst_margin": entry.worst_margin,
             "verification": f"sampled {facts.sampled}" if facts.sampled else "exhaustive",
             "model": f"{MODELS}/{name}",
             "bytes": facts.size,
-            "sha256": entry["sha256"],
+            "sha256": entry.sha256,
             "details": f"{DETAILS}/{key}.json",
             "training": None
-            if circuit
+            if training is None
             else {
-                "steps": entry["steps"],
-                "first_right_step": entry["first_right_step"],
-                "seed": entry["seed"],
-                "network": entry["network"],
+                "steps": training.steps,
+                "first_right_step": training.first_right_step,
+                "seed": training.seed,
+                "network": training.network,
             },
             "circuit": None
-            if not circuit
+            if circuit is None
             else {
                 "wiring": circuit["wiring"],
                 "instances": circuit.get("instances"),
@@ -206,24 +207,24 @@ class Catalog:
 
     def _gate_name(self, file: str) -> str:
         key = self.folder.key_of(file)
-        return self.entries[key]["gate"] if key in self.entries else key.upper()
+        return self.entries[key].gate if key in self.entries else key.upper()
 
 
-def _file_facts(folder: ModelFolder, key: str, entry: dict) -> FileFacts:
+def _file_facts(folder: ModelFolder, key: str, entry: ModelRecord) -> FileFacts:
     """Read one model file, check it against its entry, and take what the index needs from its metadata."""
     name = folder.model_name(key)
-    data = folder.read_checked(name, entry["sha256"])
+    data = folder.read_checked(name, entry.sha256)
     try:
         metadata = onnx_metadata(data)
     except ValueError as error:
         raise FolderError(f"{folder.root / name}: not an ONNX model ({error})") from None
-    if metadata.get(contract.KEY_GATE) != entry["gate"]:
+    if metadata.get(contract.KEY_GATE) != entry.gate:
         raise FolderError(
             f"{folder.root / name}: its metadata and its entry in {MANIFEST} disagree on its gate"
         )
     sampled = metadata.get(contract.KEY_VERIFICATION, "").removeprefix("sampled ")
     return FileFacts(
-        entry["sha256"],
+        entry.sha256,
         metadata.get(contract.KEY_DESCRIPTION, ""),
         int(sampled) if sampled.isdigit() else None,
         len(data),
