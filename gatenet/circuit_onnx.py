@@ -144,27 +144,9 @@ def _graph(
     circuit: Circuit, models: dict[str, runtime.GateModel], wiring: str
 ) -> tuple[onnx.GraphProto, list[str]]:
     """The graph, and the name of each instance's probabilities (for the margin at each depth)."""
-    nodes: list[onnx.NodeProto] = []
-    initializers: list[onnx.TensorProto] = []
     graphs = {gate.key: onnx.load_from_string(models[gate.key].data).graph for gate in _gates(circuit)}
-    for key, gate_graph in graphs.items():
-        for init in gate_graph.initializer:
-            shared = onnx.TensorProto()
-            shared.CopyFrom(init)
-            shared.name = f"w:{key}/{init.name}"  # `:` is in no part name, so no tensor name clashes
-            initializers.append(shared)
-
-    def ones(name: str, count: int) -> str:
-        initializers.append(numpy_helper.from_array(np.ones(count, np.int64), name))
-        return name
-
-    inputs = [f"in:{name}" for name in circuit.input_names]
-    if circuit.inputs == 1:
-        inputs = [contract.INPUT_NAME]
-    else:
-        split = ones("split:inputs", circuit.inputs)
-        nodes.append(helper.make_node("Split", [contract.INPUT_NAME, split], inputs, "split_inputs", axis=1))
-
+    parts = _Parts(initializers=_shared_weights(graphs))
+    inputs = _input_columns(parts, circuit)
     raw: list[list[str]] = []  # per instance: its output columns, as probabilities
     fed: list[list[str]] = []  # per instance: its output columns as the next gates see them
     taps = []
@@ -179,62 +161,95 @@ def _graph(
     for instance in circuit.instances:
         path, gate = instance.path, instance.gate
         bits = [column(signal, feeding=True) for signal in instance.sources]
-        if len(bits) > 1:
-            nodes.append(helper.make_node("Concat", bits, [f"{path}/bits"], f"{path}/concat", axis=1))
-            bits = [f"{path}/bits"]
-        names = {contract.INPUT_NAME: bits[0], contract.OUTPUT_NAME: f"{path}/probabilities"}
-        names.update({init.name: f"w:{gate.key}/{init.name}" for init in graphs[gate.key].initializer})
-        for index, node in enumerate(graphs[gate.key].node):
-            copy = onnx.NodeProto()
-            copy.CopyFrom(node)
-            copy.name = f"{path}/{index}"  # short names: every instance repeats them
-            for output in node.output:
-                names.setdefault(output, f"{path}/{len(names)}")
-            copy.input[:] = [names[name] if name else "" for name in node.input]
-            copy.output[:] = [names[name] for name in node.output]
-            nodes.append(copy)
-        probabilities = names[contract.OUTPUT_NAME]
+        probabilities = _copy_instance(parts, path, gate.key, graphs[gate.key], bits)
         taps.append(probabilities)
         rounded = probabilities
         if wiring == "digital":
             rounded = f"{path}/bits_out"
-            nodes.append(helper.make_node("Round", [probabilities], [rounded], f"{path}/round"))
-        raw.append(_columns(nodes, ones, probabilities, gate.outputs, f"{path}/p"))
-        fed.append(
-            raw[-1] if rounded == probabilities else _columns(nodes, ones, rounded, gate.outputs, f"{path}/b")
-        )
+            parts.nodes.append(helper.make_node("Round", [probabilities], [rounded], f"{path}/round"))
+        raw.append(parts.columns(probabilities, gate.outputs, f"{path}/p"))
+        fed.append(raw[-1] if rounded == probabilities else parts.columns(rounded, gate.outputs, f"{path}/b"))
     outputs = [column(signal, feeding=False) for signal in circuit.output_signals]
+    return _finish(parts, circuit, outputs), taps
+
+
+@dataclass
+class _Parts:
+    """The nodes and initializers of a circuit's graph, in the order they are made."""
+
+    nodes: list[onnx.NodeProto] = field(default_factory=list)
+    initializers: list[onnx.TensorProto] = field(default_factory=list)
+
+    def ones(self, name: str, count: int) -> str:
+        """A constant of `count` ones: the sizes that split a tensor into its columns."""
+        self.initializers.append(numpy_helper.from_array(np.ones(count, np.int64), name))
+        return name
+
+    def columns(self, tensor: str, count: int, prefix: str) -> list[str]:
+        """The [N, 1] columns of an [N, count] tensor (the tensor itself when it has one column)."""
+        if count == 1:
+            return [tensor]
+        columns = [f"{prefix}{index}" for index in range(count)]
+        sizes = self.ones(f"split:{count}", count)
+        self.nodes.append(helper.make_node("Split", [tensor, sizes], columns, f"{prefix}_split", axis=1))
+        return columns
+
+
+def _shared_weights(graphs: Mapping[str, onnx.GraphProto]) -> list[onnx.TensorProto]:
+    """Each gate's weights once, renamed by gate, so all its instances read the same tensors."""
+    initializers = []
+    for key, gate_graph in graphs.items():
+        for init in gate_graph.initializer:
+            shared = onnx.TensorProto()
+            shared.CopyFrom(init)
+            shared.name = f"w:{key}/{init.name}"  # `:` is in no part name, so no tensor name clashes
+            initializers.append(shared)
+    return initializers
+
+
+def _input_columns(parts: _Parts, circuit: Circuit) -> list[str]:
+    """The circuit's input bits as [N, 1] columns, so each instance can pick its own."""
+    if circuit.inputs == 1:
+        return [contract.INPUT_NAME]
+    inputs = [f"in:{name}" for name in circuit.input_names]
+    split = parts.ones("split:inputs", circuit.inputs)
+    parts.nodes.append(
+        helper.make_node("Split", [contract.INPUT_NAME, split], inputs, "split_inputs", axis=1)
+    )
+    return inputs
+
+
+def _copy_instance(parts: _Parts, path: str, key: str, gate_graph: onnx.GraphProto, bits: list[str]) -> str:
+    """One gate instance: its input columns as one tensor, then a copy of its gate's nodes whose
+    tensors are renamed under `path` (the weights to the shared ones); the name of its probabilities."""
+    if len(bits) > 1:
+        parts.nodes.append(helper.make_node("Concat", bits, [f"{path}/bits"], f"{path}/concat", axis=1))
+        bits = [f"{path}/bits"]
+    names = {contract.INPUT_NAME: bits[0], contract.OUTPUT_NAME: f"{path}/probabilities"}
+    names.update({init.name: f"w:{key}/{init.name}" for init in gate_graph.initializer})
+    for index, node in enumerate(gate_graph.node):
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        copy.name = f"{path}/{index}"  # short names: every instance repeats them
+        for output in node.output:
+            names.setdefault(output, f"{path}/{len(names)}")
+        copy.input[:] = [names[name] if name else "" for name in node.input]
+        copy.output[:] = [names[name] for name in node.output]
+        parts.nodes.append(copy)
+    return names[contract.OUTPUT_NAME]
+
+
+def _finish(parts: _Parts, circuit: Circuit, outputs: list[str]) -> onnx.GraphProto:
+    """The graph: the output columns joined into `probabilities`, only the nodes that lead there,
+    and the gate contract's input and output."""
     if len(outputs) > 1:
-        nodes.append(helper.make_node("Concat", outputs, [contract.OUTPUT_NAME], "outputs", axis=1))
+        parts.nodes.append(helper.make_node("Concat", outputs, [contract.OUTPUT_NAME], "outputs", axis=1))
     else:
-        nodes.append(helper.make_node("Identity", outputs, [contract.OUTPUT_NAME], "outputs"))
-    graph = helper.make_graph(
-        _used(nodes),
-        circuit.key,
-        [
-            helper.make_tensor_value_info(
-                contract.INPUT_NAME, TensorProto.FLOAT, [contract.BATCH_DIM, circuit.inputs]
-            )
-        ],
-        [
-            helper.make_tensor_value_info(
-                contract.OUTPUT_NAME, TensorProto.FLOAT, [contract.BATCH_DIM, circuit.outputs]
-            )
-        ],
-        initializers,
-    )
-    return graph, taps
-
-
-def _columns(nodes: list, ones, tensor: str, count: int, prefix: str) -> list[str]:
-    """The [N, 1] columns of an [N, count] tensor (the tensor itself when it has one column)."""
-    if count == 1:
-        return [tensor]
-    columns = [f"{prefix}{index}" for index in range(count)]
-    nodes.append(
-        helper.make_node("Split", [tensor, ones(f"split:{count}", count)], columns, f"{prefix}_split", axis=1)
-    )
-    return columns
+        parts.nodes.append(helper.make_node("Identity", outputs, [contract.OUTPUT_NAME], "outputs"))
+    batch, float32 = contract.BATCH_DIM, TensorProto.FLOAT
+    bits = helper.make_tensor_value_info(contract.INPUT_NAME, float32, [batch, circuit.inputs])
+    probabilities = helper.make_tensor_value_info(contract.OUTPUT_NAME, float32, [batch, circuit.outputs])
+    return helper.make_graph(_used(parts.nodes), circuit.key, [bits], [probabilities], parts.initializers)
 
 
 def _used(nodes: list[onnx.NodeProto]) -> list[onnx.NodeProto]:

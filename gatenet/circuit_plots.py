@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from gatenet.plots import DPI, _save
+from gatenet.plots import DPI, save_figure
 
 if TYPE_CHECKING:
     import graphviz
@@ -137,7 +137,7 @@ def margin_by_depth(name: str, depth_margins: list[float], margin: float, path: 
     Analog wiring passes probabilities between gates unthresholded, so a margin can shrink with every
     gate it passes through; this shows at which depth it falls below `margin`. Returns `path`.
     """
-    return _save(_margin_figure(name, depth_margins, margin), path)
+    return save_figure(_margin_figure(name, depth_margins, margin), path)
 
 
 def _margin_figure(name: str, depth_margins: Sequence[float], margin: float) -> Figure:

@@ -110,21 +110,7 @@ def stream_gates(
     checked: dict[NetworkSpec, NetworkError | None] = {}
 
     def job(part: list[Gate]) -> Job:
-        networks, problems = [], {}
-        for gate in part:
-            network = None
-            try:
-                network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
-                if network not in checked:
-                    checked[network] = _keras_problem(network)
-                if checked[network] is not None:
-                    raise checked[network]
-            except NetworkError as error:
-                if error.setting in (settings or {}):  # the run's own setting: every gate would fail
-                    raise
-                problems[gate.key] = f"network: {error}"
-            # a network no layering could make is shown as the gate's own hints
-            networks.append(network or NetworkSpec().with_changes(**gate.network))
+        networks, problems = _networks(part, settings, gate_settings, checked)
         return Job(part, networks, seed, restarts, margin, export, problems)
 
     parts = chunks(gates, chunk)
@@ -137,6 +123,33 @@ def stream_gates(
                 for result, _ in batch:
                     result.path = writer.folder.model_path(result.gate.key)
             yield from (result for result, _ in outcomes)
+
+
+def _networks(
+    part: list[Gate],
+    settings: Mapping[str, object] | None,
+    gate_settings: Mapping[str, Mapping[str, object]] | None,
+    checked: dict[NetworkSpec, NetworkError | None],
+) -> tuple[list[NetworkSpec], dict[str, str]]:
+    """Each gate's network, and a problem for each gate whose network cannot be made, so one gate's
+    bad hints cost only that gate; a bad setting of the run itself raises, as every gate would fail.
+    `checked` keeps Keras's verdict on each network, asked once per run."""
+    networks, problems = [], {}
+    for gate in part:
+        network = None
+        try:
+            network = network_for(gate, (gate_settings or {}).get(gate.key), settings)
+            if network not in checked:
+                checked[network] = _keras_problem(network)
+            if checked[network] is not None:
+                raise checked[network]
+        except NetworkError as error:
+            if error.setting in (settings or {}):  # the run's own setting: every gate would fail
+                raise
+            problems[gate.key] = f"network: {error}"
+        # a network no layering could make is shown as the gate's own hints
+        networks.append(network or NetworkSpec().with_changes(**gate.network))
+    return networks, problems
 
 
 def export_trained(

@@ -39,8 +39,9 @@ LOSS_COLOUR = "tab:blue"
 ACCURACY_COLOUR = "tab:orange"
 
 
-def _save(figure: Figure, path: Path | str) -> Path:
-    """Write at a fixed dpi (so sizes are predictable) and release the figure's memory at once."""
+def save_figure(figure: Figure, path: Path | str) -> Path:
+    """Write `figure` as a PNG at `path` (its folder made) and return `path`: every gatenet picture is
+    saved here, at `DPI` so its pixel size is predictable, and its memory is released at once."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
@@ -74,7 +75,7 @@ def learning_curves(histories: Mapping[str, Mapping], path: Path | str) -> Path:
         Line2D([], [], color="black", linestyle="--", label="every row right from here on"),
     ]
     figure.legend(handles=handles, loc="outside upper center", ncols=3, frameon=False)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _history_panel(ax, name: str, history: Mapping) -> None:
@@ -139,7 +140,7 @@ def decision_surface(model: GateModel, path: Path | str, resolution: int = 101) 
     Shows how confidently, and with what shape of boundary, the shipped model separates the truth
     table's points. One panel per output. Returns `path`.
     """
-    return _save(_surface_figure(model, resolution), path)
+    return save_figure(_surface_figure(model, resolution), path)
 
 
 def _surface_grid(model: GateModel, resolution: int) -> tuple[np.ndarray, np.ndarray]:
@@ -266,7 +267,7 @@ def sweep_chart(rows: Sequence[Mapping], settings: Sequence[str], path: Path | s
         if len(rows) > 30:  # a tall chart: scale readable at both ends
             ax.tick_params(axis="x", top=True, labeltop=True)
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def capacity_chart(rows: Sequence[Mapping], settings: Sequence[str], path: Path | str, title: str) -> Path:
@@ -295,7 +296,7 @@ def capacity_chart(rows: Sequence[Mapping], settings: Sequence[str], path: Path 
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.grid(True, axis="x", alpha=0.3)
     figure.suptitle(title)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def _setting_label(row: Mapping, settings: Sequence[str]) -> str:

@@ -163,27 +163,7 @@ def add_circuits(
     that needs what is missing is a note, not a new error: `gatenet -p no:xor list` works and just
     says which circuits are not available.
     """
-    found: dict[str, list[tuple[Circuit, str]]] = {}
-    for circuit, plugin in registered:
-        found.setdefault(circuit.key, []).append((circuit, plugin))
-    pending: dict[str, Circuit] = {}
-    for key, entries in sorted(found.items()):
-        owners = [f"plugin {plugin!r}" for _, plugin in entries]
-        if key in registry.gates:
-            owners.append(f"gate {registry.gates[key].name!r} of plugin {registry.plugin_of[key]!r}")
-        owners += [
-            f"a member of family {family.name!r} of plugin {registry.plugin_of_family[family_key]!r}"
-            for family_key, family in registry.made_families.items()
-            if family.number_of(key) is not None
-        ]
-        if len(owners) > 1:
-            registry.problems.append(
-                f"circuit name {entries[0][0].name!r} is used by {' and '.join(owners)}; "
-                "the circuit is left out until one of them is renamed"
-            )
-            continue
-        pending[key] = entries[0][0]
-        registry.plugin_of[key] = entries[0][1]
+    pending = _unclashed_circuits(registry, registered)
 
     def find(name: str) -> Gate | Circuit | None:
         return registry.find(name) or pending.get(name.lower())
@@ -212,3 +192,30 @@ def add_circuits(
             registry.problems.append(f"plugin {plugin!r}: circuit {key!r}: {describe(error)}")
             continue
         registry.circuits[key] = circuit
+
+
+def _unclashed_circuits(registry: Registry, registered: Iterable[tuple[Circuit, str]]) -> dict[str, Circuit]:
+    """Each circuit whose name no other circuit, gate or family member has, its plugin recorded, so
+    a name keeps one meaning; a clash is reported and the circuit left out."""
+    found: dict[str, list[tuple[Circuit, str]]] = {}
+    for circuit, plugin in registered:
+        found.setdefault(circuit.key, []).append((circuit, plugin))
+    kept: dict[str, Circuit] = {}
+    for key, entries in sorted(found.items()):
+        owners = [f"plugin {plugin!r}" for _, plugin in entries]
+        if key in registry.gates:
+            owners.append(f"gate {registry.gates[key].name!r} of plugin {registry.plugin_of[key]!r}")
+        owners += [
+            f"a member of family {family.name!r} of plugin {registry.plugin_of_family[family_key]!r}"
+            for family_key, family in registry.made_families.items()
+            if family.number_of(key) is not None
+        ]
+        if len(owners) > 1:
+            registry.problems.append(
+                f"circuit name {entries[0][0].name!r} is used by {' and '.join(owners)}; "
+                "the circuit is left out until one of them is renamed"
+            )
+            continue
+        kept[key] = entries[0][0]
+        registry.plugin_of[key] = entries[0][1]
+    return kept

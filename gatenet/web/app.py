@@ -111,9 +111,8 @@ def details(request: Request) -> Response:
     """One model's truth table and learning curve."""
     no_query(request)
     key = request.path_params["key"]
-    document = _from_folder(request, lambda catalog: catalog.details(key))
-    if document is None:
-        raise Refusal(404, "model", f"no model {key!r} in {_directory(request)}")
+    missing = f"no model {key!r} in {_directory(request)}"
+    document = _found(request, lambda catalog: catalog.details(key), "model", missing)
     return JSONResponse(document, headers=NO_CACHE)
 
 
@@ -121,9 +120,8 @@ def model_file(request: Request) -> Response:
     """A file of the folder, only as checked against the manifest."""
     no_query(request)
     path = request.path_params["path"]
-    data = _from_folder(request, lambda catalog: catalog.file(path))
-    if data is None:
-        raise Refusal(404, "path", f"{path!r} is not a file of the model folder")
+    missing = f"{path!r} is not a file of the model folder"
+    data = _found(request, lambda catalog: catalog.file(path), "path", missing)
     return Response(data, media_type="application/octet-stream", headers=NO_CACHE)
 
 
@@ -133,9 +131,8 @@ def predict(request: Request) -> Response:
     name, bits = (fields.get(field, "") for field in ("model", "bits"))
     if not name:
         raise Refusal(400, "model", "missing query parameter 'model', e.g. model=XOR")
-    model = _from_folder(request, lambda catalog: catalog.model(name.lower()))
-    if model is None:
-        raise Refusal(404, "model", f"no model {name[:40]!r} in {_directory(request)}")
+    missing = f"no model {name[:40]!r} in {_directory(request)}"
+    model = _found(request, lambda catalog: catalog.model(name.lower()), "model", missing)
     if len(bits) != model.inputs or set(bits) - {"0", "1"}:
         names = " ".join(model.input_names)
         raise Refusal(
@@ -160,6 +157,15 @@ def _from_folder(request: Request, read: Callable[[Catalog], T]) -> T:
         return read(live.current())
     except ValueError as error:
         raise Refusal(503, "folder", str(error)) from None
+
+
+def _found(request: Request, read: Callable[[Catalog], T | None], field: str, missing: str) -> T:
+    """What `read` finds in the app's folder (`_from_folder`); nothing found is a 404 on `field`
+    saying `missing`, so every endpoint refuses what the folder lacks alike."""
+    found = _from_folder(request, read)
+    if found is None:
+        raise Refusal(404, field, missing)
+    return found
 
 
 def _directory(request: Request) -> Path:
