@@ -31,7 +31,7 @@ def system(tmp_path):
     (apt_lists / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4").touch()
     for tool in REAL_TOOLS:
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    stub(bin_dir / "python3", "exit 0\n")  # its venv works
+    stub(bin_dir / "python3", 'exit "${FAKE_NO_VENV:-0}"\n')  # its venv works unless FAKE_NO_VENV=1
     stub(bin_dir / "id", 'echo "$FAKE_UID"\n')
     stub(bin_dir / "dpkg-query", 'for p in $FAKE_INSTALLED; do echo "$p ii "; done\n')
     # apt-get logs each call; an install fails while $FAKE_STALE exists, and `update` removes it
@@ -42,7 +42,7 @@ def system(tmp_path):
         '[ ! -e "$FAKE_STALE" ]\n',
     )
 
-    def run(installed, *args, uid=0, sudo=True, stale=False, lists=True):
+    def run(installed, *args, uid=0, sudo=True, stale=False, lists=True, venv=True):
         if sudo:
             stub(bin_dir / "sudo", f'echo "sudo" >> {log}\nexec "$@"\n')
         elif (bin_dir / "sudo").exists():
@@ -55,6 +55,7 @@ def system(tmp_path):
             "FAKE_INSTALLED": " ".join(installed),
             "FAKE_STALE": str(tmp_path / "stale"),
             "SETUP_SYSTEM_APT_LISTS": str(apt_lists if lists else tmp_path / "no-lists"),
+            "FAKE_NO_VENV": "0" if venv else "1",
         }
         result = subprocess.run(
             [str(bin_dir / "bash"), SCRIPT, *args], capture_output=True, text=True, env=env, timeout=30
@@ -113,7 +114,25 @@ def test_a_fresh_image_without_package_lists_updates_first(system):
     assert log == ["apt-get update -q", "apt-get install -y -q --no-install-recommends make"]
 
 
+def test_venv_mode_on_a_python_with_venv_does_nothing_and_says_nothing(system, tmp_path):
+    (tmp_path / "bin" / "dpkg-query").unlink()  # not even Debian: the main line still runs
+    result, log = system([], "--venv")
+    assert (result.returncode, result.stderr, log) == (0, "", [])
+
+
+def test_venv_mode_on_debians_bare_python_installs_python3_venv_only(system):
+    result, log = system([], "--venv", venv=False)
+    assert result.returncode == 0, result.stderr
+    assert log == ["apt-get install -y -q --no-install-recommends python3-venv"]
+
+
+def test_the_full_setup_adds_python3_venv_when_venv_cannot_work(system):
+    result, log = system(EVERYTHING, venv=False)
+    assert log == ["apt-get install -y -q --no-install-recommends python3-venv"]
+
+
 def test_ci_runs_the_readmes_test_command_word_for_word():
-    readme = [line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith(SCRIPT_NAME)]
+    lines = (ROOT / "README.md").read_text().splitlines()
+    readme = [line for line in lines if line.startswith(SCRIPT_NAME) and line.endswith("pytest")]
     assert len(readme) == 1
     assert readme[0] in (ROOT / ".ci" / "run").read_text().splitlines()

@@ -144,7 +144,7 @@ def test_a_manifest_change_reads_again_only_the_files_that_changed(tmp_path, mon
     manifest["models"]["not.onnx"]["worst_margin"] = 0.4321  # an entry changed, not its model file
     (folder / MANIFEST).write_text(json.dumps(manifest))
     again = Catalog.read(folder, first.models)
-    assert read == [] and again.entries["not"]["worst_margin"] == 0.4321
+    assert read == [] and again.entries["not"].worst_margin == 0.4321
     shutil.copy2(folder / "xor.onnx", tmp_path / "xor.onnx")
     model = bytearray((folder / "xor.onnx").read_bytes())
     model[-1] ^= 1
