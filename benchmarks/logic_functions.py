@@ -19,7 +19,8 @@ from collections import Counter
 
 from gatenet.exact_minimum import minimum_gates
 from gatenet.gate import Gate
-from gatenet.logic_learner import LearnedCircuit, LogicSpec, learn_circuits
+from gatenet.logic_learner import LearnedCircuit, learn_circuits
+from gatenet.logic_spec import LogicSpec
 
 
 def all_functions(inputs: int) -> list[Gate]:

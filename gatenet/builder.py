@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from gatenet.config import project_settings
 from gatenet.family import Chain, Family, chunks
 from gatenet.gate import Gate
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
-from gatenet.recipe import CircuitRecipe, Recipe, network_for
+from gatenet.recipe import CircuitRecipe, LogicRecipe, Recipe, recipe_for
 from gatenet.record import Kind
 from gatenet.registry import Registry
 from gatenet.status import UP_TO_DATE, ModelStatus, check_gates, circuit_recipes, folder_status
@@ -31,6 +31,7 @@ from gatenet.store import ModelFolder, Writer
 
 if TYPE_CHECKING:
     from gatenet.circuit_onnx import Built
+    from gatenet.logic_models import LogicResult
     from gatenet.pipeline import GateResult
 
 
@@ -57,12 +58,12 @@ class Events:
 
     on_start: Callable[[], None] | None = None  # the folder is locked and checked: work begins
     on_fresh: Callable[[ModelStatus], None] | None = None  # a gate or circuit skipped as up to date
-    on_result: Callable[[GateResult], None] | None = None  # a gate trained (and committed)
+    on_result: Callable[[GateResult | LogicResult], None] | None = None  # a gate trained (and committed)
     on_circuit: Callable[[Built], None] | None = None  # a circuit built
     on_wait: Callable[[str], None] | None = None  # another process holds the folder
     # Which results the report keeps, and whether with their histories and the skipped models' statuses:
     # a resumed family run of 65,536 gates keeps only its failures.
-    keep: Callable[[GateResult], bool] = lambda result: True
+    keep: Callable[[GateResult | LogicResult], bool] = lambda result: True
     histories: bool = True
     fresh: bool = True
 
@@ -72,7 +73,7 @@ class Report:
     """What a build did: the models it skipped, trained and built, in order."""
 
     fresh: list[ModelStatus] = field(default_factory=list)
-    trained: list[GateResult] = field(default_factory=list)
+    trained: list[GateResult | LogicResult] = field(default_factory=list)
     circuits: list[Built | str] = field(default_factory=list)  # a str: a circuit that could not be built
     folder: ModelFolder | None = None
     problems: list[str] = field(default_factory=list)  # plugins' gates and circuits that could not load
@@ -102,6 +103,7 @@ class Row:
     first_right_step: int | None = None
     seed: int | None = None
     network: dict | None = None
+    logic: dict | None = None  # a logic model's gate count and depth
     circuit: dict | None = None
 
     @classmethod
@@ -117,13 +119,15 @@ class Row:
             first_right_step=training.first_right_step,
             seed=training.seed,
             network=training.network,
+            logic=record.logic,
         )
 
     @classmethod
-    def trained(cls, result: GateResult) -> Row:
+    def trained(cls, result: GateResult | LogicResult) -> Row:
+        kind = result.kind
         return cls(
             result.gate.name,
-            Kind.GATE,
+            kind,
             "trained" if result.verified else "failed",
             result.verified,
             result.worst_margin,
@@ -134,6 +138,7 @@ class Row:
             result.first_right_step,
             result.seed,
             result.network.to_dict(),
+            logic={"gates": result.gates} if kind is Kind.LOGIC and result.verified else None,
         )
 
     @classmethod
@@ -168,7 +173,10 @@ class Row:
             "problem": self.problem,
             "network": self.network,
         }
-        return document if self.circuit is None else {**document, "circuit": self.circuit}
+        extra = {
+            name: getattr(self, name) for name in ("logic", "circuit") if getattr(self, name) is not None
+        }
+        return {**document, **extra}
 
 
 def select(
@@ -198,7 +206,7 @@ def select(
 
 def recipes(
     registry: Registry, gates: Sequence[Gate], options: Options
-) -> tuple[list[Recipe], dict[str, dict]]:
+) -> tuple[list[Recipe | LogicRecipe], dict[str, dict]]:
     """How each gate would be made now, and the `[tool.gatenet]` settings behind it (by gate key)."""
     known = [gate.name for gate in registry.gates.values()] + [
         gate.name for gate in gates
@@ -207,14 +215,15 @@ def recipes(
     return [_recipe(gate, settings[gate.key], options) for gate in gates], settings
 
 
-def _recipe(gate: Gate, project: dict, options: Options) -> Recipe:
+def _recipe(gate: Gate, project: dict, options: Options) -> Recipe | LogicRecipe:
     """One gate's recipe; its hints clashing with the call's settings (per-layer activations for
     another number of layers) is one line naming the gate."""
     try:
-        network = network_for(gate, project, dict(options.network))
+        return recipe_for(
+            gate, [project, dict(options.network)], options.seed, options.restarts, options.margin
+        )
     except NetworkError as error:
         raise NetworkError(f"gate {gate.name!r}: {error}") from None
-    return Recipe(gate, network, options.seed, options.restarts, options.margin)
 
 
 def check(
@@ -227,7 +236,7 @@ def check(
     """`gatenet train --check`: each gate's and circuit's state against what `run` would make now."""
     folder = ModelFolder(options.out)
     gate_recipes, _ = recipes(registry, gates, options)
-    every: list[Recipe | CircuitRecipe] = [
+    every: list[Recipe | LogicRecipe | CircuitRecipe] = [
         *gate_recipes,
         *circuit_recipes(folder, circuits, options.wiring, options.margin),
     ]
@@ -245,7 +254,7 @@ def status(
     keys = [ModelFolder.key_of(name) for name in folder.model_names()]
     in_folder = [gate for gate in map(registry.find, keys) if gate is not None]
     gates = list({gate.key: gate for gate in [*registry.select((), families), *in_folder]}.values())
-    every: list[Recipe | CircuitRecipe] = recipes(registry, gates, options)[0]
+    every: list[Recipe | LogicRecipe | CircuitRecipe] = recipes(registry, gates, options)[0]
     every += circuit_recipes(folder, list(registry.circuits.values()), options.wiring, options.margin)
     return folder_status(folder, every, ChainMap(registry.definitions(), registry.unavailable), deep)
 
@@ -293,11 +302,14 @@ def _train(
     writer: Writer | None,
     report: Report,
 ) -> None:
-    """Train every gate that is not up to date; TensorFlow is imported only when one is not."""
+    """Train every gate that is not up to date, network models first, then logic models; TensorFlow is
+    imported only when one is not up to date."""
     project: dict[str, dict] = {}
+    logic: list[LogicRecipe] = []
 
     def stale() -> Iterator[Gate]:
-        """The gates to train, a chunk at a time: the up-to-date ones are reported and skipped."""
+        """The network gates to train, a chunk at a time: the up-to-date ones are reported and skipped,
+        and the logic ones set aside."""
         for part in chunks(gates, options.chunk):
             part_recipes, part_settings = recipes(registry, part, options)
             project.update(part_settings)
@@ -307,27 +319,41 @@ def _train(
                 if status.state == UP_TO_DATE:
                     skipped.add(status.name)
                     _fresh(status, events, report)
-            yield from (gate for gate in part if gate.name not in skipped)
+            todo = [recipe for recipe in part_recipes if recipe.gate.name not in skipped]
+            logic.extend(recipe for recipe in todo if isinstance(recipe, LogicRecipe))
+            yield from (recipe.gate for recipe in todo if isinstance(recipe, Recipe))
 
     todo = stale()
     first = next(todo, None)
-    if first is None:  # nothing to train: TensorFlow is never imported
-        return
-    from gatenet import pipeline
+    if first is not None:
+        from gatenet import pipeline
 
-    for result in pipeline.stream_gates(
-        itertools.chain([first], todo),
-        options.out,
-        options.network,
-        options.seed,
-        options.margin,
-        options.restarts,
-        export=options.export,
-        gate_settings=project,
-        writer=writer,
-        chunk=options.chunk,
-        run_jobs=ray_jobs.runner(options.ray),
-    ):
+        _report(
+            pipeline.stream_gates(
+                itertools.chain([first], todo),
+                options.out,
+                options.network,
+                options.seed,
+                options.margin,
+                options.restarts,
+                export=options.export,
+                gate_settings=project,
+                writer=writer,
+                chunk=options.chunk,
+                run_jobs=ray_jobs.runner(options.ray),
+            ),
+            events,
+            report,
+        )
+    if logic:
+        from gatenet import logic_models
+
+        _report(logic_models.stream_logic(logic, writer, options.chunk), events, report)
+
+
+def _report(results: Iterable[GateResult | LogicResult], events: Events, report: Report) -> None:
+    """Tell the caller of each trained gate, and keep what the report keeps of it."""
+    for result in results:
         if events.on_result is not None:
             events.on_result(result)
         if not events.histories:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 DEFAULT_MARGIN = 0.4
+EXACT_MARGIN = 0.5  # the margin of outputs that are exactly 0 or 1, as a logic circuit's are
 MARGIN_RULE = "a number in (0, 0.5]"  # what every check of a margin says it expected
 
 

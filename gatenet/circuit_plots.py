@@ -9,6 +9,7 @@ no ONNX here: everything comes from a resolved circuit's netlist or from numbers
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from gatenet.netlist import FUNCTION_NAMES, Netlist
 from gatenet.plots import DPI, save_figure
 
 if TYPE_CHECKING:
@@ -37,7 +39,67 @@ WARNING_COLOUR = "tab:red"  # a depth whose worst margin is below the verificati
 LINE_COLOUR = "black"
 
 
-def schematic(circuit: Circuit, out_dir: Path) -> list[Path]:
+@dataclass(frozen=True)
+class Drawn:
+    """What a schematic shows: a circuit's name, its bits, and its parts in netlist order (the shape
+    `Circuit.netlist` has: each part's gate, its inputs by bit and where each comes from, its outputs)."""
+
+    key: str
+    name: str
+    description: str
+    input_names: tuple[str, ...]
+    output_names: tuple[str, ...]
+    netlist: dict
+
+
+def logic_drawing(name: str, description: str, netlist: Netlist) -> Drawn:
+    """A learned logic circuit as a schematic: one part per two-input gate, named by its function; a
+    complemented output gets a NOT part (free in the gate count, drawn all the same)."""
+
+    def source(signal: int) -> str:
+        return netlist.signal_name(signal) + ("" if signal < len(netlist.inputs) else ".out")
+
+    parts = [
+        {
+            "part": f"n{k}",
+            "gate": FUNCTION_NAMES[node.function],
+            "inputs": {"a": source(node.a), "b": source(node.b)},
+            "outputs": ["out"],
+            "circuit": False,
+        }
+        for k, node in enumerate(netlist.nodes)
+    ]
+    outputs = {}
+    for bit, out in zip(netlist.output_names, netlist.outputs, strict=True):
+        if out.signal is None:
+            parts.append(
+                {
+                    "part": f"{bit}_const",
+                    "gate": str(int(out.complement)),
+                    "inputs": {},
+                    "outputs": ["out"],
+                    "circuit": False,
+                }
+            )
+            outputs[bit] = f"{bit}_const.out"
+        elif out.complement:
+            parts.append(
+                {
+                    "part": f"not_{bit}",
+                    "gate": "NOT",
+                    "inputs": {"a": source(out.signal)},
+                    "outputs": ["out"],
+                    "circuit": False,
+                }
+            )
+            outputs[bit] = f"not_{bit}.out"
+        else:
+            outputs[bit] = source(out.signal)
+    drawn_netlist = {"parts": parts, "outputs": outputs}
+    return Drawn(name.lower(), name, description, netlist.inputs, netlist.output_names, drawn_netlist)
+
+
+def schematic(circuit: Circuit | Drawn, out_dir: Path) -> list[Path]:
     """Draw the circuit's top level as `<key>_schematic.png` and `.svg` in `out_dir`; return both paths.
 
     Parts that are circuits stay one box (dashed, blue), so a circuit of circuits stays readable; each
@@ -65,7 +127,7 @@ def schematic(circuit: Circuit, out_dir: Path) -> list[Path]:
     return paths
 
 
-def schematic_graph(circuit: Circuit) -> graphviz.Digraph:
+def schematic_graph(circuit: Circuit | Drawn) -> graphviz.Digraph:
     """The schematic as a Graphviz graph, left to right: inputs, parts in netlist order, outputs."""
     import graphviz
 
@@ -122,7 +184,10 @@ def _part_label(part: Mapping) -> str:
 
 
 def _ports(prefix: str, bits: Sequence[str]) -> str:
-    """A column of small port cells, one per bit, each named `i_<bit>` or `o_<bit>` for the wires."""
+    """A column of small port cells, one per bit, each named `i_<bit>` or `o_<bit>` for the wires
+    (nothing for a constant, which has no inputs)."""
+    if not bits:
+        return ""
     rows = "".join(
         f'<TR><TD PORT="{prefix}_{escape(bit)}" BGCOLOR="{PORT_FILL}"><FONT POINT-SIZE="9">{escape(bit)}'
         "</FONT></TD></TR>"

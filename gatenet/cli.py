@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gatenet import builder, durable, extras, ray_jobs
+from gatenet import builder, contract, durable, extras, ray_jobs
 from gatenet.check import DEFAULT_MARGIN, MARGIN_RULE, is_margin
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.errors import first_line
 from gatenet.family import Chain
 from gatenet.gate import is_name
+from gatenet.learners import KINDS
+from gatenet.logic_spec import WIRINGS as LOGIC_WIRINGS
+from gatenet.netlist import Netlist
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
 from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugins, plugin_infos
 from gatenet.progress import Bar, progress_bar
@@ -436,6 +439,22 @@ def recipe_options(command: Callable) -> Callable:
 @click.option("--learning-rate", type=LEARNING_RATE, help="Optimizer learning rate. [0.01]")
 @click.option("--steps", type=STEPS, help="Training steps, each over the whole truth table. [1000]")
 @click.option("--hidden-bias", type=Finite(), help="Starting bias of hidden units. [0.01]")
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    help="What to learn: a neural network, or a network of logic gates (an exact circuit). [network]",
+)
+@click.option("--logic-width", type=click.IntRange(1), help="Logic nodes per layer (--kind logic). [4]")
+@click.option("--logic-depth", type=click.IntRange(0), help="Layers of logic nodes before the outputs. [3]")
+@click.option(
+    "--logic-wiring",
+    type=click.Choice(LOGIC_WIRINGS),
+    help="How logic nodes pick their two inputs: learned, or fixed at random. [learned]",
+)
+@click.option(
+    "--logic-restarts", type=click.IntRange(1), help="Logic networks per gate, trained side by side. [16]"
+)
+@click.option("--logic-steps", type=click.IntRange(1), help="Training steps of each logic network. [500]")
 @recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
 @click.option(
@@ -531,7 +550,7 @@ def _table_events(folder: ModelFolder, bar: Bar, show_rows: bool, as_json: bool)
     def on_fresh(status: ModelStatus) -> None:
         if show_rows:
             _print_row(builder.Row.fresh(status, folder))
-        if status.entry.kind is Kind.GATE:
+        if status.entry.kind.trained:
             bar.advance()
 
     def on_result(result: GateResult) -> None:
@@ -798,7 +817,8 @@ def _waiting(message: str) -> None:
 @folder("--out", "plots", "Folder for the PNG files.")
 def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
     """Learning curves of the gates trained into DIR, decision surfaces of its 2-input models, and
-    schematics of its circuits (with, for analog circuits, the worst margin at each gate depth)."""
+    schematics of its circuits (with, for analog circuits, the worst margin at each gate depth) and of
+    its logic models' learned circuits."""
     try:
         from gatenet import circuit_plots, plots, runtime
     except ImportError as error:
@@ -812,9 +832,9 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
         plot_gates = bool(gate_names)
     else:  # everything in the folder: its gates, and its circuits
         circuit_keys = [key for key in registry.circuits if key in entries]
-        plot_gates = any(entry.kind is Kind.GATE for entry in entries.values()) or not circuit_keys
+        plot_gates = any(entry.kind.trained for entry in entries.values()) or not circuit_keys
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, drawings = [], [registry.circuits[key] for key in circuit_keys]
     if plot_gates:
         histories = _histories(directory, gate_names)
         written.append(plots.learning_curves(histories, out_dir / "learning_curves.png"))
@@ -822,14 +842,22 @@ def plot(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> None:
             model = runtime.load_gate(name, directory)
             if model.inputs == 2:
                 written.append(plots.decision_surface(model, out_dir / f"{model.name.lower()}_surface.png"))
+            if contract.KEY_NETLIST in model.metadata:  # a logic model: its learned circuit
+                netlist = Netlist.from_json(model.metadata[contract.KEY_NETLIST])
+                drawings.append(
+                    circuit_plots.logic_drawing(
+                        model.name, model.metadata.get(contract.KEY_DESCRIPTION, ""), netlist
+                    )
+                )
     undrawn, why = [], ""
+    for drawing in drawings:
+        try:
+            written += circuit_plots.schematic(drawing, out_dir)
+        except RuntimeError as error:  # Graphviz's `dot` is missing: draw the rest
+            undrawn.append(drawing.name)
+            why = str(error)
     for key in circuit_keys:
         circuit = registry.circuits[key]
-        try:
-            written += circuit_plots.schematic(circuit, out_dir)
-        except RuntimeError as error:  # Graphviz's `dot` is missing: draw the rest
-            undrawn.append(circuit.name)
-            why = str(error)
         record = entries[key].circuit if key in entries else None
         if record and record["wiring"] == "analog":
             path = out_dir / f"{key}_margin_by_depth.png"
@@ -878,9 +906,7 @@ def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> Non
 def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
     """The history of each model the manifest lists (or of the named gates), by gate name."""
     folder = ModelFolder(directory)
-    entries = {
-        entry.key: (name, entry) for name, entry in folder.entries().items() if entry.kind is Kind.GATE
-    }
+    entries = {entry.key: (name, entry) for name, entry in folder.entries().items() if entry.kind.trained}
     if not entries:
         raise click.ClickException(
             f"{directory}: no trained models with a history (train some with gatenet train)"

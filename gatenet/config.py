@@ -17,9 +17,9 @@ import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from gatenet.network import NetworkError, NetworkSpec, check_setting
+from gatenet.learners import SETTINGS, check_learner_setting
+from gatenet.network import NetworkError
 
-SETTINGS = tuple(NetworkSpec.__dataclass_fields__)
 SHOWN_GATES = 30  # known gates listed in an error before the list is cut short
 
 
@@ -78,7 +78,7 @@ def _settings(path: Path, where: str, values: dict) -> dict:
         )
     for key, value in values.items():
         try:
-            check_setting(key, value)
+            check_learner_setting(key, value)
         except NetworkError as error:
             raise NetworkError(f"{path} {where} {error}") from None
     return values

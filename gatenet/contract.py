@@ -28,6 +28,7 @@ KEY_SEED = "gatenet.seed"
 KEY_NETWORK = "gatenet.network"
 KEY_BUILD = "gatenet.build"
 KEY_VERIFICATION = "gatenet.verification"  # only in circuits too large for a stored truth table
+KEY_NETLIST = "gatenet.netlist"  # only in logic models: the circuit the model computes, as netlist JSON
 
 
 def model_metadata(

@@ -24,6 +24,7 @@ from typing import TypeGuard
 import numpy as np
 
 from gatenet import watchdog
+from gatenet.learners import NETWORK_SETTINGS, SETTINGS, check_learner_setting, only
 from gatenet.network import NetworkSpec
 
 MAX_INPUTS = 16
@@ -112,7 +113,8 @@ class Gate(Bits):
     order (first input most significant), or a mapping from input tuples to outputs. A function gets
     `truth_timeout()` seconds for all its rows.
 
-    `network` holds the plugin's training hints (any `NetworkSpec` setting, e.g. `{"hidden": (32,)}`);
+    `network` holds the plugin's training hints (any setting of `gatenet.learners`, e.g.
+    `{"hidden": (32,)}`, or `{"kind": "logic"}` to learn the gate as a network of logic gates);
     a gate in a `family` is trained only when that family is asked for.
 
     A definition that breaks a rule raises GateError, except inside a plugin's hook (see
@@ -179,9 +181,12 @@ def _check_network(gate: str, network: Mapping[str, object] | None) -> dict[str,
     try:
         hints = dict(network or {})
         if hints:  # most gates have none, and a family builds hundreds of gates on every command
-            NetworkSpec().with_changes(**hints)
+            for name, value in hints.items():
+                if name not in NETWORK_SETTINGS:
+                    check_learner_setting(name, value)
+            NetworkSpec().with_changes(**only(NETWORK_SETTINGS, hints))
     except (TypeError, ValueError) as error:  # NetworkError is a ValueError
-        known = ", ".join(NetworkSpec.__dataclass_fields__)
+        known = ", ".join(SETTINGS)
         raise GateError(
             f"gate {gate!r}: network hints {_show(network)} are not usable ({error}); settings are: {known}"
         ) from None

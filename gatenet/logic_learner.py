@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gatenet.gate import Gate
+from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import TABLES, Netlist, Node, Output, exact, minimize
 from gatenet.tensorflow_quiet import import_training_stack
 
@@ -48,44 +49,8 @@ import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import ops  # noqa: E402
 
-WIRINGS = ("random", "learned")
 PASS_THROUGH = 3  # "a", difflogic's function 3
-PARAMETRIZATIONS = ("functions", "inputwise")
 _TABLES = TABLES.astype(np.float32)
-
-
-@dataclass(frozen=True)
-class LogicSpec:
-    """The network and how it trains; the defaults learn every function of up to 3 inputs exactly.
-
-    `depth` layers of `width` nodes, then one node per output. Every node may read any input or any
-    node of an earlier layer: through fixed random pairs (`wiring="random"`) or through a learned
-    softmax over those candidates (`"learned"`).
-    """
-
-    width: int = 4
-    depth: int = 3
-    wiring: str = "learned"
-    restarts: int = 8
-    steps: int = 500
-    learning_rate: float = 0.3
-    temperature: tuple[float, float] = (1.0, 0.1)  # Gumbel-softmax temperature, first and last step
-    pass_through: float = 2.0  # how far every node starts toward the pass-through "a"
-    log_every: int = 25
-    parametrization: str = "inputwise"  # "functions": 16 logits per node; "inputwise": 4, one per row
-    straight_through: bool = False  # train on the sampled discrete circuit, not the noisy mixture
-
-    def __post_init__(self) -> None:
-        """Refuse a setting that cannot work before anything trains; the message names it."""
-        for name, allowed in (("parametrization", PARAMETRIZATIONS), ("wiring", WIRINGS)):
-            if getattr(self, name) not in allowed:
-                raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        for name in ("width", "depth", "restarts", "steps", "log_every"):
-            value, least = getattr(self, name), 0 if name == "depth" else 1
-            if not isinstance(value, int) or isinstance(value, bool) or value < least:
-                raise ValueError(f"{name}: expected a whole number >= {least}, got {value!r}")
-        if not (len(self.temperature) == 2 and min(self.temperature) > 0):
-            raise ValueError(f"temperature: expected (first, last), both > 0, got {self.temperature!r}")
 
 
 @dataclass
@@ -128,16 +93,17 @@ def relaxed_functions(a, b):
     return ops.einsum("...m,fm->...f", minterms(a, b), _TABLES)
 
 
-def learn_circuit(gate: Gate, spec: LogicSpec = LogicSpec(), seed: int = 0) -> LearnedCircuit:
+def learn_circuit(gate: Gate, spec: LogicSpec | None = None, seed: int = 0) -> LearnedCircuit:
     """Learn one gate; see `learn_circuits`."""
     return learn_circuits([gate], spec, seed)[0]
 
 
 def learn_circuits(
-    gates: Sequence[Gate], spec: LogicSpec = LogicSpec(), seed: int = 0
+    gates: Sequence[Gate], spec: LogicSpec | None = None, seed: int = 0
 ) -> list[LearnedCircuit]:
     """Learn every gate with `spec.restarts` networks each, all gates of one shape in one program, and
     keep per gate the exact circuit with the fewest gates. Results are in the order of `gates`."""
+    spec = spec or LogicSpec()
     results: dict[int, LearnedCircuit] = {}
     shapes = sorted({(gate.inputs, gate.outputs) for gate in gates})
     for shape in shapes:
@@ -175,7 +141,8 @@ class _Run:
         tables = np.repeat(np.stack([gate.table for gate in gates]), spec.restarts, axis=0)
         self.y = ops.convert_to_tensor(tables.astype(np.float32))
         learned = spec.wiring == "learned"
-        self.variables = [self.gate_logits, *self.wiring] if learned else [self.gate_logits]
+        chosen = [wires for wires in self.wiring if learned and wires.shape[-1] > 1]  # one candidate: fixed
+        self.variables = [self.gate_logits, *chosen]
         self.optimizer = keras.optimizers.Adam(spec.learning_rate)
         self.optimizer.build(self.variables)
         self.train = tf.function(self._train)
@@ -209,7 +176,7 @@ class _Run:
         tables = self._tables(step, temperature, noisy, hard)
         signals, first = self.x, 0
         for layer, (width, wires) in enumerate(zip(self.widths, self.wiring, strict=True)):
-            if self.spec.wiring == "random":
+            if self.spec.wiring == "random" or wires.shape[-1] == 1:  # one candidate: nothing to learn
                 select = ops.one_hot(ops.argmax(wires, axis=-1), wires.shape[-1])
             else:
                 noise = -ops.log(-ops.log(self._uniform(step, layer + 1, wires.shape[1:]))) if noisy else 0.0

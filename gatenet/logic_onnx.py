@@ -24,12 +24,10 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
 from gatenet import contract
-from gatenet.check import check_margin
+from gatenet.check import EXACT_MARGIN, check_margin
 from gatenet.gate import Gate
 from gatenet.netlist import FUNCTIONS, TABLES, Netlist, Node, exact
 
-KEY_NETLIST = "gatenet.netlist"  # the circuit the model computes, as `Netlist.to_dict` JSON
-EXACT_MARGIN = 0.5  # every output is exactly 0 or 1
 WIRE = FUNCTIONS["A"]  # f(a, b) = a: a signal carried on to a later level
 # (c0, c1, c2, c3) of each function, from its table (rows 00, 01, 10, 11)
 COEFFICIENTS = TABLES.astype(np.float32) @ np.array(
@@ -44,7 +42,7 @@ _FIXED = {
     contract.KEY_TRUTH,
     contract.KEY_MARGIN,
     contract.KEY_VERIFICATION,
-    KEY_NETLIST,
+    contract.KEY_NETLIST,
 }
 
 
@@ -67,7 +65,7 @@ def netlist_model(
     if fixed := sorted(_FIXED.intersection(extra)):
         raise ValueError(f"metadata_extra: cannot replace {', '.join(fixed)}, which the netlist decides")
     metadata = contract.model_metadata(gate, margin, 0, {}, {}) | extra
-    metadata[KEY_NETLIST] = json.dumps(netlist.to_dict(), separators=(",", ":"))
+    metadata[contract.KEY_NETLIST] = json.dumps(netlist.to_dict(), separators=(",", ":"))
     model = helper.make_model(
         _graph(netlist, gate.key),
         opset_imports=[helper.make_opsetid("", contract.OPSET)],

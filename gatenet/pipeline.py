@@ -10,13 +10,11 @@ before.
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from gatenet import contract, exporter, runtime, trainer
@@ -28,7 +26,7 @@ from gatenet.history import History
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError, NetworkSpec
 from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import Recipe, network_for
-from gatenet.record import Kind, ModelRecord, Training
+from gatenet.record import Kind, ModelRecord, Training, trained_with
 from gatenet.store import FolderError, GateFiles, ModelFolder, Writer
 from gatenet.test_data import test_data_set
 
@@ -48,6 +46,7 @@ class GateResult:
     problem: str = ""
     history: History | None = None
     error: BaseException | None = None  # what `problem` summarises, for `gatenet --debug`
+    kind = Kind.NETWORK
 
     @property
     def steps(self) -> int:
@@ -324,7 +323,7 @@ def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, b
 def _manifest_entry(result: GateResult, margin: float, build: dict) -> ModelRecord:
     gate = result.gate
     return ModelRecord(
-        kind=Kind.GATE,
+        kind=Kind.NETWORK,
         gate=gate.name,
         inputs=gate.input_names,
         outputs=gate.output_names,
@@ -338,14 +337,6 @@ def _manifest_entry(result: GateResult, margin: float, build: dict) -> ModelReco
             first_right_step=result.first_right_step,
             network=result.network.to_dict(),
             build=build,
-            trained_with=_library_versions(),
+            trained_with=trained_with("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime"),
         ),
     )
-
-
-@functools.cache
-def _library_versions() -> dict[str, str]:
-    """What trained and exported the model: recorded, not part of the recipe (docs/model-folder.md)."""
-    return {
-        name: metadata.version(name) for name in ("tensorflow", "keras", "tf2onnx", "onnx", "onnxruntime")
-    }

@@ -14,29 +14,52 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gatenet.check import EXACT_MARGIN
 from gatenet.circuit import Circuit
 from gatenet.contract import encode_table
 from gatenet.gate import Gate
+from gatenet.learners import NETWORK_SETTINGS, SETTINGS, kind_of, only
+from gatenet.logic_spec import SETTINGS as LOGIC_SETTINGS
+from gatenet.logic_spec import LogicSpec, logic_spec
 from gatenet.network import NetworkError, NetworkSpec
-from gatenet.record import ModelRecord
+from gatenet.record import Kind, ModelRecord
 
 # Bump when gatenet's training or export would give other bytes for the same recipe.
 EXPORT_VERSION = 2
 BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
+# Bump when gatenet's logic learner or its ONNX export would give other bytes for the same recipe.
+LOGIC_EXPORT_VERSION = 1
 # Bump when the same circuit and gate models would give another circuit model.
 CIRCUIT_VERSION = 2
 
 
 def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSpec:
-    """gatenet's defaults, then the plugin's hints for this gate, then each mapping of settings in turn."""
-    network = NetworkSpec().with_changes(**gate.network)
+    """gatenet's defaults, then the plugin's hints for this gate, then each mapping of settings in turn
+    (their `kind` and `logic_*` settings are the logic learner's, not the network's)."""
+    network = NetworkSpec().with_changes(**only(NETWORK_SETTINGS, gate.network))
     for layer in settings:
-        unknown = [name for name in layer or {} if name not in NetworkSpec.__dataclass_fields__]
+        unknown = [name for name in layer or {} if name not in SETTINGS]
         if unknown:
-            known = ", ".join(NetworkSpec.__dataclass_fields__)
-            raise NetworkError(f"unknown network setting {unknown[0]!r}; settings are: {known}", unknown[0])
-        network = network.with_changes(**dict(layer or {}))
+            raise NetworkError(
+                f"unknown network setting {unknown[0]!r}; settings are: {', '.join(SETTINGS)}", unknown[0]
+            )
+        network = network.with_changes(**only(NETWORK_SETTINGS, layer))
     return network
+
+
+def recipe_for(
+    gate: Gate, settings: Sequence[Mapping[str, object] | None], seed: int, restarts: int, margin: float
+) -> Recipe | LogicRecipe:
+    """How `gatenet train` makes this gate's model now: with the learner its settings' `kind` picks
+    (`gatenet.learners`), from the plugin's hints and then each layer of `settings` in turn."""
+    if kind_of([gate.network, *settings]) == "logic":
+        layers = [only(LOGIC_SETTINGS, layer) for layer in [gate.network, *settings]]
+        try:
+            spec = logic_spec({name: value for layer in layers for name, value in layer.items()})
+        except ValueError as error:
+            raise NetworkError(str(error)) from None
+        return LogicRecipe(gate, spec, seed)
+    return Recipe(gate, network_for(gate, *settings), seed, restarts, margin)
 
 
 @dataclass(frozen=True)
@@ -56,8 +79,8 @@ class Recipe:
     def differences(self, record: ModelRecord) -> list[str]:
         """Why a model was not made by this recipe; empty when it was."""
         found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs)
-        if record.training is None:
-            return [*found, "not a gate model"]
+        if record.kind is not Kind.NETWORK:
+            return [*found, f"a {record.kind} model; its recipe now asks for a network"]
         now, then = self.network.to_dict(), record.training.network
         changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
         if changed:
@@ -67,6 +90,35 @@ class Recipe:
         build = record.training.build
         if build is None:
             return [*found, "no build record: trained by an older gatenet"]
+        for key, value in self.build().items():
+            if build.get(key) != value:
+                found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")
+        return found
+
+
+@dataclass(frozen=True)
+class LogicRecipe:
+    """How one gate's model is made as a network of learned logic gates: exact, so its margin is 0.5."""
+
+    gate: Gate
+    spec: LogicSpec
+    seed: int
+    margin: float = EXACT_MARGIN
+
+    def build(self) -> dict:
+        """What the model and its record keep besides the gate and the spec."""
+        return {"seed": self.seed, "restarts": self.spec.restarts, "export": LOGIC_EXPORT_VERSION}
+
+    def differences(self, record: ModelRecord) -> list[str]:
+        """Why a model was not made by this recipe; empty when it was."""
+        found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs)
+        if record.kind is not Kind.LOGIC:
+            return [*found, f"a {record.kind} model; its recipe now asks for a logic network"]
+        now, then = self.spec.to_dict(), record.training.network
+        changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
+        if changed:
+            found.append(f"logic network changed ({', '.join(changed)})")
+        build = record.training.build or {}
         for key, value in self.build().items():
             if build.get(key) != value:
                 found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")

@@ -1,20 +1,27 @@
 """What one model in a folder is: the typed record of its manifest entry, made and validated here only.
 
-Every model has a kind. A gate model (`Kind.GATE`) was trained from a plugin's truth table and records
-how (`Training`); a circuit model (`Kind.CIRCUIT`) was built from gate models and records the circuit's
-recipe and how it verified (`circuit`). Writers make records; the manifest stores them as JSON
-(`to_json`); readers get them back validated (`from_json`), so no other module reads a raw entry.
-A new kind of model adds a member to `Kind`, its own fields, and its own branch in `from_json`.
+Every model has a kind, which says what made it and so which fields its record has:
+
+- `Kind.NETWORK`: a small neural network trained on the gate's truth table (`Training`);
+- `Kind.LOGIC`: a network of learned two-input logic gates, discretized to an exact circuit
+  (`Training`, and `logic`: its gate count and depth; the netlist itself is in the model file);
+- `Kind.CIRCUIT`: built from the folder's gate models by a plugin's netlist (`circuit`: the recipe,
+  and how it verified).
+
+Writers make records; the manifest stores them as JSON (`to_json`); readers get them back validated
+(`from_json`), so no other module reads a raw entry. A new kind adds a member to `Kind` and its fields.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from importlib import metadata
 
 from gatenet.check import MARGIN_RULE, is_margin
 from gatenet.gate import NAME_RULE, is_name
@@ -27,8 +34,14 @@ RELATIVE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-
 class Kind(StrEnum):
     """What made a model, and so which fields its record has."""
 
-    GATE = "gate"
+    NETWORK = "network"
+    LOGIC = "logic"
     CIRCUIT = "circuit"
+
+    @property
+    def trained(self) -> bool:
+        """Whether a learner trained it (so it has `Training` and a learning curve)."""
+        return self is not Kind.CIRCUIT
 
 
 class ManifestError(ValueError):
@@ -66,6 +79,7 @@ class ModelRecord:
     worst_margin: float
     opset: int
     training: Training | None = None
+    logic: dict | None = None
     circuit: dict | None = None
     sha256: str = ""
     test_data: str = ""
@@ -99,8 +113,9 @@ class ModelRecord:
             for name in ("build", "trained_with"):
                 if getattr(training, name) is not None:
                     entry[name] = getattr(training, name)
-        if self.circuit is not None:
-            entry["circuit"] = self.circuit
+        for name in ("logic", "circuit"):
+            if getattr(self, name) is not None:
+                entry[name] = getattr(self, name)
         entry.update(test_data=self.test_data, history=self.history)
         if self.files is not None:
             entry["files"] = self.files
@@ -114,7 +129,7 @@ class ModelRecord:
         if not isinstance(entry, dict):
             raise ManifestError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
         field = _Fields(entry, where)
-        kind = Kind(field.get("kind", _is_kind, "gate or circuit")) if version >= 3 else _implied_kind(entry)
+        kind = Kind(field.get("kind", _is_kind, KINDS)) if version >= 3 else _implied_kind(entry)
         gate = field.get("gate", is_name, f"a gate name ({NAME_RULE})")
         if name != f"{gate.lower()}{MODEL_SUFFIX}":
             raise ManifestError(f"{where}: the entry is for gate {gate!r}, whose file is not {name!r}")
@@ -132,7 +147,8 @@ class ModelRecord:
             margin=field.get("margin", is_margin, MARGIN_RULE),
             worst_margin=field.get("worst_margin", _is_number, "a number"),
             opset=field.get("opset", is_whole, "a whole number"),
-            training=_training(field) if kind is Kind.GATE else None,
+            training=_training(field) if kind.trained else None,
+            logic=field.get("logic", _is_logic, LOGIC_MEANING) if kind is Kind.LOGIC else None,
             circuit=circuit,
             sha256=field.get("sha256", _is_sha256, "64 hex digits"),
             test_data=field.get("test_data", is_relative_path, INSIDE),
@@ -177,11 +193,13 @@ def _training(field: _Fields) -> Training:
 
 
 def _implied_kind(entry: dict) -> Kind:
-    return Kind.CIRCUIT if "circuit" in entry else Kind.GATE
+    return Kind.CIRCUIT if "circuit" in entry else Kind.NETWORK
 
 
 INSIDE = "a relative path inside the folder"
 FILES_MEANING = "a mapping of relative paths inside the folder to SHA-256 digests"
+KINDS = " or ".join(kind.value for kind in Kind)
+LOGIC_MEANING = "a mapping with whole numbers gates and depth"
 CIRCUIT_MEANING = "a mapping with wiring (digital or analog) and the SHA-256 of each gate model"
 
 
@@ -256,8 +274,19 @@ def _is_circuit(value: object) -> bool:
     )
 
 
+def _is_logic(value: object) -> bool:
+    return isinstance(value, dict) and all(is_whole(value.get(name)) for name in ("gates", "depth"))
+
+
 def _is_versions(value: object) -> bool:
     return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+@functools.cache
+def trained_with(*names: str) -> dict[str, str]:
+    """The installed versions of the libraries that made a model: recorded beside its recipe, not part
+    of it (docs/model-folder.md says why)."""
+    return {name: metadata.version(name) for name in names}
 
 
 def short(value: object) -> str:

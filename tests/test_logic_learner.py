@@ -6,7 +6,8 @@ import pytest
 
 from gatenet.exact_minimum import minimum_gates
 from gatenet.gate import Gate, input_rows
-from gatenet.logic_learner import LogicSpec, learn_circuit, learn_circuits, relaxed_functions
+from gatenet.logic_learner import learn_circuit, learn_circuits, relaxed_functions
+from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import TABLES, exact, gate_count
 
 XOR = Gate("XOR", 2, lambda a, b: a ^ b)

@@ -10,8 +10,9 @@ import pytest
 
 import gatenet
 from gatenet import contract
+from gatenet.contract import KEY_NETLIST
 from gatenet.gate import Gate
-from gatenet.logic_onnx import KEY_NETLIST, netlist_model
+from gatenet.logic_onnx import netlist_model
 from gatenet.netlist import FUNCTIONS, Netlist, Node, Output, evaluate, minimize
 from gatenet.runtime import GateModel
 

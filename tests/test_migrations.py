@@ -67,14 +67,14 @@ def test_a_format_2_circuit_becomes_a_record_of_kind_circuit_without_placeholder
     records = ModelFolder(folder).entries()  # read as it is
     assert records["half_adder_wired.onnx"].kind is Kind.CIRCUIT
     assert records["half_adder_wired.onnx"].training is None
-    assert records["xor.onnx"].kind is Kind.GATE and records["xor.onnx"].training.steps > 0
+    assert records["xor.onnx"].kind is Kind.NETWORK and records["xor.onnx"].training.steps > 0
 
     assert run_cli("recover", "--dir", str(folder)).exit_code == 0
     migrated = json.loads((folder / "manifest.json").read_text())
     assert migrated["format"] == manifest.FORMAT
     circuit = migrated["models"]["half_adder_wired.onnx"]
     assert circuit["kind"] == "circuit" and "seed" not in circuit and "network" not in circuit
-    assert migrated["models"]["xor.onnx"]["kind"] == "gate"
+    assert migrated["models"]["xor.onnx"]["kind"] == "network"
     assert run_cli("verify", "--dir", str(folder)).exit_code == 0
 
 
@@ -83,7 +83,9 @@ def test_a_record_of_an_unknown_kind_is_one_line_naming_the_entry(tmp_path):
     document = json.loads((folder / "manifest.json").read_text())
     document["models"]["xor.onnx"]["kind"] = "quantum"
     (folder / "manifest.json").write_text(json.dumps(document))
-    with pytest.raises(ManifestError, match=r"xor.onnx: kind must be gate or circuit, got \"quantum\""):
+    with pytest.raises(
+        ManifestError, match=r"xor.onnx: kind must be network or logic or circuit, got \"quantum\""
+    ):
         ModelFolder(folder).entries()
     del document["models"]["xor.onnx"]["kind"]
     (folder / "manifest.json").write_text(json.dumps(document))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet import contract
-from gatenet.record import Kind, ModelRecord
+from gatenet.record import ModelRecord
 from gatenet.runtime import GateModel, ModelError, model_from_entry
 from gatenet.store import MANIFEST, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
 
@@ -109,7 +109,7 @@ class Catalog:
             return None
         return {
             "truth_table": None if entry.truth_table is None else list(entry.truth_table),
-            "history": self._history(key) if entry.kind is Kind.GATE else None,
+            "history": self._history(key) if entry.kind.trained else None,
         }
 
     def file(self, name: str) -> bytes | None:
@@ -177,7 +177,8 @@ class Catalog:
             "key": key,
             "name": entry.gate,
             "description": facts.description,
-            "kind": entry.kind.value,
+            "kind": "circuit" if circuit else "gate",  # how the page groups models
+            "learner": None if circuit else entry.kind.value,
             "inputs": list(entry.inputs),
             "outputs": list(entry.outputs),
             "margin": entry.margin,
