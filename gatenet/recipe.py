@@ -78,22 +78,14 @@ class Recipe:
 
     def differences(self, record: ModelRecord) -> list[str]:
         """Why a model was not made by this recipe; empty when it was."""
-        found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs)
+        found = _training_changes(self.gate, record, Kind.NETWORK, "network", self.network.to_dict())
         if record.kind is not Kind.NETWORK:
-            return [*found, f"a {record.kind} model; its recipe now asks for a network"]
-        now, then = self.network.to_dict(), record.training.network
-        changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
-        if changed:
-            found.append(f"network changed ({', '.join(changed)})")
+            return found
         if record.margin != self.margin:
             found.append(f"margin changed ({_pair(record.margin, self.margin)})")
-        build = record.training.build
-        if build is None:
+        if record.training.build is None:
             return [*found, "no build record: trained by an older gatenet"]
-        for key, value in self.build().items():
-            if build.get(key) != value:
-                found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")
-        return found
+        return found + _build_changes(self.build(), record.training.build)
 
 
 @dataclass(frozen=True)
@@ -111,18 +103,28 @@ class LogicRecipe:
 
     def differences(self, record: ModelRecord) -> list[str]:
         """Why a model was not made by this recipe; empty when it was."""
-        found = definition_changes(self.gate, record.truth_table, record.inputs, record.outputs)
+        found = _training_changes(self.gate, record, Kind.LOGIC, "logic network", self.spec.to_dict())
         if record.kind is not Kind.LOGIC:
-            return [*found, f"a {record.kind} model; its recipe now asks for a logic network"]
-        now, then = self.spec.to_dict(), record.training.network
-        changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
-        if changed:
-            found.append(f"logic network changed ({', '.join(changed)})")
-        build = record.training.build or {}
-        for key, value in self.build().items():
-            if build.get(key) != value:
-                found.append(f"{BUILD_NAMES[key]} changed ({_pair(build.get(key), value)})")
-        return found
+            return found
+        return found + _build_changes(self.build(), record.training.build or {})
+
+
+def _training_changes(gate: Gate, record: ModelRecord, kind: Kind, what: str, now: dict) -> list[str]:
+    """How a trained model's gate, kind and learner settings differ from a recipe's."""
+    found = definition_changes(gate, record.truth_table, record.inputs, record.outputs)
+    if record.kind is not kind:
+        return [*found, f"a {record.kind} model; its recipe now asks for a {what}"]
+    then = record.training.network
+    changed = [f"{key} {_pair(then.get(key), v)}" for key, v in now.items() if then.get(key) != v]
+    return [*found, f"{what} changed ({', '.join(changed)})"] if changed else found
+
+
+def _build_changes(now: dict, then: Mapping) -> list[str]:
+    return [
+        f"{BUILD_NAMES[key]} changed ({_pair(then.get(key), value)})"
+        for key, value in now.items()
+        if then.get(key) != value
+    ]
 
 
 @dataclass(frozen=True)
