@@ -348,7 +348,8 @@ def _train(
     if logic:
         from gatenet import logic_models
 
-        _report(logic_models.stream_logic(logic, writer, options.chunk), events, report)
+        run_jobs = ray_jobs.runner(options.ray)
+        _report(logic_models.stream_logic(logic, writer, options.chunk, run_jobs), events, report)
 
 
 def _report(results: Iterable[GateResult | LogicResult], events: Events, report: Report) -> None:

@@ -22,6 +22,7 @@ from gatenet.gate import Gate
 from gatenet.logic_learner import LearnedCircuit, LogicHistory, learn_circuits
 from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import Netlist
+from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import LogicRecipe
 from gatenet.record import Kind, ModelRecord, Training, trained_with
 from gatenet.store import GateFiles, Writer
@@ -66,17 +67,27 @@ class LogicResult:
         return None if self.netlist is None else self.netlist.gates
 
 
-def stream_logic(recipes: Iterable[LogicRecipe], writer: Writer | None, chunk: int) -> Iterator[LogicResult]:
-    """Learn, export, check and commit (into `writer`'s folder; nothing is written without one) each
-    recipe's gate, `chunk` gates of one spec and seed at a time; results come in the order of `recipes`."""
+def stream_logic(
+    recipes: Iterable[LogicRecipe], writer: Writer | None, chunk: int, run_jobs: RunJobs | None = None
+) -> Iterator[LogicResult]:
+    """Learn, export and check each recipe's gate, `chunk` gates at a time (each chunk a Ray task when
+    `run_jobs` is `gatenet.ray_jobs.runner`'s), and commit each chunk's exact models as one transaction
+    into `writer`'s folder (nothing is written without one); results come in the order of `recipes`."""
     recipes = iter(recipes)
-    while part := list(itertools.islice(recipes, chunk)):
-        yield from _chunk(part, writer)
+    parts = iter(lambda: list(itertools.islice(recipes, chunk)), [])
+    for outcomes in (run_jobs or map)(learn_chunk, parts):
+        files = [gate_files for _, gate_files in outcomes if gate_files is not None]
+        if writer is not None and files:
+            writer.commit(files)
+        for result, gate_files in outcomes:
+            if writer is not None and gate_files is not None:
+                result.path = writer.folder.model_path(result.gate.key)
+            yield result
 
 
-def _chunk(recipes: list[LogicRecipe], writer: Writer | None) -> list[LogicResult]:
-    """One chunk: the gates of each (spec, seed) learned together, then the verified ones committed
-    as one transaction."""
+def learn_chunk(recipes: list[LogicRecipe]) -> list[tuple[LogicResult, GateFiles | None]]:
+    """One chunk, on any machine: the gates of each (spec, seed) learned together, and for each gate
+    its result and, when its circuit is exact in the file onnxruntime runs, everything to commit."""
     started = time.perf_counter()
     learned: dict[int, LearnedCircuit] = {}
     for (spec, seed), group in itertools.groupby(
@@ -87,18 +98,7 @@ def _chunk(recipes: list[LogicRecipe], writer: Writer | None) -> list[LogicResul
         found = learn_circuits([recipe.gate for _, recipe in indexed], spec, seed)
         learned.update(zip((index for index, _ in indexed), found, strict=True))
     seconds = (time.perf_counter() - started) / len(recipes)
-    results, files = [], []
-    for index, recipe in enumerate(recipes):
-        result, gate_files = _result(recipe, learned[index], seconds)
-        results.append(result)
-        if gate_files is not None:
-            files.append(gate_files)
-    if writer is not None and files:
-        writer.commit(files)
-        for result in results:
-            if result.verified:
-                result.path = writer.folder.model_path(result.gate.key)
-    return results
+    return [_result(recipe, learned[index], seconds) for index, recipe in enumerate(recipes)]
 
 
 def _result(

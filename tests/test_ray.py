@@ -156,3 +156,12 @@ def test_the_runner_refuses_an_address_nothing_answers_at_before_importing_ray()
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("--ray ray://127.0.0.1:1: no Ray cluster answers there (Connection refused)")
+
+
+def test_logic_models_learned_on_the_cluster_are_the_same_bytes_as_in_process(cluster, tmp_path):
+    names = ("XOR", "MAJORITY3", "FULL_ADDER")
+    for where, ray_args in (("here", ()), ("ray", ("--ray", cluster))):
+        run = gatenet("train", *names, "--kind", "logic", *ray_args, "--out", str(tmp_path / where))
+        assert run.returncode == 0, run.stderr
+    for name in ("manifest.json", "xor.onnx", "majority3.onnx", "full_adder.onnx"):
+        assert (tmp_path / "here" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes(), name
