@@ -37,9 +37,11 @@ function navigation() {
     else if (location.hash === event.currentTarget.getAttribute('href')) route();
   };
   const groups = [['Gates', models.filter((m) => m.kind === 'gate')], ['Circuits', models.filter((m) => m.kind === 'circuit')]];
+  // replaceChildren, unlike h(), adds a null as the text "null": the link is spread in, or nothing.
+  const playground = gallery.api ? [h('a', { href: '#playground', class: 'nav-link playground-link', 'data-key': 'playground', onclick: again('playground') },
+    h('span', { class: 'name' }, 'Playground'), h('span', { class: 'shape' }, 'train'))] : [];
   list.replaceChildren(
-    gallery.api ? h('a', { href: '#playground', class: 'nav-link playground-link', 'data-key': 'playground', onclick: again('playground') },
-      h('span', { class: 'name' }, 'Playground'), h('span', { class: 'shape' }, 'train')) : null,
+    ...playground,
     ...groups.filter(([, members]) => members.length).map(([title, members]) => h('section', { class: 'group' },
       h('h2', {}, title, h('span', { class: 'count' }, String(members.length))),
       h('ul', {}, members.map((model) => h('li', { 'data-search': `${model.name} ${model.description}`.toLowerCase() },
