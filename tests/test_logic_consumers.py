@@ -138,6 +138,10 @@ def test_the_gallery_computes_every_row_of_every_logic_model_in_the_browser(brow
             key, inputs = name.removesuffix(".onnx"), len(entry["inputs"])
             page.click(f'a.model-link[data-key="{key}"]')
             page.wait_for_selector(f'article.model[data-key="{key}"] .outputs[data-row="0"]')
+            facts = page.inner_text("article.model .facts")
+            assert "undefined" not in facts, (key, facts)  # the page reads a logic model's own settings
+            if entry["kind"] == "logic":
+                assert f"learned circuit: {entry['logic']['gates']} two-input gates" in facts
             bits = [0] * inputs
             for row in gray_code(inputs):
                 wanted = list(all_rows(inputs)[row])

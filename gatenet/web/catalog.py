@@ -179,6 +179,7 @@ class Catalog:
             "description": facts.description,
             "kind": "circuit" if circuit else "gate",  # how the page groups models
             "learner": None if circuit else entry.kind.value,
+            "logic": entry.logic,  # a logic model's gate count and depth
             "inputs": list(entry.inputs),
             "outputs": list(entry.outputs),
             "margin": entry.margin,

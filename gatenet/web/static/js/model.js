@@ -91,6 +91,11 @@ function heading(model) {
 }
 
 function network(model) {
+  if (model.learner === 'logic') {  // a network of learned logic gates: its shape, and the exact circuit it became
+    const { width, depth, wiring, restarts } = model.training.network;
+    const circuit = model.logic ? `; learned circuit: ${model.logic.gates} two-input gates, ${model.logic.depth} deep` : '';
+    return `logic network, ${depth} layers of ${width} nodes, ${wiring} wiring, ${restarts} restarts${circuit}`;
+  }
   const { hidden = [], activation = [], output_activation: output, loss, optimizer, learning_rate: rate } = model.training.network;
   const layers = hidden.map((units, i) => `${units} ${activation[i] ?? activation[0]}`);
   return [`${model.inputs.length} → ${[...layers, `${model.outputs.length} ${output}`].join(' → ')}`, loss, `${optimizer} at ${rate}`]
@@ -206,8 +211,10 @@ function curvePanel(model, history) {
       h('span', { class: 'sub' }, `the network and its surface at ${history.snapshots.length} steps`))
     : null;
   return h('section', { class: 'card', 'aria-labelledby': 'curve-title' },
-    h('h3', { id: 'curve-title' }, 'Learning curve', h('span', { class: 'sub' }, `seed ${model.training.seed}, the first seed that verified`)),
-    learningCurve(history, model.training.network.loss ?? 'loss'), replay);
+    h('h3', { id: 'curve-title' }, 'Learning curve', h('span', { class: 'sub' }, model.learner === 'logic'
+      ? `seed ${model.training.seed}: the relaxed loss, and the accuracy of the circuit discretized at each step`
+      : `seed ${model.training.seed}, the first seed that verified`)),
+    learningCurve(history, model.learner === 'logic' ? 'relaxed loss' : model.training.network.loss), replay);
 }
 
 function circuitPanel(model) {
