@@ -22,6 +22,8 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -36,6 +38,7 @@ WAITING = 2  # trainings that may wait behind the running one; more are refused 
 GRACE = 10.0  # seconds a training may go unwatched (a closed tab, a lost stream) before it is stopped
 SETTLE = 10.0  # seconds a control's answer waits for the worker to carry it out
 KEPT = 16  # ended trainings remembered, so a stream that reconnects still reads how one ended
+ASKING = "asking"  # a page's claim while its request is checked, before its training is queued
 ACTIONS = ("pause", "resume", "step", "reset", "stop", "speed")
 
 
@@ -268,12 +271,14 @@ class Session:
             self._changed_now()
 
     def finish(self, state: str, **outcome: object) -> None:
-        """End the session: "done" (with the export's outcome), "stopped" or "failed"."""
+        """End the session: "done" (with the export's outcome), "stopped" or "failed". The end carries
+        this training's last step, loss and accuracy, so a page sums up this run, never another's."""
         with self._changed:
             if self.phase == "ended":
                 return
             self.phase, self.note = "ended", ""
-            self.end = {"state": state, "model": self.request.name, **outcome}
+            figures = {key: self.frame[key] for key in ("step", "loss", "accuracy")} if self.frame else {}
+            self.end = {"state": state, "model": self.request.name, **figures, **outcome}
             self._changed_now()
 
     def abandoned(self, now: float) -> bool:
@@ -299,6 +304,7 @@ class Playground:
         self._worker: threading.Thread | None = None
         self._closed = False
         self._warmed = False
+        self._pages: dict[str, Session | str] = {}  # a page's training, or ASKING while it is checked
 
     def trainer(self) -> ModuleType:
         """gatenet.trainer, imported on first use; a 503 naming the extra when TensorFlow is missing."""
@@ -328,7 +334,32 @@ class Playground:
             return f"{request.name} is already in {self.directory} (a file {path.name})"
         return ""
 
-    def submit(self, request: TrainingRequest) -> Session:
+    @contextmanager
+    def claim(self, page: str | None) -> Iterator[None]:
+        """Hold `page`'s one training slot while its request is checked and queued (`submit`).
+
+        A page trains one network at a time: a second request from a page whose training is being
+        checked (TensorFlow may still be loading) or has not ended is refused with 409, never run
+        beside the first. A request naming no page (an API client) is not limited here.
+        """
+        if page is None:
+            yield
+            return
+        with self._lock:
+            self._pages = {key: it for key, it in self._pages.items() if isinstance(it, str) or it.end is None}
+            if page in self._pages:
+                raise Refusal(
+                    409, "page", "this page has a training under way already; stop it or wait for its end"
+                )
+            self._pages[page] = ASKING
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._pages.get(page) == ASKING:  # refused before it was queued
+                    del self._pages[page]
+
+    def submit(self, request: TrainingRequest, page: str | None = None) -> Session:
         """Queue a training; 429 when WAITING trainings already wait behind a running one, and 409 when
         its model is already in the folder and the request did not say to replace it."""
         taken = "" if request.replace else self.taken(request)
@@ -346,6 +377,8 @@ class Playground:
                 )
             session = Session(request)
             self._sessions[session.id] = session
+            if page is not None:
+                self._pages[page] = session
             self._waiting.append(session)
             self._positions()
             self._forget()

@@ -90,15 +90,20 @@ def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
     only once training calls them. So each is then tried once on a tensor shaped like its layer's.
     """
     network = request.network
-    for spec, activation_field in (
-        (replace(network, hidden=(), activation=()), "output_activation"),
-        (network, "activation"),
-    ):
+    # The output layer first, then each hidden layer alone: an error names the layer it is in.
+    layers = [(replace(network, hidden=(), activation=()), "output_activation", {})]
+    layers += [
+        (replace(network, hidden=(units,), activation=(name,)), "activation", {"layer": index})
+        for index, (units, name) in enumerate(zip(network.hidden, network.activation, strict=True))
+    ]
+    for spec, activation_field, where in layers:
         try:
             trainer.check_network(spec)
         except NetworkError as error:
             field = str(error).partition(":")[0]
-            raise Refusal(400, activation_field if field == "activation" else field, str(error)) from None
+            if field == "activation":
+                raise Refusal(400, activation_field, str(error), **where) from None
+            raise Refusal(400, field, str(error)) from None
         except Exception as error:  # Keras failed on a name it knows (an optimizer missing its arguments)
             raise Refusal(
                 400, "network", f"network: Keras cannot use these settings ({describe(error)})"
@@ -108,13 +113,14 @@ def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
     outputs = request.gate.outputs
     targets = keras.ops.convert_to_tensor([[0.0] * outputs, [1.0] * outputs])
     guesses = keras.ops.convert_to_tensor([[0.25] * outputs, [0.75] * outputs])
-    for units, name in zip(network.hidden, network.activation, strict=True):
+    for index, (units, name) in enumerate(zip(network.hidden, network.activation, strict=True)):
         _try(
             "activation",
             name,
             lambda name=name, units=units: keras.activations.get(name)(
                 keras.ops.reshape(keras.ops.linspace(-1.0, 1.0, 2 * units), (2, units))
             ),
+            layer=index,
         )
     _try(
         "output_activation",
@@ -130,13 +136,14 @@ def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
     _try("optimizer", network.optimizer, one_update)
 
 
-def _try(field: str, name: str, run: Callable[[], object]) -> None:
-    """Run `name` once as training would; anything it raises refuses the request, naming the field."""
+def _try(field: str, name: str, run: Callable[[], object], **where: object) -> None:
+    """Run `name` once as training would; anything it raises refuses the request, naming the field (and
+    `where` in it: a hidden layer's index)."""
     try:
         run()
     except Exception as error:  # whatever Keras raises, the request is refused, never the training failed
         raise Refusal(
-            400, field, f"{field}: Keras's {name!r} cannot be used for training ({describe(error)})"
+            400, field, f"{field}: Keras's {name!r} cannot be used for training ({describe(error)})", **where
         ) from None
 
 

@@ -2,6 +2,7 @@
 
     GET  /api/playground            limits, the shipped gates to start from, whether training is possible
     POST /api/train                 JSON settings (see `settings.parse`) -> 202 {"session", "events", ...}
+                                    with "page": the page's own id, one training per page at a time
     GET  /api/train/<id>/events     server-sent events: status, progress (RATE a second), end
     POST /api/train/<id>/<action>   pause, resume, step, reset, stop; speed with {"speed": steps per update}
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from collections.abc import AsyncIterator
 
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +35,7 @@ from gatenet.web.playground import ACTIONS, RATE, WAITING, Playground, Session, 
 
 MAX_BODY = 16_384  # bytes of JSON settings; a full request is well under 1 kB
 MAX_DEPTH = 8  # nesting of a JSON body: settings need 2, and a refusal that shows a value must not recurse
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 KEEPALIVE = 15.0  # seconds between comments on an idle stream, so nothing in between times it out
 
 
@@ -72,10 +75,12 @@ async def start(request: Request) -> Response:
     """Queue a training of the settings the page posts; 202 with where to follow it."""
     playground = _playground(request)
     document = await _json_body(request)
-    parsed = settings.parse(document, await run_in_threadpool(registry))
-    trainer = await run_in_threadpool(playground.trainer)
-    await run_in_threadpool(settings.check_names, parsed, trainer)
-    session = await run_in_threadpool(playground.submit, parsed)
+    page = _page(document)
+    with playground.claim(page):  # held from here: the first training may wait seconds for TensorFlow
+        parsed = settings.parse(document, await run_in_threadpool(registry))
+        trainer = await run_in_threadpool(playground.trainer)
+        await run_in_threadpool(settings.check_names, parsed, trainer)
+        session = await run_in_threadpool(playground.submit, parsed, page)
     body = {"session": session.id, "events": f"api/train/{session.id}/events", **session.status()}
     return JSONResponse(body, status_code=202)
 
@@ -154,6 +159,17 @@ async def _json_body(request: Request) -> object:
     if _depth(document) > MAX_DEPTH:
         raise Refusal(400, "body", too_deep)
     return document
+
+
+def _page(document: object) -> str | None:
+    """The id the page sends with its settings (taken out of them), or None from an API client."""
+    if not isinstance(document, dict) or "page" not in document:
+        return None
+    page = document.pop("page")
+    if not isinstance(page, str) or not PAGE_ID.fullmatch(page):
+        shown = str(page)[:40]
+        raise Refusal(400, "page", f"page: expected the page's id, 8 to 64 letters and digits, got {shown!r}")
+    return page
 
 
 def _unique(pairs: list[tuple[str, object]]) -> dict:

@@ -75,6 +75,7 @@ export function bitsOfSettings(settings, offer) {
   };
 }
 
+const fileHint = (name) => `Written to the folder as ${name.toLowerCase()}.onnx when it verifies`;
 const field = (label, control, hint) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), control,
   hint ? h('span', { class: 'field-hint' }, hint) : null);
 
@@ -100,9 +101,9 @@ export class SettingsForm {
     for (const fieldset of this.body.querySelectorAll('fieldset')) fieldset.disabled = locked;
   }
 
-  /** Point at the field a refusal names, with its message. */
-  refuse(name, message) {
-    const control = this.control(name);
+  /** Point at the field a refusal names (of hidden layer `layer`, when it says), with its message. */
+  refuse(name, message, layer) {
+    const control = layer === undefined ? this.control(name) : this.body.querySelector(`[name="${name}-${layer}"]`) ?? this.control(name);
     control?.setAttribute('aria-invalid', 'true');
     control?.focus();
     this.error.textContent = message;
@@ -144,6 +145,7 @@ export class SettingsForm {
       if (key === 'units') settings.hidden[Number(index)] = Number(value);
       else if (key === 'activation') settings.activation[Number(index)] = value;
       else settings[key] = NUMBERS.includes(key) ? Number(value) : value;
+      if (key === 'name') this.nameHint.textContent = fileHint(value);
     }
     if (structural) {
       const focused = control.name;
@@ -200,8 +202,9 @@ export class SettingsForm {
           field('Seed', number('seed', settings.seed, 0, limits.seed)))),
       h('fieldset', {}, h('legend', {}, 'Model'),
         field('Name', h('input', { type: 'text', name: 'name', value: settings.name, required: true, maxlength: limits.name, spellcheck: 'false', autocomplete: 'off', pattern: '[A-Za-z][A-Za-z0-9_]*' }),
-          `Written to the folder as ${settings.name.toLowerCase()}.onnx when it verifies`)),
+          fileHint(settings.name))),
     );
+    this.nameHint = this.body.querySelector('[name="name"] + .field-hint'); // follows the name as it is typed
   }
 
   /** The truth table: bits of each row, and each output as a button that flips it (a table typed in). */

@@ -30,7 +30,10 @@ class Playground {
     this.query = query;
     this.onModels = onModels;
     this.session = null;
+    this.sending = false; // a Train request is on its way: the server may still be loading TensorFlow
     this.left = false;
+    // This page's id: the server runs one training per page at a time, however often Train is pressed.
+    this.page = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
     this.element = h('article', { class: 'playground', 'data-state': 'idle', 'aria-busy': 'true' },
       h('header', { class: 'model-head' }, h('div', {},
         h('h2', {}, 'Playground'),
@@ -89,7 +92,7 @@ class Playground {
     this.settings.speed = speed;
     this.buttons.step.textContent = `Step +${count(speed)}`;
     this.remember();
-    if (this.active()) this.send('speed', { speed });
+    if (this.session !== null && !this.ended) this.send('speed', { speed });
   }
 
   async copyLink() {
@@ -102,13 +105,26 @@ class Playground {
   }
 
   active() {
-    return this.session !== null && !this.ended;
+    return this.sending || (this.session !== null && !this.ended);
   }
 
   act(action) {
-    if (action === 'train') this.train().catch((error) => this.show('idle', { message: `Not started: ${error.message}` }));
+    if (action === 'train') this.train().catch((error) => this.notStarted(error.message));
     else if (action === 'pause') this.send(this.state === 'paused' ? 'resume' : 'pause');
+    else if (this.sending) this.stopWhenStarted(); // only Stop is enabled before the server answers
     else this.send(action);
+  }
+
+  /** Stop pressed before the server answered Train: the training is stopped as soon as it has an id. */
+  stopWhenStarted() {
+    this.stopAsked = true;
+    this.show('sending', { note: 'Stopping it as soon as the server answers…' });
+  }
+
+  notStarted(message) {
+    this.sending = false;
+    this.form.lock(false);
+    this.show('idle', { message: `Not started: ${message}` });
   }
 
   async send(action, body) {
@@ -121,23 +137,33 @@ class Playground {
    * folder under this name, which the server refuses to do otherwise (409, `replaceable`). */
   async train(replace = false) {
     this.result.replaceChildren();
-    const body = { ...requestOf(this.settings), ...(replace ? { replace: true } : {}) };
+    this.sending = true; // Train is disabled from here: until the server answers, then until the end
+    this.stopAsked = false;
+    this.form.lock(true);
+    this.show('sending', {});
+    const body = { ...requestOf(this.settings), ...(replace ? { replace: true } : {}), page: this.page };
     const response = await fetch('api/train', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const answer = await response.json().catch(() => ({ error: response.statusText }));
+    this.sending = false;
     if (!response.ok) {
+      this.notStarted(answer.error);
       if (answer.field === 'speed') this.speed.setAttribute('aria-invalid', 'true');
-      else if (answer.field) this.form.refuse(answer.field, answer.error);
-      this.show('idle', { message: `Not started: ${answer.error}` });
+      else if (answer.field) this.form.refuse(answer.field, answer.error, answer.layer);
       if (answer.replaceable) this.offerReplace();
       return;
     }
+    if (this.left) {
+      fetch(`api/train/${answer.session}/stop`, { method: 'POST', keepalive: true }).catch(() => undefined);
+      return;
+    }
     this.watch(answer);
+    if (this.stopAsked) this.send('stop');
   }
 
   offerReplace() {
     const name = this.settings.name;
     const replace = h('button', { type: 'button', class: 'button', 'data-action': 'replace',
-      onclick: () => this.train(true).catch((error) => this.show('idle', { message: `Not started: ${error.message}` })) }, `Replace ${name}`);
+      onclick: () => this.train(true).catch((error) => this.notStarted(error.message)) }, `Replace ${name}`);
     this.result.replaceChildren(h('section', { class: 'card outcome', role: 'alert' },
       h('h3', {}, `${name} is already in the folder`),
       h('p', {}, 'Training it here replaces that model and its history, whoever made it. Pick another name to keep it, or:'),
@@ -164,6 +190,7 @@ class Playground {
       h('h3', { id: 'live-curve-title' }, 'Learning curve', h('span', { class: 'sub' }, `seed ${settings.seed}, a point per update of ${count(settings.speed)} steps`)),
       this.curveHolder));
     this.show(answer.state, answer);
+    this.source?.close(); // an ended training's stream, so no other run's events reach this one
     this.source = new EventSource(answer.events);
     this.source.addEventListener('status', (event) => {
       const status = JSON.parse(event.data);
@@ -218,6 +245,9 @@ class Playground {
     this.ended = true;
     this.source.close();
     this.form.lock(false);
+    if (outcome.step !== undefined) { // this training's own last figures, which its summary shows
+      this.frame = { ...this.frame, step: outcome.step, loss: outcome.loss, accuracy: outcome.accuracy };
+    }
     this.show(outcome.state, {});
     const card = outcomeCard(outcome, this.frame?.step ?? 0);
     if (outcome.first_right_step !== undefined) {
@@ -277,6 +307,7 @@ class Playground {
     const lines = { // each made only when it is the one shown: most need a training to describe
       idle: () => detail.message ?? (this.offer.busy.running ? 'Another training runs on this server; yours would wait in the queue.'
         : 'Ready: press Train. The page redraws as the server streams each update.'),
+      sending: () => 'Starting: loading TensorFlow and checking the settings (after the server starts, this takes several seconds)…',
       queued: () => `Waiting in the queue: ${detail.position ?? 1} training${detail.position === 1 ? '' : 's'} ahead.`,
       starting: () => 'Starting: TensorFlow builds the training program (the first one takes a few seconds)…',
       running: () => `Training · ${where}${numbers}${rate}`,
@@ -290,8 +321,8 @@ class Playground {
   }
 
   leave() {
-    this.left = true;
-    if (this.active()) {
+    this.left = true; // a Train still on its way is stopped when its answer comes (see train)
+    if (this.session !== null && !this.ended) {
       fetch(`api/train/${this.session}/stop`, { method: 'POST', keepalive: true }).catch(() => undefined);
       this.source.close();
     }
