@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import os
+import shlex
 import signal
 import sys
 import traceback
@@ -32,7 +33,7 @@ from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugi
 from gatenet.progress import Bar, progress_bar
 from gatenet.record import Kind
 from gatenet.registry import Registry
-from gatenet.status import ORPHANED, UP_TO_DATE, ModelStatus, folder_status
+from gatenet.status import MISSING, ORPHANED, STALE, UP_TO_DATE, ModelStatus, folder_status
 from gatenet.store import ModelFolder, os_error
 from gatenet.supervisor import supervised
 
@@ -534,7 +535,8 @@ def train(
         ray=ray,
     )
     if check:
-        _check(builder.check(registry, gates, circuits, options, deep), ModelFolder(out_dir), as_json)
+        statuses = builder.check(registry, gates, circuits, options, deep)
+        _check(statuses, _summary(statuses, options, gate_names, families), as_json)
         return
     folder = ModelFolder(out_dir)
     with progress_bar(len(gates), f"training {len(gates)} gates", enabled=not quiet) as bar:
@@ -583,7 +585,7 @@ def _print_heading() -> None:
     )
 
 
-def _check(statuses: list[ModelStatus], folder: ModelFolder, as_json: bool) -> None:
+def _check(statuses: list[ModelStatus], advice: str, as_json: bool) -> None:
     """`gatenet train --check`: report what is not up to date, and exit 1 if anything is."""
     behind = [status for status in statuses if status.state != UP_TO_DATE]
     if as_json:
@@ -592,12 +594,46 @@ def _check(statuses: list[ModelStatus], folder: ModelFolder, as_json: bool) -> N
     else:
         for status in behind:
             click.echo(f"{status.name}: {status.state}: {'; '.join(status.reasons)}")
-        click.echo(
-            f"{folder.root}: {len(statuses) - len(behind)} up to date, {len(behind)} stale or missing"
-            + ("; run gatenet train" if behind else "")
-        )
+        click.echo(advice)
     if behind:
         sys.exit(1)
+
+
+def _summary(
+    statuses: list[ModelStatus], options: builder.Options, names: tuple[str, ...], families: tuple[str, ...]
+) -> str:
+    """The last line of `train --check` and `status`: the counts, and the commands that bring this
+    folder up to date, spelled for it (a bare `gatenet train` would fill another folder)."""
+    behind = sum(status.state in (STALE, MISSING) for status in statuses)
+    orphaned = sum(status.state == ORPHANED for status in statuses)
+    up = sum(status.state == UP_TO_DATE for status in statuses)
+    line = f"{ModelFolder(options.out).root}: {up} up to date, {behind} stale or missing"
+    line += f", {orphaned} orphaned" if orphaned else ""
+    fixes = [_train_command(options, names, families)] if behind else []
+    if orphaned:
+        fixes.append(f"gatenet prune --dir {shlex.quote(str(options.out))}")
+    return line + (f"; run {' and '.join(fixes)}" if fixes else "")
+
+
+def _train_command(
+    options: builder.Options, names: tuple[str, ...] = (), families: tuple[str, ...] = ()
+) -> str:
+    """The `gatenet train` line that makes what a check compared against: the folder, and every option
+    that is not the default, so following the advice makes the check pass."""
+    words = ["gatenet", "train", *names, *(f"--family {family}" for family in families)]
+    if Path(options.out) != Path(builder.Options().out):
+        words.append(f"--out {shlex.quote(str(options.out))}")
+    for flag, kind, default, _ in RECIPE_OPTIONS:
+        value = getattr(options, flag[2:])
+        if value != default:
+            words.append(f"{flag} {value:g}" if kind is MARGIN else f"{flag} {value}")
+    if options.wiring != "digital":
+        words.append(f"--wiring {options.wiring}")
+    for key, value in options.network.items():
+        text = hidden_text(value, ",") if key == "hidden" else value
+        text = ",".join(map(str, text)) if isinstance(text, tuple | list) else str(text)
+        words.append(f"--{key.replace('_', '-')} {shlex.quote(text)}")
+    return " ".join(words)
 
 
 def _finish_train(registry: Registry, report: builder.Report, folder: ModelFolder, as_json: bool) -> None:
@@ -712,6 +748,7 @@ def status(
         for entry in statuses:
             reasons = "; ".join(entry.reasons)
             click.echo(f"{entry.name:<16} {entry.state:<10} {entry.file or '-':<22} {reasons}".rstrip())
+        click.echo(_summary(statuses, options, (), families))
     _exit_on_problems(registry)
 
 
@@ -790,21 +827,32 @@ def predict(
     from gatenet import runtime
 
     model = runtime.load_gate(gate_name, directory, require_manifest=not no_manifest)
+    changes = runtime.out_of_date(model, collect_gates().definitions().get(model.name.lower()))
+    stale = (
+        f"{model.path} is out of date ({'; '.join(changes)}); retrain it: "
+        f"{_train_command(builder.Options(directory), (model.name,))}"
+    )
+    if changes and not table and len(bits) != model.inputs:  # bits for the gate as it is now
+        raise click.ClickException(stale)
     if table and model.table is None:
         raise click.ClickException(f"{model.name}: {2**model.inputs} rows are too many to print")
+    if len(bits) != model.inputs and not table:
+        names, example = ", ".join(model.input_names), " ".join("01"[i % 2] for i in range(model.inputs))
+        raise click.UsageError(
+            f"{model.name} takes {model.inputs} bits ({names}), one per input, e.g. "
+            f"gatenet predict {model.name} {example}; got {len(bits) or 'none'}"
+        )
+    if changes:  # it still computes the old gate: the answer is printed, with why it may be wrong
+        click.echo(f"note: {stale}", err=True)
+    rows = model.rows if table else [list(bits)]
+    values = model.probabilities(rows) if table or probabilities else model.predict(rows)
     if table:
-        rows, values = model.rows, model.probabilities(model.rows)
         click.echo(f"{' '.join(model.input_names)} | {' '.join(model.output_names)}")
         for row, value in zip(rows, values, strict=True):
             outputs = " ".join(f"{int(p > 0.5)} ({p:.3f})" for p in value)
             click.echo(f"{' '.join(map(str, row))} | {outputs}")
         return
-    if len(bits) != model.inputs:
-        names = ", ".join(model.input_names)
-        raise click.UsageError(f"{model.name} takes {model.inputs} bits ({names}), got {len(bits)}")
-    row = [list(bits)]
-    values = model.probabilities(row)[0] if probabilities else model.predict(row)[0]
-    click.echo(" ".join(f"{value:.6f}" if probabilities else str(value) for value in values))
+    click.echo(" ".join(f"{value:.6f}" if probabilities else str(value) for value in values[0]))
 
 
 def _waiting(message: str) -> None:

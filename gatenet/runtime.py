@@ -133,7 +133,7 @@ class GateModel(Bits):
             kind = "text" if array.dtype.kind in "US" else f"{array.dtype} values"
             raise self._refusal(f"; inputs must be the numbers 0 or 1, got {kind}")
         if array.ndim != 2 or array.shape[1] != self.inputs:
-            raise self._refusal(f", got an array of shape {array.shape}")
+            raise self._refusal(self._shape_problem(array))
         if array.shape[0] == 0:
             raise self._refusal(", got an empty batch")
         # x * (1 - x) is zero only for 0 and 1 (NaN and inf included, and integers cannot wrap to 0).
@@ -141,6 +141,15 @@ class GateModel(Bits):
             bad = np.unique(array[(array != 0) & (array != 1)])[:5].tolist()
             raise self._refusal(f"; inputs must be 0 or 1, got {bad}")
         return array.astype(np.float32, copy=False)
+
+    def _shape_problem(self, array: np.ndarray) -> str:
+        """What is wrong with the rows' shape in the caller's terms, not numpy's (`(1, 0)`)."""
+        if array.ndim == 2:
+            return f", got rows of {array.shape[1]} bits"
+        example = [[index % 2 for index in range(self.inputs)]]
+        if array.ndim == 1:
+            return f", got one flat list of {array.shape[0]} values; give a list of rows, e.g. {example}"
+        return f", got an array of shape {array.shape}; give a list of rows, e.g. {example}"
 
     def _refusal(self, problem: str) -> ValueError:
         names = ", ".join(self.input_names)
@@ -302,7 +311,15 @@ def _check_file(model: GateModel, gate: Gate | None, margin: float | None) -> Fi
 
 def _stale(model: GateModel, gate: Gate | None) -> str:
     """Why a model no longer matches its gate's current definition, or "" when it does (or is unknown)."""
-    if gate is None:
-        return ""
-    changes = definition_changes(gate, encode_table(model.table), model.input_names, model.output_names)
+    changes = out_of_date(model, gate)
     return f"retrain: {'; '.join(changes)}" if changes else ""
+
+
+def out_of_date(model: GateModel, gate: Gate | None) -> list[str]:
+    """How `gate`, as its plugin defines it now, differs from what `model` was trained for: empty when
+    it does not, or no plugin defines it. A caller that runs the model says so, since the model still
+    computes the old gate."""
+    if gate is None:
+        return []
+    table = None if model.table is None else encode_table(model.table)
+    return definition_changes(gate, table, model.input_names, model.output_names)

@@ -158,7 +158,10 @@ def test_predict_says_how_many_bits_the_gate_takes():
     for bits in ([], ["1"], ["1", "0", "1"]):
         result = CliRunner().invoke(cli, ["predict", "XOR", *bits, "--dir", str(EXPORTED)])
         assert result.exit_code == 2
-        assert result.output.splitlines()[-1] == f"Error: XOR takes 2 bits (a, b), got {len(bits)}"
+        assert result.output.splitlines()[-1] == (
+            "Error: XOR takes 2 bits (a, b), one per input, e.g. gatenet predict XOR 0 1; "
+            f"got {len(bits) or 'none'}"
+        )
     result = CliRunner().invoke(cli, ["predict", "xor", "1", "0", "--dir", str(EXPORTED)])
     assert (result.exit_code, result.output) == (0, "1\n")
 

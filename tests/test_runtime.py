@@ -34,8 +34,10 @@ def test_predict_takes_lists_tuples_and_arrays(xor):
 @pytest.mark.parametrize(
     ("rows", "message"),
     [
-        ([[0, 1, 1]], "gate 'XOR': expected rows of 2 bits (a, b), got an array of shape (1, 3)"),
-        ([0, 1], "got an array of shape (2,)"),
+        ([[0, 1, 1]], "gate 'XOR': expected rows of 2 bits (a, b), got rows of 3 bits"),
+        ([[]], "gate 'XOR': expected rows of 2 bits (a, b), got rows of 0 bits"),
+        ([0, 1], "got one flat list of 2 values; give a list of rows, e.g. [[0, 1]]"),
+        (np.zeros((1, 2, 1)), "got an array of shape (1, 2, 1); give a list of rows, e.g. [[0, 1]]"),
         ([[0, 1], [1]], "the rows have different lengths"),
         ([[0, 2]], "inputs must be 0 or 1, got [2]"),
         ([[0, 0.5]], "inputs must be 0 or 1, got [0.5]"),
