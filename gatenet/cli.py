@@ -1064,7 +1064,11 @@ def new_plugin(name: str, directory: Path) -> None:
     if existing is not None:
         raise click.ClickException(f"gate name {existing.name!r} already exists; pick another NAME")
     root = scaffold(name, directory)
-    click.echo(f"wrote {root}: cd {root} && pip install -e . && gatenet train {name.upper()} && pytest")
+    gate = name.upper()
+    click.echo(
+        f"wrote {root}: its gate {gate} is an example (a and not b); define yours in {root}/gatenet_{name}.py"
+    )
+    click.echo(f"then: cd {root} && pip install -e '.[test]' && gatenet train {gate} && python -m pytest")
 
 
 @cli.command(name="serve")

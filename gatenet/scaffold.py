@@ -22,8 +22,15 @@ dependencies = []
 [project.entry-points.gatenet]
 {name} = "gatenet_{name}"
 
+[project.optional-dependencies]
+test = ["pytest"]  # pip install -e '.[test]': the tests run with `python -m pytest` beside gatenet
+
 [tool.setuptools]
 py-modules = ["gatenet_{name}"]
+
+[tool.pytest.ini_options]
+pythonpath = ["."]  # the tests import gatenet_{name} from here, installed or not
+testpaths = ["tests"]
 """
 
 MODULE = '''\
@@ -34,52 +41,74 @@ import gatenet
 
 @gatenet.hookimpl
 def register_gates(register):
+    # An example to replace: as `gatenet new-plugin` wrote it, {gate} computes "a and not b". Change the
+    # inputs, the truth function and the description into your gate; the tests in tests/ take their
+    # expectations from the gate, so they check whatever you define here.
     register(
         gatenet.Gate(
             name="{gate}",
             inputs=["a", "b"],
-            truth=lambda a, b: a & (1 - b),  # 1 only for a=1, b=0; change it to your own gate
-            description="a and not b",
+            truth=lambda a, b: a & (1 - b),  # 1 only for a=1, b=0
+            description="example: a and not b (replace it with your gate)",
             network={{"steps": 1000}},  # training hints; the user can still override them
         )
     )
 '''
 
 TEST = '''\
-"""Tests for gatenet-{name}: run them with pytest after `pip install -e .`."""
+"""Tests for gatenet-{name}. Every expectation comes from the gates the plugin registers (their truth
+tables and their numbers of inputs and outputs), so the tests keep passing when you change a gate.
 
-from gatenet import runtime
-from gatenet.pipeline import train_gates
-from gatenet.plugins import collect_gates
+Run them with `python -m pytest` in this folder, after `pip install -e '.[test]'` into the environment
+that has gatenet (a pytest installed elsewhere cannot import gatenet).
+"""
 
-
-def test_the_gate_is_found_through_the_entry_point():
-    registry = collect_gates()
-    assert registry.find("{gate}") is not None, registry.problems
-    assert registry.plugin_of["{key}"] == "{name}"
-
-
-def test_the_truth_table():
-    assert collect_gates().find("{gate}").table[:, 0].tolist() == [0, 0, 1, 0]
+import gatenet
+import gatenet_{name}
+import pytest
 
 
-def test_the_gate_trains_exports_and_verifies(tmp_path):
-    (result,) = train_gates([collect_gates().find("{gate}")], tmp_path)
+def registered_gates() -> list:
+    """The gates the plugin's hook registers, called directly: a plain function."""
+    gates = []
+    gatenet_{name}.register_gates(gates.append)
+    return gates
+
+
+GATES = registered_gates()
+by_name = pytest.mark.parametrize("gate", GATES, ids=lambda gate: gate.name)
+
+
+def test_the_plugin_registers_a_gate():
+    assert GATES, "register_gates registered nothing"
+
+
+@by_name
+def test_gatenet_finds_the_gate(gate):
+    """Through the plugin's entry point once it is installed (pip install -e .)."""
+    assert [found.name for found in gatenet.gates(gate.name)] == [gate.name]
+
+
+@by_name
+def test_the_gate_trains_exports_and_verifies(gate, tmp_path):
+    result = gatenet.train(gate, out=tmp_path)
     assert result.verified, result.problem
-    model = runtime.load(tmp_path / "{key}.onnx")
+    model = gatenet.load(tmp_path / f"{{gate.name.lower()}}.onnx")
     assert model.verify().verified
-    assert model.predict([[1, 0], [1, 1]]).tolist() == [[1], [0]]
+    assert (model.inputs, model.outputs) == (gate.inputs, gate.outputs)
+    assert model.predict(gate.rows).tolist() == gate.table.tolist()
 '''
 
 README = """\
 # gatenet-{name}
 
-A gatenet plugin that adds the `{gate}` gate.
+A gatenet plugin that adds the `{gate}` gate. As `gatenet new-plugin` wrote it, `{gate}` is an
+example that computes "a and not b": define your gate in `gatenet_{name}.py` first.
 
-    pip install -e .           # with gatenet (and its train extra) already installed
+    pip install -e '.[test]'   # into the environment that has gatenet (and its train extra)
     gatenet list               # {gate} is listed, from plugin {name}
     gatenet train {gate}       # trains, exports and verifies exported/{key}.onnx
-    pytest                     # the plugin's own tests
+    python -m pytest           # the plugin's own tests: their expectations come from its gates
 
 Commit `exported/` with the plugin. `gatenet train` then retrains only what changed, and
 `gatenet train --check {gate}` says whether the committed model is still what the plugin makes:
