@@ -1082,21 +1082,38 @@ def new_plugin(name: str, directory: Path) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port; 0 picks a free one."
 )
-def serve_gallery(directory: Path, host: str, port: int) -> None:
+@click.option(
+    "--playground-dir",
+    "playground_dir",
+    type=Folder(must_exist=False),
+    default=None,
+    help="Folder the Playground writes its models to, shown in the gallery beside --dir's "
+    "[default: playground/ beside --dir]. Give --dir's own folder to write into it.",
+)
+def serve_gallery(directory: Path, host: str, port: int, playground_dir: Path | None) -> None:
     """Serve a gallery of the folder's models in the browser, which runs them itself: click the input
     bits, see the outputs, the decision surface, the learning curve, the truth table and a replay of the
-    training. Its Playground trains a network live and writes it to the folder. Ctrl-C stops."""
+    training. Its Playground trains a network live and writes it to a folder of its own
+    (--playground-dir), whose models the gallery shows too. Ctrl-C stops."""
     try:
         from gatenet.web.serve import serve
     except ImportError as error:
         raise click.ClickException(str(extras.error("serve", error))) from None
-    serve(directory, host, port, echo=click.echo, warn=_waiting)
+    serve(directory, host, port, echo=click.echo, warn=_waiting, playground_dir=playground_dir)
 
 
 @cli.command(name="site")
 @folder("--dir", "exported", "Folder of verified .onnx models.")
 @folder("--out", "site", "Folder for the static site (new, empty, or an earlier site, which is replaced).")
-def write_site(directory: Path, out_dir: Path) -> None:
+@click.option(
+    "--playground-dir",
+    "playground_dir",
+    type=Folder(must_exist=True),
+    default=None,
+    help="Publish the models of this Playground folder too (gatenet serve's, e.g. playground). "
+    "Without it, only --dir's models are published.",
+)
+def write_site(directory: Path, out_dir: Path, playground_dir: Path | None) -> None:
     """Write the gallery as static files that any static web host can serve: no server code, the
     browser runs the models.
 
@@ -1105,10 +1122,10 @@ def write_site(directory: Path, out_dir: Path) -> None:
     """
     from gatenet.web.site import write_site as write
 
-    catalog = write(directory, out_dir)
-    click.echo(
-        f"wrote {out_dir}: the gallery of {len(catalog.models)} models; open it through any web server"
-    )
+    catalog = write(directory, out_dir, playground_dir)
+    played = f", and the Playground's models of {playground_dir}" if playground_dir else ""
+    models = f"{len(catalog.models)} models{played}"
+    click.echo(f"wrote {out_dir}: the gallery of {models}; open it through any web server")
 
 
 def _selection(

@@ -14,9 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from folder_tools import copy_models
 from web_tools import CONSOLE_404, GuardedPage, events, post_json, request, serve_process, wait_until
 
+from gatenet.cli import cli
 from gatenet.store import ModelFolder
 
 STATE = "document.querySelector('article.playground')?.dataset"
@@ -80,7 +82,7 @@ def test_a_cold_server_shows_the_start_runs_one_training_and_sums_up_that_run(br
         wait_until(page, f"{STATE}.state === 'done'", timeout=120)
         summary = page.inner_text(".status")
         assert trains == [f"{url}/api/train"], trains
-    final = ModelFolder(folder).read_history("play_xor.onnx")["loss"][-1]
+    final = ModelFolder(tmp_path / "playground").read_history("play_xor.onnx")["loss"][-1]
     shown = float(re.search(r"Finished all 1,000 steps · loss (\S+) ·", summary).group(1))
     assert shown == pytest.approx(final, rel=5e-3), summary  # this run's own final loss
 
@@ -95,7 +97,7 @@ def test_stop_right_after_train_on_a_cold_server_stops_it(browser, tmp_path):
         assert "Nothing was written (stopped from the page)" in page.inner_text(".outcome")
         assert page.is_enabled(TRAIN)
         assert json.loads(request(url, "/api/playground")[2])["busy"] == {"running": 0, "waiting": 0}
-    assert "play_xor.onnx" not in ModelFolder(folder).entries()
+    assert not (tmp_path / "playground" / "play_xor.onnx").exists()
 
 
 def test_a_page_trains_one_network_at_a_time(server):
@@ -146,3 +148,62 @@ def test_a_bad_activation_in_layer_1_marks_layer_1(browser, server):
         assert page.get_attribute('input[name="activation-1"]', "aria-invalid") is None
         assert page.evaluate("document.activeElement.name") == "activation-0"
         assert "'relux'" in page.inner_text(".form-error")
+
+
+def test_the_playground_writes_beside_the_served_folder_and_the_gallery_shows_both(server, folder):
+    manifest = (folder / "manifest.json").read_bytes()
+    settings = {"inputs": 2, "table": ["0110"], "name": "PLAY_OWN", "speed": 1000}
+    status, answer = post_json(server, "/api/train", settings)
+    assert status == 202, answer
+    assert events(server, f"/{answer['events']}")[-1][1]["verified"] is True
+    played = folder.resolve().parent / "playground"
+    assert "play_own.onnx" in ModelFolder(played).entries()
+    assert (folder / "manifest.json").read_bytes() == manifest and not (folder / "play_own.onnx").exists()
+    models = {model["key"]: model for model in json.loads(request(server, "/gallery.json")[2])["models"]}
+    assert "folder" not in models["xor"]
+    assert models["play_own"] | {"folder": "playground"} == models["play_own"]
+    assert models["play_own"]["model"] == "playground/models/play_own.onnx"
+    file = request(server, "/playground/models/play_own.onnx")[2]
+    assert file == (played / "play_own.onnx").read_bytes()
+    assert json.loads(request(server, "/playground/details/play_own.json")[2])["truth_table"] == ["0110"]
+    predicted = json.loads(request(server, "/api/predict?model=PLAY_OWN&bits=01")[2])
+    assert predicted["outputs"] == "1"
+    assert request(server, "/playground/models/xor.onnx")[0] == 404  # the served folder's stay there
+
+
+def test_playground_dir_of_the_served_folder_writes_into_it(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    process = serve_process(folder, "--playground-dir", str(folder))
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+        assert process.stdout.readline().strip() == f"gatenet: the Playground writes to {folder}"
+        settings = {"inputs": 2, "table": ["0110"], "name": "PLAY_HERE", "speed": 1000}
+        status, answer = post_json(url, "/api/train", settings)
+        assert status == 202, answer
+        assert events(url, f"/{answer['events']}", limit=120)[-1][1]["verified"] is True
+        models = json.loads(request(url, "/gallery.json")[2])["models"]
+        assert [model["key"] for model in models if "folder" not in model] == ["play_here", "xor"]
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert "play_here.onnx" in ModelFolder(folder).entries()
+    assert not (tmp_path / "playground").exists()
+
+
+def test_gatenet_site_publishes_the_playground_s_models_only_when_asked(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    played = copy_models(tmp_path / "playground", ["NOT"])  # stands in for what the Playground wrote
+    plain, with_played = tmp_path / "plain", tmp_path / "with"
+    result = CliRunner().invoke(cli, ["site", "--dir", str(folder), "--out", str(plain)])
+    assert result.exit_code == 0, result.output
+    assert [model["key"] for model in json.loads((plain / "gallery.json").read_text())["models"]] == ["xor"]
+    assert not (plain / "playground").exists()
+    options = ["--dir", str(folder), "--out", str(with_played), "--playground-dir", str(played)]
+    result = CliRunner().invoke(cli, ["site", *options])
+    assert result.exit_code == 0, result.output
+    assert f"1 models, and the Playground's models of {played};" in result.output
+    models = json.loads((with_played / "gallery.json").read_text())["models"]
+    assert [(model["key"], model.get("folder")) for model in models] == [("xor", None), ("not", "playground")]
+    assert (with_played / models[1]["model"]).read_bytes() == (played / "not.onnx").read_bytes()
+    assert json.loads((with_played / models[1]["details"]).read_text())["truth_table"] == ["10"]

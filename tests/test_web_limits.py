@@ -196,8 +196,9 @@ def test_a_training_into_a_folder_with_an_interrupted_commit_is_one_503_line(tmp
     from web_tools import post_json
 
     folder = copy_models(tmp_path / "models", ["XOR"])
-    (folder / ".gatenet" / "staging").mkdir(parents=True)
-    (folder / ".gatenet" / "journal.json").write_text('{"staged": "1-1", "entries": {}, "removed": []}')
+    played = tmp_path / "playground"  # the folder the Playground writes to, beside the served one
+    (played / ".gatenet" / "staging").mkdir(parents=True)
+    (played / ".gatenet" / "journal.json").write_text('{"staged": "1-1", "entries": {}, "removed": []}')
     with gallery_server(folder) as url:
         status, answer = post_json(url, "/api/train", {"inputs": 2, "table": ["0110"], "name": "MINE"})
     assert status == 503 and answer["field"] == "folder"

@@ -48,6 +48,12 @@ def folder(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module")
+def played(folder):
+    """Where the server's playground writes by default: `playground/` beside the served folder."""
+    return folder.resolve().parent / "playground"
+
+
 @pytest.fixture
 def guarded(browser, server):
     """A fresh page; after the test, it must have logged no error and stayed on its origin."""
@@ -76,7 +82,7 @@ def wait_for_state(page, wanted: str, timeout: float = 60) -> dict:
 
 
 def test_training_xor_streams_live_and_ends_in_the_gallery_running_in_the_browser(
-    guarded, server, folder, tmp_path
+    guarded, server, folder, played, tmp_path
 ):
     page = guarded.page
     open_playground(page, server, "gate=XOR&speed=10")  # gatenet train's network for XOR: 1000 steps
@@ -96,10 +102,11 @@ def test_training_xor_streams_live_and_ends_in_the_gallery_running_in_the_browse
     page.screenshot(path=str(tmp_path / "trained.png"), full_page=True)
 
     # The same seed and network as `gatenet train XOR` (the folder's xor.onnx): the same network.
-    models = runtime.load_dir(folder)
+    models = runtime.load_dir(folder) | runtime.load_dir(played)
     rows = [[a, b] for a in (0, 1) for b in (0, 1)]
     assert np.array_equal(models["play_xor"].probabilities(rows), models["xor"].probabilities(rows))
-    history = ModelFolder(folder).read_history("play_xor.onnx")
+    assert "play_xor.onnx" not in ModelFolder(folder).entries()  # the served folder stays as it was
+    history = ModelFolder(played).read_history("play_xor.onnx")
     assert history["snapshots"] == ModelFolder(folder).read_history("xor.onnx")["snapshots"]
 
     page.click(".outcome a")
@@ -117,7 +124,7 @@ def test_training_xor_streams_live_and_ends_in_the_gallery_running_in_the_browse
         assert np.abs(np.asarray(shown) - models["play_xor"].probabilities([bits])[0]).max() <= 1e-6
 
 
-def test_pause_step_reset_and_stop(guarded, server, folder):
+def test_pause_step_reset_and_stop(guarded, server, played):
     page = guarded.page
     open_playground(page, server, "gate=XOR&name=PLAY_STOPPED&steps=20000&speed=5")
     page.focus('button[data-action="train"]')  # the keyboard drives it as well as the mouse
@@ -137,8 +144,8 @@ def test_pause_step_reset_and_stop(guarded, server, folder):
     page.click('button[data-action="stop"]')
     stopped = wait_for_state(page, "stopped")
     assert "Nothing was written (stopped from the page)" in page.inner_text(".outcome")
-    assert not (folder / "play_stopped.onnx").exists()
-    assert "play_stopped.onnx" not in ModelFolder(folder).entries()
+    assert not (played / "play_stopped.onnx").exists()
+    assert "play_stopped.onnx" not in ModelFolder(played).entries()
     assert int(stopped["step"]) < 20000
     busy = json.loads(request(server, "/api/playground")[2])["busy"]
     assert busy == {"running": 0, "waiting": 0}  # ready for the next training
@@ -175,7 +182,7 @@ def shown_rows(page, inputs: int) -> list[list[float]]:
     return [shown[row] for row in sorted(shown)]
 
 
-def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server, folder):
+def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server, played):
     status, answer = post_json(
         server, "/api/train", {"inputs": 2, "table": ["0110"], "name": "PLAY_T", "speed": 50}
     )
@@ -185,7 +192,7 @@ def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server
     page = guarded.page
     page.goto(f"{server}/#play_t")
     page.wait_for_selector('article.model[data-key="play_t"] .outputs[data-row="0"]')
-    first = runtime.load_dir(folder)["play_t"].probabilities(rows)
+    first = runtime.load_dir(played)["play_t"].probabilities(rows)
     assert np.abs(np.asarray(shown_rows(page, 2)) - first).max() <= 1e-6
 
     # Retrain it from the same page (no reload: the page keeps what it loaded) on another table.
@@ -195,15 +202,15 @@ def test_a_model_retrained_under_the_same_name_runs_its_new_file(guarded, server
     page.click('button[data-action="train"]')  # PLAY_T is in the folder: the server asks first
     page.wait_for_selector('button[data-action="replace"]')
     assert "PLAY_T is already in" in page.inner_text(".status")
-    assert runtime.load_dir(folder)["play_t"].probabilities(rows).tolist() == first.tolist()
+    assert runtime.load_dir(played)["play_t"].probabilities(rows).tolist() == first.tolist()
     page.click('button[data-action="replace"]')
     wait_for_state(page, "done")
     page.wait_for_selector('a.model-link[data-key="play_t"]:not([data-old])')  # the gallery was read again
     page.click(".outcome a")
     page.wait_for_selector('article.model[data-key="play_t"] .outputs[data-row="0"]')
-    entry = ModelFolder(folder).entries()["play_t.onnx"]
+    entry = ModelFolder(played).entries()["play_t.onnx"]
     assert page.get_attribute("code.digest", "title") == entry.sha256
-    second = runtime.load_dir(folder)["play_t"].probabilities(rows)
+    second = runtime.load_dir(played)["play_t"].probabilities(rows)
     assert np.abs(second - first).max() > 0.5  # XOR, then AND: rows 01 and 10 differ
     assert np.abs(np.asarray(shown_rows(page, 2)) - second).max() <= 1e-6
     assert [error for error in guarded.errors if CONSOLE_404 not in error] == []
@@ -218,7 +225,7 @@ def form_values(page) -> list[list[str]]:
 
 
 def test_a_shared_url_sets_up_the_same_experiment_and_trains_the_same_network(
-    browser, guarded, server, folder
+    browser, guarded, server, played
 ):
     page = guarded.page
     open_playground(page, server, "")
@@ -240,8 +247,8 @@ def test_a_shared_url_sets_up_the_same_experiment_and_trains_the_same_network(
     filled = form_values(page)
     page.click('button[data-action="train"]')
     wait_for_state(page, "done")
-    first = (folder / "play_shared.onnx").read_bytes()
-    first_history = ModelFolder(folder).read_history("play_shared.onnx")
+    first = (played / "play_shared.onnx").read_bytes()
+    first_history = ModelFolder(played).read_history("play_shared.onnx")
 
     other = GuardedPage(browser, server)
     try:
@@ -255,8 +262,8 @@ def test_a_shared_url_sets_up_the_same_experiment_and_trains_the_same_network(
         assert [error for error in other.errors if CONSOLE_404 not in error] == [] and other.foreign == []
     finally:
         other.close()
-    assert (folder / "play_shared.onnx").read_bytes() == first
-    assert ModelFolder(folder).read_history("play_shared.onnx") == first_history
+    assert (played / "play_shared.onnx").read_bytes() == first
+    assert ModelFolder(played).read_history("play_shared.onnx") == first_history
 
 
 def test_a_refusal_marks_the_field_in_the_form(guarded, server):
@@ -465,34 +472,34 @@ def test_a_key_given_twice_in_the_body_is_refused_naming_it(server):
     )
 
 
-def test_the_playground_never_replaces_a_model_it_did_not_make_unless_told(server, folder):
+def test_the_playground_never_replaces_a_model_it_did_not_make_unless_told(server, played):
     import gatenet
 
     # A model trained from a plugin this server never loaded: it knows only the folder's manifest.
     mine = gatenet.Gate("MYC", ["a", "b"], [(0,), (1,), (1,), (0,)])
-    assert gatenet.train(mine, out=folder, steps=300).verified
-    before = (folder / "myc.onnx").read_bytes()
+    assert gatenet.train(mine, out=played, steps=300).verified
+    before = (played / "myc.onnx").read_bytes()
     settings = {"inputs": 2, "table": ["0001"], "name": "MYC", "speed": 250}
     status, answer = post_json(server, "/api/train", settings)
     assert status == 409, answer
     assert answer == {
-        "error": f"MYC is already in {folder} (myc.onnx, listed in its manifest); pick another name, or ask "
+        "error": f"MYC is already in {played} (myc.onnx, listed in its manifest); pick another name, or ask "
         "to replace it",
         "field": "name",
         "replaceable": True,
     }
-    assert (folder / "myc.onnx").read_bytes() == before
-    (folder / "stray.onnx").write_bytes(b"not ours either")  # unlisted, but a file all the same
+    assert (played / "myc.onnx").read_bytes() == before
+    (played / "stray.onnx").write_bytes(b"not ours either")  # unlisted, but a file all the same
     try:
         status, answer = post_json(server, "/api/train", {**settings, "name": "STRAY"})
         assert (status, answer["field"]) == (409, "name") and "(a file stray.onnx)" in answer["error"]
     finally:
-        (folder / "stray.onnx").unlink()
+        (played / "stray.onnx").unlink()
     status, answer = post_json(server, "/api/train", {**settings, "replace": True})  # the user confirmed
     assert status == 202, answer
     assert events(server, f"/{answer['events']}")[-1][1]["verified"] is True
-    assert (folder / "myc.onnx").read_bytes() != before
-    assert ModelFolder(folder).entries()["myc.onnx"].truth_table == ("0001",)
+    assert (played / "myc.onnx").read_bytes() != before
+    assert ModelFolder(played).entries()["myc.onnx"].truth_table == ("0001",)
 
 
 def test_bad_bodies_and_controls_name_what_is_wrong(server):

@@ -6,6 +6,11 @@
     /models/<file>         a model file, as checked against the manifest and loaded: xor.onnx
     /api/predict           ?model=XOR&bits=01: the model run by Python onnxruntime, to check the page
     /api/playground, /api/train...   the playground: train a network and watch it learn (training.py)
+    /playground/details/<key>.json, /playground/models/<file>   the same for the playground's own folder
+
+The playground writes to a folder of its own (`serve.default_playground`), not the one served: its
+models join `gallery.json` after the folder's, marked `"folder": "playground"`, with their URLs under
+/playground/. A model of the same name in the served folder hides it.
 
 `gatenet site` writes the first four as files, so the page runs the same from either; what needs the
 server is under /api/, and the page asks for it only when gallery.json says `"api": true`.
@@ -13,6 +18,7 @@ server is under /api/, and the page asks for it only when gallery.json says `"ap
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
 import threading
@@ -21,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from starlette.applications import Starlette
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,9 +35,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from gatenet.runtime import GateModel
 from gatenet.store import MANIFEST
 from gatenet.web import STATIC, training
-from gatenet.web.catalog import Catalog
+from gatenet.web.catalog import PLAYGROUND, Catalog, with_playground
 from gatenet.web.errors import Refusal, json_error, no_query, query
 from gatenet.web.guard import Guard
 from gatenet.web.playground import Playground
@@ -87,12 +95,17 @@ def create_app(
         Route("/details/{key}.json", details),
         Route("/models/{path:path}", model_file),
         Route("/api/predict", predict),
+        Route(f"/{PLAYGROUND}/details/{{key}}.json", details),
+        Route(f"/{PLAYGROUND}/models/{{path:path}}", model_file),
         *training.ROUTES,
         Mount("/", StaticFiles(directory=STATIC, html=True)),
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: json_error})
     app.state.live = live or LiveCatalog(Path(directory))
     app.state.playground = playground
+    same = playground.directory.resolve() == Path(directory).resolve()  # --playground-dir of the folder
+    app.state.played = None if same else LiveCatalog(playground.directory)
+    app.state.merged = None  # the last gallery.json of both folders, and the snapshots it was made of
     return Guard(app, host, port)
 
 
@@ -104,6 +117,9 @@ def gallery(request: Request) -> Response:
     """gallery.json, with `"api": true`: the page may use what only the server has."""
     no_query(request)
     index = _from_folder(request, lambda catalog: catalog.gallery_bytes(api=True))
+    played = _played(request.app.state)
+    if played is not None:
+        index = _merged(request.app.state, index, played)
     return Response(index, media_type="application/json", headers=NO_CACHE)
 
 
@@ -132,7 +148,9 @@ def predict(request: Request) -> Response:
     if not name:
         raise Refusal(400, "model", "missing query parameter 'model', e.g. model=XOR")
     missing = f"no model {name[:40]!r} in {_directory(request)}"
-    model = _found(request, lambda catalog: catalog.model(name.lower()), "model", missing)
+    model = _model(request, name.lower())
+    if model is None:
+        raise Refusal(404, "model", missing)
     if len(bits) != model.inputs or set(bits) - {"0", "1"}:
         names = " ".join(model.input_names)
         raise Refusal(
@@ -149,14 +167,47 @@ def predict(request: Request) -> Response:
     return JSONResponse(document)
 
 
-def _from_folder(request: Request, read: Callable[[Catalog], T]) -> T:
-    """What `read` finds in the app's folder as it is now; a folder, or a file of it, that fails its
-    checks is a 503 saying why, as gatenet verify would."""
-    live: LiveCatalog = request.app.state.live
+def _from_folder(request: Request, read: Callable[[Catalog], T]) -> T | None:
+    """What `read` finds in the folder the URL is of (the served one, or under /playground/ the
+    playground's) as it is now; a folder, or a file of it, that fails its checks is a 503 saying why, as
+    gatenet verify would. None for the playground's folder before it has a model."""
+    if not request.url.path.startswith(f"/{PLAYGROUND}/"):
+        return _checked(lambda: read(request.app.state.live.current()))
+    played = _played(request.app.state)
+    return None if played is None else _checked(lambda: read(played))
+
+
+def _model(request: Request, key: str) -> GateModel | None:
+    """The model `key` names in the served folder, else in the playground's."""
+    found = _from_folder(request, lambda catalog: catalog.model(key))
+    played = None if found is not None else _played(request.app.state)
+    return found if played is None else _checked(lambda: played.model(key))
+
+
+def _checked(read: Callable[[], T]) -> T:
     try:
-        return read(live.current())
+        return read()
     except ValueError as error:
         raise Refusal(503, "folder", str(error)) from None
+
+
+def _played(state: State) -> Catalog | None:
+    """The playground folder's catalog, when it is not the served folder and has a manifest."""
+    live: LiveCatalog | None = state.played
+    if live is None or not (live.directory / MANIFEST).is_file():
+        return None
+    return _checked(live.current)
+
+
+def _merged(state: State, served: bytes, played: Catalog) -> bytes:
+    """gallery.json of the served folder (`served`) with the playground's models after its own, made
+    once per pair of snapshots."""
+    cached = state.merged
+    if cached is not None and cached[0] is served and cached[1] is played:
+        return cached[2]
+    merged = json.dumps(with_playground(json.loads(served), played), separators=(",", ":")).encode()
+    state.merged = (served, played, merged)
+    return merged
 
 
 def _found(request: Request, read: Callable[[Catalog], T | None], field: str, missing: str) -> T:
@@ -169,5 +220,7 @@ def _found(request: Request, read: Callable[[Catalog], T | None], field: str, mi
 
 
 def _directory(request: Request) -> Path:
-    """The folder the app serves, as its refusals name it."""
+    """The folder the URL is of, as its refusals name it."""
+    if request.url.path.startswith(f"/{PLAYGROUND}/"):
+        return request.app.state.playground.directory
     return request.app.state.live.directory

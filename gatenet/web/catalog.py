@@ -29,6 +29,7 @@ from gatenet.store import MANIFEST, READ_ATTEMPTS, FolderError, ModelFolder, par
 GALLERY = "gallery.json"
 DETAILS = "details"
 MODELS = "models"
+PLAYGROUND = "playground"  # where a playground folder's models go, below the gallery's own
 FORMAT = 1  # of gallery.json: raised when the page must change to read it
 SESSIONS = 32  # models kept loaded for /api/predict, each an onnxruntime session of about 360 KB
 METADATA_FIELD = 14  # ModelProto.metadata_props in onnx.proto: repeated {1: key, 2: value}
@@ -210,6 +211,18 @@ class Catalog:
     def _gate_name(self, file: str) -> str:
         key = self.folder.key_of(file)
         return self.entries[key].gate if key in self.entries else key.upper()
+
+
+def with_playground(gallery: dict, played: Catalog) -> dict:
+    """`gallery` (a `Catalog.gallery`) with the models of the playground's folder after its own, marked
+    `"folder": "playground"`, their files under playground/; one whose key the gallery has is left out."""
+    shown = {model["key"] for model in gallery["models"]}
+    prefixed = [
+        {**model, **{url: f"{PLAYGROUND}/{model[url]}" for url in ("model", "details")}, "folder": PLAYGROUND}
+        for model in played.gallery(api=gallery["api"])["models"]
+        if model["key"] not in shown
+    ]
+    return {**gallery, "models": [*gallery["models"], *prefixed]}
 
 
 def _file_facts(folder: ModelFolder, key: str, entry: ModelRecord) -> FileFacts:

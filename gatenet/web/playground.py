@@ -293,7 +293,7 @@ class Session:
 
 
 class Playground:
-    """The trainings of one server, for the model folder it serves."""
+    """The trainings of one server, written to its playground folder (see `serve.default_playground`)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
@@ -346,7 +346,9 @@ class Playground:
             yield
             return
         with self._lock:
-            self._pages = {key: it for key, it in self._pages.items() if isinstance(it, str) or it.end is None}
+            self._pages = {
+                key: it for key, it in self._pages.items() if isinstance(it, str) or it.end is None
+            }
             if page in self._pages:
                 raise Refusal(
                     409, "page", "this page has a training under way already; stop it or wait for its end"

@@ -12,6 +12,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from gatenet.web.app import LiveCatalog, create_app
+from gatenet.web.catalog import PLAYGROUND
 from gatenet.web.guard import check_host, is_loopback, url_host
 from gatenet.web.playground import Playground
 
@@ -91,13 +92,25 @@ class GalleryServer(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+def default_playground(directory: Path) -> Path:
+    """Where the playground writes unless told: `playground/` beside the served folder (for `exported/`
+    in a clone, the repository's git-ignored `playground/`), so experiments never change the served,
+    often committed, folder."""
+    return Path(directory).resolve().parent / PLAYGROUND
+
+
 def make_server(
-    directory: Path, address: str, port: int, live: LiveCatalog | None = None
+    directory: Path,
+    address: str,
+    port: int,
+    live: LiveCatalog | None = None,
+    playground_dir: Path | None = None,
 ) -> tuple[GalleryServer, socket.socket]:
     """A uvicorn server of the gallery and its bound socket, ready to `run(sockets=[socket])`; `live`
-    is the folder's catalog if it was read already."""
+    is the folder's catalog if it was read already; the playground writes to `playground_dir`
+    (`default_playground` when None; the served folder itself only when given it)."""
     sock = bind(address, port)
-    playground = Playground(Path(directory))
+    playground = Playground(Path(playground_dir or default_playground(directory)))
     config = uvicorn.Config(
         create_app(directory, address, sock.getsockname()[1], playground, live),
         http=DeadlineProtocol,
@@ -114,6 +127,7 @@ def serve(
     port: int = 8000,
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
+    playground_dir: Path | None = None,
 ) -> None:
     """Serve `directory`'s gallery; print its URL, and warn when other machines can reach it.
 
@@ -123,7 +137,7 @@ def serve(
     address = check_host(host)
     live = LiveCatalog(Path(directory))
     catalog = live.current()
-    server, sock = make_server(directory, address, port, live)
+    server, sock = make_server(directory, address, port, live, playground_dir)
     if not is_loopback(address):
         warn(
             f"warning: serving on {address}, so other machines can reach the gallery and every file of "
@@ -132,6 +146,7 @@ def serve(
     shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(address, address)
     url = f"http://{url_host(shown)}:{sock.getsockname()[1]}/"
     echo(f"gatenet: {len(catalog.models)} models of {directory} at {url}  (Ctrl-C stops)")
+    echo(f"gatenet: the Playground writes to {server.playground.directory}")
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn stops gracefully on Ctrl-C, then passes the signal on

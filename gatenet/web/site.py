@@ -21,32 +21,31 @@ from pathlib import Path
 from gatenet.manifest import sha256
 from gatenet.store import FolderError
 from gatenet.web import STATIC
-from gatenet.web.catalog import DETAILS, GALLERY, MODELS, Catalog
+from gatenet.web.catalog import DETAILS, GALLERY, MODELS, PLAYGROUND, Catalog, with_playground
 
 MARKER = ".gatenet-site"
 SHOWN = 3  # names of a refused folder's top that the refusal shows
 
 
-def write_site(directory: Path | str, out: Path | str) -> Catalog:
-    """Write the gallery of `directory` into `out`: a new or empty folder, or a site an earlier run wrote."""
+def write_site(directory: Path | str, out: Path | str, playground: Path | str | None = None) -> Catalog:
+    """Write the gallery of `directory` into `out`: a new or empty folder, or a site an earlier run wrote.
+    The models of a `playground` folder are published too, under playground/, only when it is given."""
     if not str(out).strip():
         raise FolderError("--out: an empty path; give the folder to write the site to, e.g. --out site")
     out = Path(out).resolve()  # `.` has no name to build a sibling from
     _check_replaceable(out)  # first: a refusal must not wait for the folder to be read
     catalog = Catalog.read(directory)
+    played = None if playground is None else Catalog.read(playground)
     staging = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         shutil.copytree(STATIC, staging)
-        (staging / GALLERY).write_text(json.dumps(catalog.gallery(api=False), indent=1))
-        (staging / DETAILS).mkdir()
-        for key in catalog.models:
-            (staging / DETAILS / f"{key}.json").write_text(json.dumps(catalog.details(key)))
-        (staging / MODELS).mkdir()
-        for name in catalog.file_names():
-            data = catalog.file(name)
-            if data is None:
-                raise FolderError(f"{catalog.folder.root / name}: a symlink leading out of the folder")
-            (staging / MODELS / name).write_bytes(data)
+        gallery = catalog.gallery(api=False)
+        (staging / GALLERY).write_text(
+            json.dumps(gallery if played is None else with_playground(gallery, played), indent=1)
+        )
+        _write_models(staging, catalog)
+        if played is not None:
+            _write_models(staging / PLAYGROUND, played)
         written = {name: sha256(path.read_bytes()) for name, path in sorted(_entries(staging))}
         marker = {"written_by": "gatenet site", "files": written}
         (staging / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
@@ -54,6 +53,19 @@ def write_site(directory: Path | str, out: Path | str) -> Catalog:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return catalog
+
+
+def _write_models(root: Path, catalog: Catalog) -> None:
+    """The catalog's details and model files, where the gallery's URLs find them below `root`."""
+    (root / DETAILS).mkdir(parents=True)
+    for key in catalog.models:
+        (root / DETAILS / f"{key}.json").write_text(json.dumps(catalog.details(key)))
+    (root / MODELS).mkdir()
+    for name in catalog.file_names():
+        data = catalog.file(name)
+        if data is None:
+            raise FolderError(f"{catalog.folder.root / name}: a symlink leading out of the folder")
+        (root / MODELS / name).write_bytes(data)
 
 
 def _check_replaceable(out: Path) -> None:
