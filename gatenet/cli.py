@@ -29,6 +29,7 @@ from gatenet.learners import KINDS
 from gatenet.logic_spec import WIRINGS as LOGIC_WIRINGS
 from gatenet.netlist import Netlist
 from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
+from gatenet.overview import Overview, overview
 from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugins, plugin_infos
 from gatenet.progress import Bar, progress_bar
 from gatenet.record import Kind
@@ -750,6 +751,54 @@ def status(
             click.echo(f"{entry.name:<16} {entry.state:<10} {entry.file or '-':<22} {reasons}".rstrip())
         click.echo(_summary(statuses, options, (), families))
     _exit_on_problems(registry)
+
+
+@cli.command()
+@click.argument("name", metavar="GATE|CIRCUIT", type=GateName())
+@folder("--dir", "exported", "Folder of .onnx models.", must_exist=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def show(name: str, directory: Path, as_json: bool) -> None:
+    """One gate or circuit on one screen: its definition and plugin, how `gatenet train` would make it
+    now, and its model in the folder: state (as `gatenet status` says it), record, margin and files."""
+    options = builder.Options(directory)
+    try:
+        seen = overview(collect_gates(), name, options)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    if as_json:
+        click.echo(json.dumps(seen.to_dict(), indent=1))
+        return
+    for label, text in _show_lines(seen, options):
+        click.echo(f"{label:<8} {text}".rstrip())
+
+
+def _show_lines(seen: Overview, options: builder.Options) -> list[tuple[str, str]]:
+    """`gatenet show`'s screen, as (label, text) rows; an empty label continues the row above."""
+    record, status = seen.record, seen.status
+    ins, outs = seen.inputs, seen.outputs
+    rows = [(seen.name, f"{len(ins)} in ({', '.join(ins)}), {len(outs)} out ({', '.join(outs)})")]
+    if seen.plugin is not None:
+        rows.append(("plugin", f"{seen.plugin}: {seen.description}" if seen.description else seen.plugin))
+    rows.append(("status", "; ".join([status.state, *status.reasons]).replace(";", ":", 1)))
+    if status.state in (STALE, MISSING):
+        rows.append(("fix", _train_command(options, (seen.name,))))
+    elif status.state == ORPHANED:
+        rows.append(("fix", f"gatenet prune --dir {shlex.quote(str(options.out))}"))
+    if seen.recipe is not None:
+        settings = [f"{key} {_setting_text(value)}" for key, value in seen.recipe.items() if key != "kind"]
+        rows.append(("recipe", f"{seen.recipe['kind']}: {', '.join(settings)}"))
+    if record is None:
+        return [*rows, ("model", f"none in {ModelFolder(options.out).root}")]
+    made = [f"{record.kind.value}, worst margin {record.worst_margin:.3f} (verified at {record.margin:g})"]
+    training = record.training
+    if training is not None:
+        made += [f"seed {training.seed}", f"{training.steps} steps"]
+        made.append(f"all right at step {training.first_right_step}")
+    circuit = record.circuit or {}
+    shape = record.logic or {key: circuit.get(key) for key in ("depth", "instances", "verification")}
+    made += [f"{key} {value}" for key, value in shape.items() if value is not None]
+    rows.append(("model", ", ".join(made)))
+    return rows + [("files" if index == 0 else "", str(path)) for index, path in enumerate(seen.files)]
 
 
 @cli.command()
