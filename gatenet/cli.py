@@ -877,11 +877,9 @@ def predict(
 
     model = runtime.load_gate(gate_name, directory, require_manifest=not no_manifest)
     changes = runtime.out_of_date(model, collect_gates().definitions().get(model.name.lower()))
-    stale = (
-        f"{model.path} is out of date ({'; '.join(changes)}); retrain it: "
-        f"{_train_command(builder.Options(directory), (model.name,))}"
-    )
-    if changes and not table and len(bits) != model.inputs:  # bits for the gate as it is now
+    retrain = _train_command(builder.Options(directory), (model.name,)) if changes else ""
+    stale = f"{model.path} is out of date ({'; '.join(changes)}); retrain it: {retrain}" if changes else ""
+    if stale and not table and len(bits) != model.inputs:  # bits for the gate as it is now
         raise click.ClickException(stale)
     if table and model.table is None:
         raise click.ClickException(f"{model.name}: {2**model.inputs} rows are too many to print")
@@ -891,7 +889,7 @@ def predict(
             f"{model.name} takes {model.inputs} bits ({names}), one per input, e.g. "
             f"gatenet predict {model.name} {example}; got {len(bits) or 'none'}"
         )
-    if changes:  # it still computes the old gate: the answer is printed, with why it may be wrong
+    if stale:  # it still computes the old gate: the answer is printed, with why it may be wrong
         click.echo(f"note: {stale}", err=True)
     rows = model.rows if table else [list(bits)]
     values = model.probabilities(rows) if table or probabilities else model.predict(rows)
