@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -169,6 +170,24 @@ def test_the_playground_writes_beside_the_served_folder_and_the_gallery_shows_bo
     predicted = json.loads(request(server, "/api/predict?model=PLAY_OWN&bits=01")[2])
     assert predicted["outputs"] == "1"
     assert request(server, "/playground/models/xor.onnx")[0] == 404  # the served folder's stay there
+
+    # Copied into the served folder, it hides the playground's, and that name is refused from now on.
+    shutil.copy2(played / "play_own.onnx", folder / "play_own.onnx")
+    shutil.copytree(played / "play_own", folder / "play_own")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["models"]["play_own.onnx"] = json.loads((played / "manifest.json").read_text())["models"][
+        "play_own.onnx"
+    ]
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    models = json.loads(request(server, "/gallery.json")[2])["models"]
+    assert [(model["key"], model.get("folder")) for model in models] == [("play_own", None), ("xor", None)]
+    assert post_json(server, "/api/train", {**settings, "replace": True}) == (
+        409,
+        {
+            "error": f"PLAY_OWN is in the served folder {folder} (play_own.onnx); pick another name",
+            "field": "name",
+        },
+    )
 
 
 def test_playground_dir_of_the_served_folder_writes_into_it(tmp_path):

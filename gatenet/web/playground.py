@@ -295,8 +295,9 @@ class Session:
 class Playground:
     """The trainings of one server, written to its playground folder (see `serve.default_playground`)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, served: Path | None = None) -> None:
         self.directory = Path(directory)
+        self.served = served  # the folder the gallery shows first, whose models hide the playground's
         self._lock = threading.Condition()
         self._waiting: deque[Session] = deque()
         self._current: Session | None = None
@@ -324,11 +325,7 @@ class Playground:
         file of that name), whoever made it; "" when it is not."""
         folder = ModelFolder(self.directory)
         path = folder.model_path(request.gate.key)
-        try:
-            listed = folder.entries()
-        except (FolderError, ManifestError) as error:  # an interrupted commit, a bad manifest
-            raise Refusal(503, "folder", str(error)) from None
-        if path.name in listed:
+        if path.name in _listed(folder):
             return f"{request.name} is already in {self.directory} ({path.name}, listed in its manifest)"
         if path.exists() or path.is_symlink():
             return f"{request.name} is already in {self.directory} (a file {path.name})"
@@ -363,7 +360,17 @@ class Playground:
 
     def submit(self, request: TrainingRequest, page: str | None = None) -> Session:
         """Queue a training; 429 when WAITING trainings already wait behind a running one, and 409 when
-        its model is already in the folder and the request did not say to replace it."""
+        its model is already in the folder and the request did not say to replace it, or is in the
+        served folder, whose model the gallery would show instead of it."""
+        if self.served is not None and self.served.resolve() != self.directory.resolve():
+            served = ModelFolder(self.served)
+            name = served.model_path(request.gate.key).name
+            if name in _listed(served):
+                raise Refusal(
+                    409,
+                    "name",
+                    f"{request.name} is in the served folder {self.served} ({name}); pick another name",
+                )
         taken = "" if request.replace else self.taken(request)
         if taken:
             raise Refusal(409, "name", f"{taken}; pick another name, or ask to replace it", replaceable=True)
@@ -508,6 +515,15 @@ class Playground:
             file=result.path.name if result.path else None,
             key=request.gate.key,
         )
+
+
+def _listed(folder: ModelFolder) -> dict:
+    """The folder's manifest entries; a folder that cannot say (an interrupted commit, a bad manifest)
+    is a 503 naming it."""
+    try:
+        return folder.entries()
+    except (FolderError, ManifestError) as error:
+        raise Refusal(503, "folder", str(error)) from None
 
 
 def _finite(value: float) -> float | None:

@@ -110,7 +110,7 @@ def make_server(
     is the folder's catalog if it was read already; the playground writes to `playground_dir`
     (`default_playground` when None; the served folder itself only when given it)."""
     sock = bind(address, port)
-    playground = Playground(Path(playground_dir or default_playground(directory)))
+    playground = Playground(Path(playground_dir or default_playground(directory)), Path(directory))
     config = uvicorn.Config(
         create_app(directory, address, sock.getsockname()[1], playground, live),
         http=DeadlineProtocol,
