@@ -7,6 +7,9 @@ the page would run them. The output must match the page line by line, except for
 - a table's `seconds` column, which is a timing;
 - a number with decimals, which may differ by two units of its last shown digit (a different CPU's
   float rounding), never more: a number that changed for real fails.
+
+Python examples that show a result as a comment (`xor.predict(rows)  # array([[0], [1]], dtype=uint8)`)
+are run the same way: the value's numbers, at the decimals shown, its nesting and its dtype must match.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from folder_tools import GATENET, ROOT, copy_models
 
@@ -25,6 +29,8 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 ELIDED = "..."
 TIMING = "seconds"
 NUMBER = re.compile(r"-?\d+\.\d+")
+RESULT = re.compile(r"^(?P<expression>\S.*?)  # (?P<shown>(?:array\(|\[).*)$")  # code, then its value
+VALUE = re.compile(r"-?\d+(?:\.\d+)?(?:\.\.\.)?")
 
 
 @dataclass
@@ -135,3 +141,56 @@ def test_only_timings_and_the_last_digits_of_numbers_may_differ():
     assert matches(masked(shown), masked(printed))
     assert not matches(masked(shown), masked([heading, printed[1].replace("1000", "2000")]))
     assert matches(["a", ELIDED, "z"], ["a", "b", "c", "z"]) and not matches(["a", ELIDED, "z"], ["a", "b"])
+    # A Python result comment: the number at its decimals, the nesting, the dtype.
+    value = np.array([[0.00758705]], np.float32)
+    assert shows("array([[0.0076...]], dtype=float32)", value) and shows("[[0.008]]", value)
+    assert not shows("array([[0.0065...]], dtype=float32)", value) and not shows("[0.008]", value)
+    assert not shows("array([[0]], dtype=uint8)", value)
+
+
+def python_examples(text: str) -> list[str]:
+    """The page's Python blocks that show a result as a comment."""
+    blocks = re.findall(r"^```python\n(.*?)^```$", text, re.S | re.M)
+    return [block for block in blocks if any(RESULT.match(line) for line in block.splitlines())]
+
+
+def shows(shown: str, value: object) -> bool:
+    """Whether `value` is what the comment shows: each number at its shown decimals (an integer exactly,
+    `0.0076...` rounded to four), the same nesting, and the dtype when one is shown."""
+    array = np.asarray(value)
+    body, _, dtype = shown.partition("dtype=")
+    numbers = VALUE.findall(body)
+    if VALUE.sub("#", body.removeprefix("array(").rstrip(", )")) != VALUE.sub("#", str(array.tolist())):
+        return False
+    if dtype and dtype.rstrip(")") != array.dtype.name:
+        return False
+    for text, real in zip(numbers, array.flatten().tolist(), strict=True):
+        decimals = len(text.removesuffix("...").partition(".")[2])
+        allowed = 2.001 * 10**-decimals if decimals else 0
+        if abs(float(text.removesuffix("...")) - real) > allowed:
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("page", "block"),
+    [
+        pytest.param(page, block, id=f"{page.relative_to(ROOT)}-{index}")
+        for page in PAGES
+        for index, block in enumerate(python_examples(page.read_text()))
+    ],
+)
+def test_the_page_s_python_examples_give_what_it_shows(tmp_path, monkeypatch, page, block):
+    copy_models(tmp_path / "exported")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    statements: list[str] = []
+    for line in block.splitlines():
+        result = RESULT.match(line)
+        if not result:
+            statements.append(line)
+            continue
+        exec("\n".join(statements), namespace)
+        statements = []
+        value = eval(result["expression"], namespace)
+        assert shows(result["shown"], value), f"{page.name}: {line}\nit gives: {value!r}"
