@@ -92,7 +92,7 @@ class Playground {
     this.settings.speed = speed;
     this.buttons.step.textContent = `Step +${count(speed)}`;
     this.remember();
-    if (this.session !== null && !this.ended) this.send('speed', { speed });
+    if (this.training()) this.send('speed', { speed });
   }
 
   async copyLink() {
@@ -104,8 +104,14 @@ class Playground {
     }
   }
 
+  /** A training of this page is under way: it has a session, not ended. */
+  training() {
+    return this.session !== null && !this.ended;
+  }
+
+  /** Busy: a training under way, or a Train on its way to the server (one training per page). */
   active() {
-    return this.sending || (this.session !== null && !this.ended);
+    return this.sending || this.training();
   }
 
   act(action) {
@@ -322,7 +328,7 @@ class Playground {
 
   leave() {
     this.left = true; // a Train still on its way is stopped when its answer comes (see train)
-    if (this.session !== null && !this.ended) {
+    if (this.training()) {
       fetch(`api/train/${this.session}/stop`, { method: 'POST', keepalive: true }).catch(() => undefined);
       this.source.close();
     }
