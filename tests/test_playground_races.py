@@ -82,6 +82,8 @@ def test_a_cold_server_shows_the_start_runs_one_training_and_sums_up_that_run(br
         assert page.is_disabled(TRAIN) and page.is_enabled('button[data-action="stop"]')
         wait_until(page, f"{STATE}.state === 'done'", timeout=120)
         summary = page.inner_text(".status")
+        page.wait_for_selector(".outcome.good")
+        assert "Written to playground/ as play_xor.onnx" in page.inner_text(".outcome")
         assert trains == [f"{url}/api/train"], trains
     final = ModelFolder(tmp_path / "playground").read_history("play_xor.onnx")["loss"][-1]
     shown = float(re.search(r"Finished all 1,000 steps · loss (\S+) ·", summary).group(1))
@@ -138,7 +140,7 @@ def test_the_file_hint_follows_the_name_as_it_is_typed(browser, server):
         hint = 'input[name="name"] + .field-hint'
         assert "play_xor.onnx" in page.inner_text(hint)
         page.fill('input[name="name"]', "My_Gate")
-        assert page.inner_text(hint) == "Written to the folder as my_gate.onnx when it verifies"
+        assert page.inner_text(hint) == "Written to playground/ as my_gate.onnx when it verifies"
 
 
 def test_a_bad_activation_in_layer_1_marks_layer_1(browser, server):

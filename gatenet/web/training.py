@@ -59,6 +59,7 @@ async def offer(request: Request) -> Response:
     return JSONResponse(
         {
             "available": missing is None,
+            "folder": _playground(request).directory.name,  # where its models go, for the page to say
             "problem": None if missing is None else extras.hint("train", missing),
             "limits": settings.LIMITS,
             "rate": RATE,

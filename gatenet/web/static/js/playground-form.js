@@ -75,7 +75,7 @@ export function bitsOfSettings(settings, offer) {
   };
 }
 
-const fileHint = (name) => `Written to the folder as ${name.toLowerCase()}.onnx when it verifies`;
+const fileHint = (folder, name) => `Written to ${folder}/ as ${name.toLowerCase()}.onnx when it verifies`;
 const field = (label, control, hint) => h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), control,
   hint ? h('span', { class: 'field-hint' }, hint) : null);
 
@@ -145,7 +145,7 @@ export class SettingsForm {
       if (key === 'units') settings.hidden[Number(index)] = Number(value);
       else if (key === 'activation') settings.activation[Number(index)] = value;
       else settings[key] = NUMBERS.includes(key) ? Number(value) : value;
-      if (key === 'name') this.nameHint.textContent = fileHint(value);
+      if (key === 'name') this.nameHint.textContent = fileHint(this.offer.folder, value);
     }
     if (structural) {
       const focused = control.name;
@@ -202,7 +202,7 @@ export class SettingsForm {
           field('Seed', number('seed', settings.seed, 0, limits.seed)))),
       h('fieldset', {}, h('legend', {}, 'Model'),
         field('Name', h('input', { type: 'text', name: 'name', value: settings.name, required: true, maxlength: limits.name, spellcheck: 'false', autocomplete: 'off', pattern: '[A-Za-z][A-Za-z0-9_]*' }),
-          fileHint(settings.name))),
+          fileHint(offer.folder, settings.name))),
     );
     this.nameHint = this.body.querySelector('[name="name"] + .field-hint'); // follows the name as it is typed
   }

@@ -255,7 +255,7 @@ class Playground {
       this.frame = { ...this.frame, step: outcome.step, loss: outcome.loss, accuracy: outcome.accuracy };
     }
     this.show(outcome.state, {});
-    const card = outcomeCard(outcome, this.frame?.step ?? 0);
+    const card = outcomeCard(outcome, this.frame?.step ?? 0, this.offer.folder);
     if (outcome.first_right_step !== undefined) {
       this.right = outcome.first_right_step;
       this.drawCurve();
@@ -335,13 +335,13 @@ class Playground {
   }
 }
 
-function outcomeCard(outcome, step) {
+function outcomeCard(outcome, step, folder) {
   if (outcome.state === 'done' && outcome.verified) {
     return h('section', { class: 'card outcome good', role: 'status' },
       h('h3', {}, `${outcome.model} verified, and in the gallery`),
       h('p', {}, `Every row is on the right side of 0.5 by at least ${outcome.worst_margin.toFixed(3)}`,
         outcome.first_right_step === null ? '' : `, right from step ${count(outcome.first_right_step)}`,
-        `. Written to the folder as ${outcome.file}, exported and verified exactly as gatenet train would.`),
+        `. Written to ${folder}/ as ${outcome.file}, exported and verified exactly as gatenet train would.`),
       h('p', {}, h('a', { class: 'button primary', href: `#${encodeURIComponent(outcome.key)}` }, `Open ${outcome.model} in the gallery →`)));
   }
   const [title, why] = {
