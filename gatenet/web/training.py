@@ -35,7 +35,7 @@ from gatenet.web.playground import ACTIONS, RATE, WAITING, Playground, Session, 
 
 MAX_BODY = 16_384  # bytes of JSON settings; a full request is well under 1 kB
 MAX_DEPTH = 8  # nesting of a JSON body: settings need 2, and a refusal that shows a value must not recurse
-PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+PAGE_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # a page's id: playground.js sends 24 hex digits
 KEEPALIVE = 15.0  # seconds between comments on an idle stream, so nothing in between times it out
 
 
