@@ -550,28 +550,30 @@ def _table_events(folder: ModelFolder, bar: Bar, show_rows: bool, as_json: bool)
     """What `gatenet train` does as the build goes: a table row and a tick of the progress bar per
     gate, and it keeps only what its JSON or its errors need (a resume may skip 65,536 gates)."""
 
-    def on_fresh(status: ModelStatus) -> None:
+    headed = []
+
+    def row(line: builder.Row) -> None:
+        """A row of the table, under its heading, printed with the first row: an error before any row
+        (the train extra missing, say) prints alone."""
         if show_rows:
-            _print_row(builder.Row.fresh(status, folder))
+            if not headed:
+                headed.append(_print_heading())
+            _print_row(line)
+
+    def on_fresh(status: ModelStatus) -> None:
+        row(builder.Row.fresh(status, folder))
         if status.entry.kind.trained:
             bar.advance()
 
     def on_result(result: GateResult) -> None:
-        if show_rows:
-            _print_row(builder.Row.trained(result))
+        row(builder.Row.trained(result))
         bar.advance()
 
-    def on_start() -> None:
-        """The folder is locked and checked: an error before this prints alone, with no bar or heading."""
-        bar.start()
-        if show_rows:
-            _print_heading()
-
     return builder.Events(
-        on_start=on_start,
+        on_start=bar.start,  # the folder is locked and checked: an error before this prints alone
         on_fresh=on_fresh,
         on_result=on_result,
-        on_circuit=(lambda built: _print_row(builder.Row.built(built, folder))) if show_rows else None,
+        on_circuit=lambda built: row(builder.Row.built(built, folder)),
         on_wait=_waiting,
         keep=lambda result: as_json or not result.verified,
         histories=False,

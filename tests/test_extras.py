@@ -3,6 +3,7 @@ install what is missing."""
 
 import importlib.metadata
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -104,3 +105,14 @@ def test_no_install_hint_names_the_wrong_distribution():
         if "pip install 'gatenet[" in line or "gatenet[" in line and "pip install" in line
     ]
     assert by_hand == []
+
+
+def test_train_without_the_train_extra_is_one_error_line_and_no_table(tmp_path):
+    """As on the base install: the error prints alone, with no table heading before it."""
+    code = "import sys; sys.modules['tensorflow'] = None; from gatenet.cli import cli; cli(sys.argv[1:])"
+    args = ["train", "XOR", "--out", str(tmp_path / "models")]
+    result = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: training needs the 'train' extra"), result.stderr
