@@ -24,7 +24,7 @@ from gatenet.check import DEFAULT_MARGIN, MARGIN_RULE, is_margin
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.errors import first_line
 from gatenet.family import Chain
-from gatenet.gate import is_name
+from gatenet.gate import Gate, is_name, table_gate
 from gatenet.learners import KINDS
 from gatenet.logic_spec import WIRINGS as LOGIC_WIRINGS
 from gatenet.netlist import Netlist
@@ -484,6 +484,15 @@ def recipe_options(command: Callable) -> Callable:
     show_default=True,
     help="How circuits pass bits between gates: rounded to 0 or 1, or as probabilities.",
 )
+@click.option(
+    "--table",
+    "tables",
+    multiple=True,
+    metavar="BITS",
+    help="Train a gate of your own from its truth table, no plugin needed: 0 or 1 for each row in "
+    "binary counting order (as in BOOLEAN<n>_<k>), e.g. 0110; once per output. Goes with --name.",
+)
+@click.option("--name", "table_name", type=GateName(), help="The name of the --table gate, e.g. MYXOR.")
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no table, no progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON document.")
 def train(
@@ -500,6 +509,8 @@ def train(
     check,
     deep,
     wiring,
+    tables,
+    table_name,
     quiet,
     as_json,
     **network,
@@ -514,7 +525,10 @@ def train(
     it is made of changed.
     """
     registry = collect_gates()
-    gates, circuits = _selection(registry, gate_names, families)
+    if tables or table_name:
+        gates, circuits = [_table_gate(registry, tables, table_name, gate_names + families)], []
+    else:
+        gates, circuits = _selection(registry, gate_names, families)
     if no_export and circuits and gate_names:
         raise click.UsageError("circuits are built from the model folder; --no-export cannot build them")
     if deep and not check:
@@ -1183,6 +1197,22 @@ def _selection(
     """`builder.select`, with an unknown or unavailable name reported as a usage error."""
     try:
         return builder.select(registry, names, families)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def _table_gate(
+    registry: Registry, tables: tuple[str, ...], name: str | None, others: tuple[str, ...]
+) -> Gate:
+    """`train --table BITS --name NAME`: one gate of the user's own, not a registered one's namesake."""
+    if not (tables and name):
+        raise click.UsageError("--table and --name go together, e.g. gatenet train --table 0110 --name MYXOR")
+    if others:
+        raise click.UsageError("--table trains one gate of its own: give no GATE or --family with it")
+    if registry.find(name) or registry.find_circuit(name):
+        raise click.UsageError(f"--name {name}: a registered gate or circuit has that name; pick another")
+    try:
+        return table_gate(name, tables)
     except ValueError as error:
         raise click.UsageError(str(error)) from None
 

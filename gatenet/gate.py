@@ -165,6 +165,27 @@ class Gate(Bits):
         return f"Gate(name={self.name!r}, inputs={self.inputs}, outputs={self.outputs})"
 
 
+def table_gate(name: str, columns: Sequence[str]) -> Gate:
+    """A gate from its truth table as text, for a gate without a plugin (`gatenet train --table`): one
+    string of 0 and 1 per output, character i the output on row i, rows in binary counting order
+    (first input most significant), as a manifest's `truth_table` and `BOOLEAN<n>_<k>`'s bit i are."""
+    if not columns:
+        raise GateError(f"gate {name!r}: give its truth table, e.g. 0110")
+    rows = len(columns[0])
+    inputs = rows.bit_length() - 1
+    if rows < 2 or 2**inputs != rows or inputs > MAX_INPUTS:
+        raise GateError(
+            f"table {_show(columns[0])}: expected 2, 4, 8, ... characters, one per row of 1, 2, 3, ... "
+            f"inputs (at most {MAX_INPUTS}), got {rows}"
+        )
+    for column in columns:
+        if len(column) != rows or set(column) - {"0", "1"}:
+            raise GateError(f"table {_show(column)}: expected {rows} characters, each 0 or 1")
+    truth = [tuple(int(column[row]) for column in columns) for row in range(rows)]
+    description = f"truth table {' '.join(columns)}"
+    return Gate(name, inputs, truth, outputs=len(columns), description=description)
+
+
 def input_rows(inputs: int) -> np.ndarray:
     """All 2^inputs rows of bits in binary counting order, first column most significant."""
     rows = np.arange(2**inputs)[:, None] >> np.arange(inputs - 1, -1, -1)[None, :]
