@@ -138,7 +138,7 @@ class Row:
             result.first_right_step,
             result.seed,
             result.network.to_dict(),
-            logic={"gates": result.gates} if kind is Kind.LOGIC and result.verified else None,
+            logic=result.logic if kind is Kind.LOGIC else None,
         )
 
     @classmethod

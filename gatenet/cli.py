@@ -571,7 +571,8 @@ def _table_events(folder: ModelFolder, bar: Bar, show_rows: bool, as_json: bool)
         (the train extra missing, say) prints alone."""
         if show_rows:
             if not headed:
-                headed.append(_print_heading())
+                _print_heading()
+                headed.append(True)
             _print_row(line)
 
     def on_fresh(status: ModelStatus) -> None:

@@ -66,6 +66,11 @@ class LogicResult:
         """The circuit's two-input gates, complements free (Knuth's measure)."""
         return None if self.netlist is None else self.netlist.gates
 
+    @property
+    def logic(self) -> dict | None:
+        """What the record keeps of the circuit: its gates and depth (None when there is none)."""
+        return None if self.netlist is None else {"gates": self.netlist.gates, "depth": depth(self.netlist)}
+
 
 def stream_logic(
     recipes: Iterable[LogicRecipe], writer: Writer | None, chunk: int, run_jobs: RunJobs | None = None
@@ -156,7 +161,7 @@ def _result(
             build,
             trained_with("tensorflow", "keras", "onnx", "onnxruntime"),
         ),
-        logic={"gates": learned.netlist.gates, "depth": depth(learned.netlist)},
+        logic=result.logic,
     )
     history_bytes = (json.dumps(history) + "\n").encode()
     return result, GateFiles(gate.key, model, test_data_set(gate.rows, probabilities), history_bytes, record)

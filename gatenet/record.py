@@ -91,11 +91,6 @@ class ModelRecord:
         """The gate's key, its lower-case name, which names its files."""
         return self.gate.lower()
 
-    @property
-    def sampled(self) -> bool:
-        """Whether the model was verified on a sample of its rows (a circuit of many inputs)."""
-        return str((self.circuit or {}).get("verification", "")).startswith("sampled ")
-
     def with_files(self, sha256: str, test_data: str, history: str, files: dict[str, str]) -> ModelRecord:
         return replace(self, sha256=sha256, test_data=test_data, history=history, files=files)
 
