@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from netlists import FULL_ADDER, XOR
 
 import gatenet
 from gatenet import contract
@@ -18,19 +19,6 @@ from gatenet.runtime import GateModel
 
 ROOT = Path(__file__).resolve().parent.parent
 X = FUNCTIONS
-XOR = Netlist(("a", "b"), (Node(X["XOR"], 0, 1),), (Output(2),), ("out",))
-FULL_ADDER = Netlist(
-    ("a", "b", "carry_in"),
-    (
-        Node(X["XOR"], 0, 1),
-        Node(X["XOR"], 3, 2),
-        Node(X["AND"], 0, 1),
-        Node(X["AND"], 3, 2),
-        Node(X["OR"], 5, 6),
-    ),
-    (Output(4), Output(7)),
-    ("sum", "carry_out"),
-)
 OPS = {"MatMul", "Add", "Mul"}
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from netlists import FULL_ADDER
 
 from gatenet.gate import input_rows
 from gatenet.netlist import (
@@ -24,19 +25,6 @@ from gatenet.netlist import (
 )
 
 X = FUNCTIONS
-
-FULL_ADDER = Netlist(
-    ("a", "b", "c"),
-    (
-        Node(X["XOR"], 0, 1),
-        Node(X["XOR"], 3, 2),
-        Node(X["AND"], 0, 1),
-        Node(X["AND"], 3, 2),
-        Node(X["OR"], 5, 6),
-    ),
-    (Output(4), Output(7)),
-    ("sum", "carry"),
-)
 
 
 def full_adder_table() -> np.ndarray:
@@ -110,7 +98,7 @@ def test_json_round_trip():
         (lambda d: d["nodes"][0].pop("a"), "netlist node 0: expected an object with keys op, a, b"),
         (
             lambda d: d["outputs"][1].update(signal=8),
-            "netlist output 'carry': signal is 8, expected null (a constant) or a signal 0..7",
+            "netlist output 'carry_out': signal is 8, expected null (a constant) or a signal 0..7",
         ),
         (lambda d: d.update(version=2), "netlist: expected version 1, got 2"),
         (lambda d: d.update(nodes={}), "netlist: expected 'nodes' to be a list, got dict"),
