@@ -12,7 +12,7 @@ SCRIPT = ROOT / SCRIPT_NAME
 REAL_TOOLS = ("bash", "env", "awk", "grep")
 EVERYTHING = (
     "cmake g++ make binutils libopencv-dev nlohmann-json3-dev libssl-dev graphviz chromium git e2fsprogs "
-    "nodejs npm ca-certificates"
+    "nodejs npm ca-certificates yosys iverilog"
 ).split()
 
 
@@ -68,7 +68,7 @@ def system(tmp_path):
 def test_with_everything_installed_it_changes_nothing(system):
     result, log = system(EVERYTHING)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "setup-system: all 14 system packages the tests need are installed\n"
+    assert result.stderr == "setup-system: all 16 system packages the tests need are installed\n"
     assert log == []
 
 
