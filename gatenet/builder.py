@@ -10,6 +10,7 @@ skipped without importing TensorFlow; circuits are built from the verified gate 
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -323,6 +324,7 @@ def _train(
             logic.extend(recipe for recipe in todo if isinstance(recipe, LogicRecipe))
             yield from (recipe.gate for recipe in todo if isinstance(recipe, Recipe))
 
+    run_jobs = functools.cache(lambda: ray_jobs.runner(options.ray))  # Ray starts only if something trains
     todo = stale()
     first = next(todo, None)
     if first is not None:
@@ -340,7 +342,7 @@ def _train(
                 gate_settings=project,
                 writer=writer,
                 chunk=options.chunk,
-                run_jobs=ray_jobs.runner(options.ray),
+                run_jobs=run_jobs(),
             ),
             events,
             report,
@@ -348,8 +350,7 @@ def _train(
     if logic:
         from gatenet import logic_models
 
-        run_jobs = ray_jobs.runner(options.ray)
-        _report(logic_models.stream_logic(logic, writer, options.chunk, run_jobs), events, report)
+        _report(logic_models.stream_logic(logic, writer, options.chunk, run_jobs()), events, report)
 
 
 def _report(results: Iterable[GateResult | LogicResult], events: Events, report: Report) -> None:

@@ -43,9 +43,9 @@ class LogicResult:
     path: Path | None = None
     problem: str = ""
     history: LogicHistory | None = None
-    error: BaseException | None = None  # never set: a logic gate fails by not being exact, not by raising
 
     kind = Kind.LOGIC
+    error = None  # a logic gate fails by not being exact, not by raising (a network's result may carry one)
 
     @property
     def steps(self) -> int:
