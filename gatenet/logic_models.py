@@ -106,6 +106,18 @@ def learn_chunk(recipes: list[LogicRecipe]) -> list[tuple[LogicResult, GateFiles
     return [_result(recipe, learned[index], seconds) for index, recipe in enumerate(recipes)]
 
 
+def export_learned(
+    recipe: LogicRecipe, learned: LearnedCircuit, writer: Writer, seconds: float = 0.0
+) -> LogicResult:
+    """Check and commit one circuit learned elsewhere (the Playground's live training) exactly as
+    `gatenet train --kind logic` does its own: written into `writer`'s folder only when it is exact."""
+    result, files = _result(recipe, learned, seconds)
+    if files is not None:
+        writer.commit([files])
+        result.path = writer.folder.model_path(recipe.gate.key)
+    return result
+
+
 def _result(
     recipe: LogicRecipe, learned: LearnedCircuit, seconds: float
 ) -> tuple[LogicResult, GateFiles | None]:
