@@ -114,6 +114,74 @@ def learn_circuits(
 
 
 @dataclass
+class LogicSnapshot:
+    """Where a stepped training is: the step, each restart's relaxed loss and discretized accuracy,
+    and the restart that is best now (most rows right, then lowest loss) node by node: the function
+    each node leans to (an index into `netlist.FUNCTION_NAMES`), how likely the node makes it (at
+    temperature 1, as the relaxed loss is measured) and the two signals it reads (numbered as in a
+    netlist: inputs, then nodes). `best_gates` is the smallest exact circuit found at a logged step
+    so far (None before one is), the one `LogicTraining.result` ends with unless a smaller comes."""
+
+    step: int
+    restart: int
+    loss: float
+    accuracy: float
+    functions: list[int]
+    probabilities: list[float]
+    wires: list[tuple[int, int]]
+    losses: list[float]
+    accuracies: list[float]
+    best_gates: int | None
+
+
+class LogicTraining:
+    """One gate's logic networks (all its restarts) trained a few steps at a time, for a page that
+    draws them as they learn. It steps, logs and keeps circuits exactly as `learn_circuits` does, so
+    the circuit it ends with is the one `learn_circuit(gate, spec, seed)` learns."""
+
+    def __init__(self, gate: Gate, spec: LogicSpec | None = None, seed: int = 0) -> None:
+        self.gate, self.spec, self.seed = gate, spec or LogicSpec(), seed
+        self._run = _Run([gate], self.spec, seed)
+
+    @property
+    def step(self) -> int:
+        return self._run.step
+
+    @property
+    def done(self) -> bool:
+        return self._run.done
+
+    @property
+    def widths(self) -> list[int]:
+        """Nodes per layer: `depth` layers of `width`, then one per output."""
+        return list(self._run.widths)
+
+    def advance(self, steps: int) -> LogicSnapshot:
+        """Train up to `steps` more steps (none past `spec.steps`) and say where the training is."""
+        self._run.advance(steps)
+        relaxed, accuracy, functions, wires = (np.asarray(value) for value in self._run.evaluate())
+        shown = int(np.lexsort((relaxed, -accuracy))[0])
+        found = self._run.best[0].netlist
+        return LogicSnapshot(
+            step=self.step,
+            restart=shown,
+            loss=float(relaxed[shown]),
+            accuracy=float(accuracy[shown]),
+            functions=functions[shown].tolist(),
+            probabilities=self._run.leanings(shown).tolist(),
+            wires=[(int(a), int(b)) for a, b in wires[shown].reshape(-1, 2)],
+            losses=relaxed.tolist(),
+            accuracies=accuracy.tolist(),
+            best_gates=None if found is None else found.gates,
+        )
+
+    def result(self) -> LearnedCircuit:
+        """The learned circuit, after training whatever steps are left."""
+        self._run.advance(self.spec.steps)
+        return self._run.results()[0]
+
+
+@dataclass
 class _Best:
     netlist: Netlist | None = None
     restart: int = 0
@@ -147,6 +215,10 @@ class _Run:
         self.optimizer.build(self.variables)
         self.train = tf.function(self._train)
         self.evaluate = tf.function(self._evaluate)
+        self.step = 0
+        self.best = [_Best() for _ in gates]
+        self._seen: dict[int, bytes] = {}  # per network, the choices last checked
+        self.logged = [self._log(0, self.best, self._seen)]  # (step, relaxed losses, accuracies)
 
     def _uniform(self, step, stream: int, shape: tuple[int, ...]):
         """Uniform noise in (0, 1) for every network, a hash of (network, step, stream, element): no
@@ -195,6 +267,15 @@ class _Run:
         bits = ops.cast(self.gate_logits > 0, "int64")
         return ops.sum(bits * ops.convert_to_tensor(np.array([8, 4, 2, 1], np.int64)), axis=-1)
 
+    def leanings(self, network: int) -> np.ndarray:
+        """How likely each node of `network` makes the function it leans to, at temperature 1: the
+        softmax of its 16 logits at their largest, or the product of its 4 rows' bit probabilities."""
+        logits = np.asarray(self.gate_logits[network], np.float64)
+        if self.spec.parametrization == "functions":
+            shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+            return shifted.max(axis=-1) / shifted.sum(axis=-1)
+        return np.prod(1.0 / (1.0 + np.exp(-np.abs(logits))), axis=-1)
+
     def _losses(self, predictions):
         """Each network's mean squared error over its table."""
         return ops.mean(ops.square(predictions - self.y), axis=(1, 2))
@@ -221,19 +302,35 @@ class _Run:
         wires = ops.concatenate([ops.argmax(w, axis=-1) for w in self.wiring], axis=1)
         return relaxed, accuracy, self._chosen(), wires
 
+    @property
+    def done(self) -> bool:
+        return self.step >= self.spec.steps
+
+    def advance(self, steps: int) -> None:
+        """Train up to `steps` more steps, in segments that end at every logged step (each
+        `log_every`, and the last), where the discretized circuits are checked: the same checks
+        however the steps are split, so a run stepped by a page learns what `learn` does."""
+        target = min(self.step + max(0, steps), self.spec.steps)
+        while self.step < target:
+            logged = min((self.step // self.spec.log_every + 1) * self.spec.log_every, self.spec.steps)
+            stop = min(target, logged)
+            self.train(tf.constant(self.step), tf.constant(stop))
+            self.step = stop
+            if stop == logged:
+                self.logged.append(self._log(stop, self.best, self._seen))
+
     def learn(self) -> list[LearnedCircuit]:
         """Train, discretize at every logged step, and keep per gate the smallest exact circuit."""
-        best = [_Best() for _ in self.gates]
-        seen: dict[int, bytes] = {}
-        logged = [self._log(0, best, seen)]
-        for start in range(0, self.spec.steps, self.spec.log_every):
-            stop = min(start + self.spec.log_every, self.spec.steps)
-            self.train(tf.constant(start), tf.constant(stop))
-            logged.append(self._log(stop, best, seen))
-        steps = [step for step, _, _ in logged]
-        losses, accuracies = (np.stack([entry[part] for entry in logged], axis=1) for part in (1, 2))
+        self.advance(self.spec.steps)
+        return self.results()
+
+    def results(self) -> list[LearnedCircuit]:
+        """Per gate, the smallest exact circuit found at a logged step so far, and its restart's
+        history (or, with none exact, the history of the restart most right at the last log)."""
+        steps = [step for step, _, _ in self.logged]
+        losses, accuracies = (np.stack([entry[part] for entry in self.logged], axis=1) for part in (1, 2))
         results = []
-        for index, (gate, found) in enumerate(zip(self.gates, best, strict=True)):
+        for index, (gate, found) in enumerate(zip(self.gates, self.best, strict=True)):
             mine = slice(index * self.spec.restarts, (index + 1) * self.spec.restarts)
             restart = found.restart if found.netlist else int(np.argmax(accuracies[mine, -1]))
             network = index * self.spec.restarts + restart

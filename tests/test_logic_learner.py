@@ -6,7 +6,7 @@ import pytest
 
 from gatenet.exact_minimum import minimum_gates
 from gatenet.gate import Gate, input_rows
-from gatenet.logic_learner import learn_circuit, learn_circuits, relaxed_functions
+from gatenet.logic_learner import LogicTraining, learn_circuit, learn_circuits, relaxed_functions
 from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import TABLES, exact, gate_count
 
@@ -86,3 +86,21 @@ def test_settings_that_cannot_work_are_refused(change, message):
     with pytest.raises(ValueError) as error:
         LogicSpec(**change)
     assert str(error.value).startswith(message)
+
+
+def test_stepping_in_chunks_learns_what_learn_circuits_learns():
+    # chunks that straddle the logged steps (every 25): the checks happen at the same steps anyway
+    training = LogicTraining(MAJORITY3, SMALL, seed=3)
+    snapshots = [training.advance(7)]
+    while not training.done:
+        snapshots.append(training.advance(13))
+    stepped, learned = training.result(), learn_circuit(MAJORITY3, SMALL, seed=3)
+    assert stepped.verified and stepped.netlist == learned.netlist and stepped.step == learned.step
+    assert stepped.restart == learned.restart and stepped.history == learned.history
+    assert [s.step for s in snapshots[:3]] == [7, 20, 33] and snapshots[-1].step == SMALL.steps
+    last = snapshots[-1]
+    assert last.best_gates == stepped.gates and len(last.losses) == SMALL.restarts
+    assert len(last.functions) == len(last.probabilities) == len(last.wires) == sum(training.widths)
+    assert all(0 <= f < 16 for f in last.functions) and all(1 / 16 <= p <= 1 for p in last.probabilities)
+    # the restart shown is the best now: most rows right, then the lowest relaxed loss
+    assert last.accuracy == max(last.accuracies) and last.loss == last.losses[last.restart]
