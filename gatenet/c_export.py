@@ -19,7 +19,7 @@ from string import Template
 
 import numpy as np
 
-from gatenet import contract
+from gatenet import c_bitsliced, contract
 from gatenet.gate import is_name
 from gatenet.runtime import GateModel
 
@@ -87,6 +87,8 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     if verified_only and not check.verified:
         worst = f"worst margin {check.worst_margin:.3f}, needs {check.margin}"
         raise CExportError(f"{model.path}: not verified ({worst}), so not exported")
+    if c_bitsliced.is_logic(model):
+        return _bitsliced(model, verified_only)
     graph = onnx.load_from_string(model.data).graph
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     prefix, upper = model.name.lower(), model.name.upper()
@@ -101,8 +103,12 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     result = body.values.get(contract.OUTPUT_NAME)
     if not isinstance(result, _Row) or result.width != model.outputs:
         raise CExportError(f"{model.path}: the graph does not end in {model.outputs} {contract.OUTPUT_NAME}")
+    usage = [
+        f"{prefix}_probabilities(bits, out) runs the network on one row;",
+        f"{prefix}_verify() runs the whole truth table: the number of failing rows, 0 when good.",
+    ]
     lines = [
-        *_comment(model),
+        *_comment(model, usage),
         f"#ifndef GATENET_{upper}_H",
         f"#define GATENET_{upper}_H",
         "",
@@ -127,6 +133,38 @@ def header(model: GateModel, verified_only: bool = True) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _bitsliced(model: GateModel, verified_only: bool) -> str:
+    """A logic model's header: its circuit, bit-sliced (`gatenet.c_bitsliced`), under the same comment.
+
+    The circuit must be the model's truth table unless `verified_only` is off (tests of a broken one)."""
+    prefix, upper = model.name.lower(), model.name.upper()
+    try:
+        netlist = c_bitsliced.netlist_of(model, check=verified_only)
+    except ValueError as error:
+        raise CExportError(str(error)) from None
+    usage = [
+        f"The circuit, bit-sliced: {prefix}_packed(inputs, outputs) computes 64 rows a call, one uint64_t",
+        "word per input and output, bit j of each word being row j. One bitwise operation per gate.",
+        f"{prefix}_probabilities(bits, out) runs one row: each output exactly 0.0f or 1.0f;",
+        f"{prefix}_verify() runs the whole truth table: the number of failing rows, 0 when good.",
+        "",
+        "circuit (complements free; the header computes it minimized):",
+        *str(netlist).splitlines(),
+    ]
+    return "\n".join(
+        [
+            *_comment(model, usage),
+            f"#ifndef GATENET_{upper}_H",
+            f"#define GATENET_{upper}_H",
+            "",
+            *c_bitsliced.code(prefix, upper, netlist, model.table, model.margin),
+            "",
+            f"#endif /* GATENET_{upper}_H */",
+            "",
+        ]
+    )
 
 
 class _Body:
@@ -308,8 +346,9 @@ def _verify(model: GateModel, prefix: str, upper: str) -> list[str]:
     ]
 
 
-def _comment(model: GateModel) -> list[str]:
-    """The header's opening comment: what the model is, where it came from, and its truth table."""
+def _comment(model: GateModel, usage: list[str]) -> list[str]:
+    """The header's opening comment: what the model is, where it came from, how to call it (`usage`),
+    and its truth table."""
     sha = hashlib.sha256(model.data).hexdigest()
     network = json.loads(model.metadata.get(contract.KEY_NETWORK, "{}"))
     text = [
@@ -324,8 +363,7 @@ def _comment(model: GateModel) -> list[str]:
         f"margin:  {model.margin} (each output is on its truth's side of 0.5 by at least this)",
         f"from:    {model.path.name}, sha256 {sha}",
         "",
-        f"{model.name.lower()}_probabilities(bits, out) runs the network on one row;",
-        f"{model.name.lower()}_verify() runs the whole truth table: the number of failing rows, 0 when good.",
+        *usage,
         "",
         *_table_lines(model),
     ]
