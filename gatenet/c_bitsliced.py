@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from gatenet import contract
-from gatenet.netlist import FUNCTION_NAMES, Netlist, NetlistError, exact, minimize
+from gatenet.netlist import FUNCTION_NAMES, Netlist, NetlistError, exact
 from gatenet.runtime import GateModel
 
 # Each of the 16 functions of `gatenet.netlist` as a C expression of the words $a and $b: the one place
@@ -71,10 +71,10 @@ def netlist_of(model: GateModel, check: bool = True) -> Netlist:
     return netlist
 
 
-def code(prefix: str, upper: str, netlist: Netlist, table: np.ndarray, margin: float) -> list[str]:
-    """The header's macros and functions for `netlist` (minimized first: the same function with no dead
-    or duplicate gate), with `table` ([rows, outputs] of 0/1) stored for `<prefix>_verify()`."""
-    circuit = minimize(netlist)
+def code(prefix: str, upper: str, circuit: Netlist, table: np.ndarray, margin: float) -> list[str]:
+    """The header's macros and functions for `circuit`, with `table` ([rows, outputs] of 0/1) stored for
+    `<prefix>_verify()`. The circuit is minimized (`netlist.minimize`): no dead gate, so every word is read.
+    """
     rows = len(table)
     words = -(-rows // ROWS_PER_WORD)
     return [

@@ -4,6 +4,9 @@ The header is generated from the ONNX file's own graph and weights, node by node
 the model cannot drift apart; it also carries the truth table, so `<gate>_verify()` proves it on the
 target. Only `<math.h>` is used, all data is `static const` inside the functions, nothing is allocated.
 
+A logic model (one that carries its circuit) is written from that circuit instead, bit-sliced, by
+`gatenet.c_bitsliced`: the same contract, 64 rows a call.
+
 emlearn and similar tools convert a Keras or scikit-learn object, not the ONNX file, support fewer
 activations, and need their own runtime headers with writable buffers; hence a generator of our own.
 """
@@ -21,6 +24,7 @@ import numpy as np
 
 from gatenet import c_bitsliced, contract
 from gatenet.gate import is_name
+from gatenet.netlist import minimize
 from gatenet.runtime import GateModel
 
 ROW_LIMIT_IN_COMMENT = 256  # larger truth tables are stored in the header but not listed in its comment
@@ -141,7 +145,7 @@ def _bitsliced(model: GateModel, verified_only: bool) -> str:
     The circuit must be the model's truth table unless `verified_only` is off (tests of a broken one)."""
     prefix, upper = model.name.lower(), model.name.upper()
     try:
-        netlist = c_bitsliced.netlist_of(model, check=verified_only)
+        circuit = minimize(c_bitsliced.netlist_of(model, check=verified_only))
     except ValueError as error:
         raise CExportError(str(error)) from None
     usage = [
@@ -150,8 +154,8 @@ def _bitsliced(model: GateModel, verified_only: bool) -> str:
         f"{prefix}_probabilities(bits, out) runs one row: each output exactly 0.0f or 1.0f;",
         f"{prefix}_verify() runs the whole truth table: the number of failing rows, 0 when good.",
         "",
-        "circuit (complements free; the header computes it minimized):",
-        *str(netlist).splitlines(),
+        "circuit (the model's, minimized; complements are free):",
+        *str(circuit).splitlines(),
     ]
     return "\n".join(
         [
@@ -159,7 +163,7 @@ def _bitsliced(model: GateModel, verified_only: bool) -> str:
             f"#ifndef GATENET_{upper}_H",
             f"#define GATENET_{upper}_H",
             "",
-            *c_bitsliced.code(prefix, upper, netlist, model.table, model.margin),
+            *c_bitsliced.code(prefix, upper, circuit, model.table, model.margin),
             "",
             f"#endif /* GATENET_{upper}_H */",
             "",
