@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gatenet import builder, contract, durable, extras, ray_jobs
+from gatenet import builder, contract, durable, extras, ray_jobs, table_files
 from gatenet.check import DEFAULT_MARGIN, MARGIN_RULE, is_margin
 from gatenet.circuit import WIRINGS, Circuit
 from gatenet.errors import first_line
@@ -424,7 +424,7 @@ def recipe_options(command: Callable) -> Callable:
 
 
 @cli.command()
-@click.argument("gate_names", metavar="[GATE|CIRCUIT]...", nargs=-1)
+@click.argument("gate_names", metavar="[GATE|CIRCUIT|FILE]...", nargs=-1)
 @click.option("--family", "families", multiple=True, help="Also train every gate of this opt-in family.")
 @folder("--out", "exported", "Folder for the .onnx models and manifest.json.")
 @click.option(
@@ -516,7 +516,8 @@ def train(
     **network,
 ) -> None:
     """Train GATEs (all but opt-in families by default), export each to ONNX, verify it with onnxruntime;
-    then build the CIRCUITs named (all by default) from the verified gate models.
+    then build the CIRCUITs named (all by default) from the verified gate models. A FILE (.pla, .truth
+    or .blif) is a gate of its own, its truth table read from the file.
 
     Gates whose model is up to date (intact, and made by the recipe this run would use) are skipped
     without importing TensorFlow; --force retrains them. Network settings given here override
@@ -638,7 +639,7 @@ def _train_command(
 ) -> str:
     """The `gatenet train` line that makes what a check compared against: the folder, and every option
     that is not the default, so following the advice makes the check pass."""
-    words = ["gatenet", "train", *names, *(f"--family {family}" for family in families)]
+    words = ["gatenet", "train", *map(shlex.quote, names), *(f"--family {family}" for family in families)]
     if Path(options.out) != Path(builder.Options().out):
         words.append(f"--out {shlex.quote(str(options.out))}")
     for flag, kind, default, _ in RECIPE_OPTIONS:
@@ -1195,9 +1196,16 @@ def write_site(directory: Path, out_dir: Path, playground_dir: Path | None) -> N
 def _selection(
     registry: Registry, names: tuple[str, ...], families: tuple[str, ...]
 ) -> tuple[Chain, list[Circuit]]:
-    """`builder.select`, with an unknown or unavailable name reported as a usage error."""
+    """`builder.select`, with table files among the names read as gates (FILE.pla, FILE.truth,
+    FILE.blif: `gatenet.table_files`), and an unknown name or a bad file reported as a usage error."""
     try:
-        return builder.select(registry, names, families)
+        files, names = table_files.file_arguments(
+            names, lambda n: registry.find(n) or registry.find_circuit(n)
+        )
+        if files and not names and not families:
+            return Chain([files]), []
+        gates, circuits = builder.select(registry, names, families)
+        return Chain([*gates.parts, files]), circuits
     except ValueError as error:
         raise click.UsageError(str(error)) from None
 

@@ -8,6 +8,9 @@
 
 Precedence, last wins: gatenet's defaults, the plugin's hints for the gate, `[tool.gatenet]`,
 `[tool.gatenet.gates.NAME]`, then the command line.
+
+`tables = ["tables/"]` in `[tool.gatenet]` is not a training setting: it lists truth-table files and
+folders of them, which the built-in `tables` plugin registers as gates (`gatenet.table_files`).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from gatenet.learners import SETTINGS, check_learner_setting
 from gatenet.network import NetworkError
 
 SHOWN_GATES = 30  # known gates listed in an error before the list is cut short
+TABLES = "tables"  # the key that lists truth-table files, read by `table_entries`
 
 
 def project_settings(
@@ -39,17 +43,8 @@ def project_settings(
     gate_names = [name.lower() for name in gate_names]
     if not path.is_file():
         return {name: {} for name in gate_names}
-    try:  # TOML is UTF-8 by definition, whatever the locale's encoding
-        document = tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise NetworkError(
-            f"{path}: not UTF-8 (byte {error.start}: {error.object[error.start]:#04x}); it must be UTF-8 TOML"
-        ) from None
-    except tomllib.TOMLDecodeError as error:
-        raise NetworkError(f"{path}: not valid TOML ({error})") from None
-    tool = _table(path, "[tool]", document.get("tool", {}))
-    table = _table(path, "[tool.gatenet]", tool.get("gatenet", {}))
-    shared = _settings(path, "[tool.gatenet]", {k: v for k, v in table.items() if k != "gates"})
+    table = _gatenet_table(path)
+    shared = _settings(path, "[tool.gatenet]", {k: v for k, v in table.items() if k not in ("gates", TABLES)})
     per_gate: dict[str, dict] = {}
     spelled: dict[str, str] = {}
     for name, values in _table(path, "[tool.gatenet.gates]", table.get("gates", {})).items():
@@ -61,6 +56,34 @@ def project_settings(
     listed = {name.lower(): name for name in known}
     _check_gate_names(path, {k: v for k, v in spelled.items() if not (find and find(k))}, listed)
     return {name: {**shared, **per_gate.get(name, {})} for name in gate_names}
+
+
+def table_entries(path: Path = Path("pyproject.toml")) -> list[Path]:
+    """The files and folders `tables = [...]` in `[tool.gatenet]` lists, relative to the pyproject's
+    folder; none without a file or the key. A value that is not a list of paths names the key."""
+    if not path.is_file():
+        return []
+    entries = _gatenet_table(path).get(TABLES, [])
+    if not isinstance(entries, list) or not all(isinstance(entry, str) and entry for entry in entries):
+        raise NetworkError(
+            f"{path} [tool.gatenet] {TABLES}: expected a list of files or folders, "
+            f'e.g. {TABLES} = ["tables/"], got {entries!r}'
+        )
+    return [path.parent / entry for entry in entries]
+
+
+def _gatenet_table(path: Path) -> dict:
+    """`[tool.gatenet]` of the pyproject at `path`, empty when it has none."""
+    try:  # TOML is UTF-8 by definition, whatever the locale's encoding
+        document = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise NetworkError(
+            f"{path}: not UTF-8 (byte {error.start}: {error.object[error.start]:#04x}); it must be UTF-8 TOML"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise NetworkError(f"{path}: not valid TOML ({error})") from None
+    tool = _table(path, "[tool]", document.get("tool", {}))
+    return _table(path, "[tool.gatenet]", tool.get("gatenet", {}))
 
 
 def _table(path: Path, where: str, value: object) -> dict:
