@@ -86,7 +86,7 @@ def read_table_file(path: Path) -> Gate:
     except OSError as error:
         raise TableFileError(f"{path}: cannot be read ({error.strerror or error})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not a line of the table
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise TableFileError(
@@ -98,7 +98,7 @@ def read_table_file(path: Path) -> Gate:
         table.input_names,
         table.rows,
         outputs=table.output_names,
-        description=f"{FORMATS[suffix]} {path.name}",  # the name, not the path: models do not depend on it
+        description=f"{FORMATS[suffix]} {_printable(path.name)}",  # not the path: models do not depend on it
     )
 
 
@@ -422,7 +422,9 @@ class _Blif:
         if len(inputs) > MAX_INPUTS:
             raise self.error(input_line, f"{len(inputs)} inputs; at most {MAX_INPUTS} are supported")
         if len(outputs) > MAX_OUTPUTS:
-            raise self.error(input_line, f"{len(outputs)} outputs; at most {MAX_OUTPUTS} are supported")
+            raise self.error(
+                self.ports[".outputs"][1], f"{len(outputs)} outputs; at most {MAX_OUTPUTS} are supported"
+            )
         rows = np.arange(2 ** len(inputs))
         values = {name: ((rows >> (len(inputs) - 1 - i)) & 1).astype(bool) for i, name in enumerate(inputs)}
         for name in inputs:
@@ -524,6 +526,12 @@ def _row_text(names: Sequence[str], row: int) -> str:
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _printable(text: str) -> str:
+    """`text` with each character that is not printable (a newline in a file name) made `?`, so a
+    description stays one line wherever it is shown."""
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -150,10 +150,13 @@ def test_blif_covers_are_evaluated_on_every_row():
     assert columns(parse_blif(text, "c.blif").rows) == ["01"]
 
 
-def test_a_gate_is_named_after_its_file():
+def test_a_gate_is_named_after_its_file(tmp_path):
     assert gate_name(Path("tables/my-xor.truth")) == "MY_XOR"
     assert gate_name(Path("9sym.pla")) == "T_9SYM"
     assert gate_name(Path("Adder4.BLIF")) == "ADDER4"
+    odd = read_table_file(write(tmp_path, "two\nlines *.truth", "\ufeff0110\r\n"))  # and a BOM, CRLF
+    assert (odd.name, odd.description) == ("TWO_LINES__", "ABC truth table two?lines *.truth")
+    assert columns(odd.table) == ["0110"]
 
 
 # --- checked against ABC itself -------------------------------------------------------------------
@@ -314,6 +317,8 @@ def test_a_tables_folder_in_pyproject_registers_its_gates(tmp_path):
     assert verified.returncode == 0 and "my_xor.onnx              verified" in verified.stdout
     again = gatenet("train", "tables/my-xor.truth", *logic, "--check", cwd=tmp_path)  # the same gate
     assert again.returncode == 0, again.stdout + again.stderr
+    every = gatenet("train", "--check", "--out", "empty", cwd=tmp_path)  # what a bare `gatenet train` makes
+    assert "MY_XOR: missing" in every.stdout and "FULL_ADDER2: missing" in every.stdout
     write(tmp_path, "tables/bad.pla", ".i 2\n.o 1\n.type fr\n10 1\n")
     broken = gatenet("list", cwd=tmp_path)
     assert broken.returncode == 1 and "MY_XOR " in broken.stdout
