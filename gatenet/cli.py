@@ -704,7 +704,13 @@ NO_MANIFEST = click.option(
     help="Margin to verify at, in (0, 0.5]. [each model's manifest entry's, else 0.4]",
 )
 @NO_MANIFEST
-def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
+@click.option(
+    "--tools",
+    is_flag=True,
+    help="Also export each model as Verilog, BLIF and AIGER and prove them with Yosys, ABC and Icarus "
+    "Verilog, those on PATH (docs/hardware.md).",
+)
+def verify(directory: Path, margin: float | None, no_manifest: bool, tools: bool) -> None:
     """Verify every model in a folder: its files against manifest.json, its outputs against its truth
     table (with onnxruntime only), and its truth table against the gate's plugin when installed."""
     from gatenet import runtime
@@ -719,8 +725,33 @@ def verify(directory: Path, margin: float | None, no_manifest: bool) -> None:
         else:
             reason = result.problem or result.check.details
             click.echo(f"{result.path.name:<24} FAILED     {reason}")
-    if not all(result.ok for result in results):
+    tools_ok = _verify_tools(directory) if tools and all(result.ok for result in results) else True
+    if not all(result.ok for result in results) or not tools_ok:
         sys.exit(1)
+
+
+def _verify_tools(directory: Path) -> bool:
+    """`verify --tools`: each model's hardware exports checked by the tools on PATH, and which ran."""
+    from gatenet import hdl, logic_tools
+
+    try:
+        found = logic_tools.check_folder(directory)
+    except hdl.HdlError as error:
+        raise click.ClickException(str(error)) from None
+    for note in [*found.skipped, *found.missing]:
+        click.echo(f"note: {note}", err=True)
+    for name, checks in found.checks.items():
+        for check in checks:
+            verdict, detail = (
+                ("proven" if check.ok else "FAILED"),
+                f": {check.detail}" if check.detail else "",
+            )
+            click.echo(f"{name:<24} {verdict:<10} {check.tool}: {check.what}{detail}")
+    if not found.ran:
+        click.echo("tools run: none (install them with scripts/setup-system)", err=True)
+        return False
+    click.echo(f"tools run: {', '.join(f'{tool} ({path})' for tool, path in found.ran.items())}")
+    return found.ok
 
 
 @cli.command()
@@ -1014,6 +1045,56 @@ def export_c(gate_names: tuple[str, ...], directory: Path, out_dir: Path) -> Non
         raise click.ClickException(f"{directory}: no models to export (train some with gatenet train)")
     for path in c_export.write_headers(models, out_dir):
         click.echo(str(path))
+
+
+@cli.command(name="export-hdl")
+@click.argument("gate_names", metavar="[GATE]...", nargs=-1, type=GateName())
+@folder("--dir", "exported", "Folder of verified .onnx models.")
+@folder("--out", "hdl", "Folder for the Verilog, BLIF and AIGER files.")
+@click.option(
+    "--format",
+    "formats",
+    default="verilog,blif,aig",
+    show_default=True,
+    help="Comma-separated: verilog (.v), blif (.blif), aig (binary AIGER).",
+)
+@click.option(
+    "--abc",
+    "abc_script",
+    metavar="SCRIPT",
+    help="Pass each model through ABC with this script, e.g. 'strash; dc2; resyn2', prove the result "
+    "on every row and export it.",
+)
+def export_hdl(
+    gate_names: tuple[str, ...], directory: Path, out_dir: Path, formats: str, abc_script: str | None
+) -> None:
+    """Write each verified model (or each GATE) as structural Verilog, BLIF and binary AIGER, each
+    file proven equal to the model's truth table first; print its gates and AIG AND nodes.
+
+    \b
+    gatenet export-hdl FULL_ADDER --out hdl/   -> hdl/full_adder.v, .blif and .aig
+    """
+    from gatenet import hdl, logic_tools
+
+    chosen = [name.strip() for name in formats.split(",") if name.strip()]
+    try:
+        exported, skipped = logic_tools.export(directory, gate_names, out_dir, chosen, abc_script)
+    except (hdl.HdlError, logic_tools.ToolMissing) as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(str(os_error(error, "cannot write"))) from None
+    for note in skipped:
+        click.echo(note, err=True)
+    if not exported:
+        raise click.ClickException(f"{directory}: no models to export (train some with gatenet train)")
+    abc = abc_script is not None
+    heading = f"{'model':<24} {'gates':>6} {'AND nodes':>9}"
+    heading += f" {'ABC gates':>9} {'ABC ANDs':>8}" if abc else ""
+    click.echo(f"{heading}  files")
+    for row in exported:
+        line = f"{row.design.file:<24} {row.learned.gates:>6} {row.learned.and_nodes:>9}"
+        line += f" {row.design.gates:>9} {row.design.and_nodes:>8}" if abc else ""
+        click.echo(f"{line}  {' '.join(str(path) for path in row.paths)}")
 
 
 def _histories(directory: Path, gate_names: tuple[str, ...]) -> dict[str, dict]:
