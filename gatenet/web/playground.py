@@ -26,12 +26,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from gatenet import extras
 from gatenet.manifest import ManifestError
 from gatenet.store import FolderError, ModelFolder
 from gatenet.web.errors import Refusal
 from gatenet.web.settings import TrainingRequest, describe
+
+if TYPE_CHECKING:
+    from gatenet.logic_learner import LogicSnapshot
 
 RATE = 25.0  # progress updates a second while a training runs
 WAITING = 2  # trainings that may wait behind the running one; more are refused with 429
@@ -141,7 +145,7 @@ class Session:
             watcher.run, watcher.version, watcher.points = run, self.version, len(self.curve)
         events = []
         if fresh:  # before the status: a page that reads "paused" has the last step already
-            progress = {**frame, "steps": self.request.network.steps, "run": run, "restart": restart}
+            progress = {**frame, "steps": self.request.steps, "run": run, "restart": restart}
             events.append(sse("progress", {**progress, "curve": curve}))
         if status != watcher.status:
             watcher.status = status
@@ -471,19 +475,41 @@ class Playground:
                     self._positions()
 
     def _train(self, session: Session) -> None:
-        """Train as the page directs, then export, verify and commit as `gatenet train` would."""
+        """Train as the page directs, then export, verify and commit as `gatenet train` would: a
+        network as `gatenet train GATE --seed S --restarts 1`, a logic network as `--kind logic`."""
         session.begin()
         trainer = self.trainer()
-        from gatenet.pipeline import export_trained
-
         request = session.request
+        if request.logic is None:
+            from gatenet.pipeline import export_trained
 
-        def start():
-            live = trainer.LiveTraining(request.gate, request.network, request.seed)
-            session.show(live.advance(0), restart=True)
-            return live
+            def start():
+                return trainer.LiveTraining(request.gate, request.network, request.seed)
+
+            def show(update: dict) -> dict:
+                return update
+
+            def export(live, writer) -> tuple[object, dict]:
+                return export_trained(live.result(), out_dir=self.directory, writer=writer), {}
+
+        else:
+            from gatenet import logic_models
+            from gatenet.logic_learner import LogicTraining
+            from gatenet.recipe import LogicRecipe
+
+            def start():
+                return LogicTraining(request.gate, request.logic, request.seed)
+
+            show = _logic_frame
+
+            def export(live, writer) -> tuple[object, dict]:
+                recipe = LogicRecipe(request.gate, request.logic, request.seed)
+                result = logic_models.export_learned(recipe, live.result(), writer)
+                circuit = None if result.netlist is None else result.netlist.to_dict()
+                return result, {"gates": result.gates, "circuit": circuit}
 
         live = start()
+        session.show(show(live.advance(0)), restart=True)
         while not live.done:
             command, steps = session.next_command()
             if command == "stop":
@@ -491,12 +517,12 @@ class Playground:
                 return
             if command == "reset":
                 live = start()
+                session.show(show(live.advance(0)), restart=True)
             else:
-                session.show(live.advance(steps))
+                session.show(show(live.advance(steps)))
         if not session.begin_export():
             session.finish("stopped", reason=session.stopped_because, step=live.step)
             return
-        trained = live.result()
         folder = ModelFolder(self.directory)
         with folder.writing(
             "gatenet serve", on_wait=lambda note: session.set_phase("exporting", note)
@@ -505,7 +531,7 @@ class Playground:
             if taken:
                 session.finish("failed", problem=f"{taken} now; nothing was written")
                 return
-            result = export_trained(trained, out_dir=self.directory, writer=writer)
+            result, more = export(live, writer)
         session.finish(
             "done",
             verified=result.verified,
@@ -514,7 +540,25 @@ class Playground:
             problem=result.problem,
             file=result.path.name if result.path else None,
             key=request.gate.key,
+            **more,
         )
+
+
+def _logic_frame(snapshot: LogicSnapshot) -> dict:
+    """A logic training's update as the page reads it: the restart that is best now, node by node
+    (the gate it leans to, how sure, the two signals it reads), and every restart's loss and accuracy."""
+    return {
+        "step": snapshot.step,
+        "loss": snapshot.loss,
+        "accuracy": snapshot.accuracy,
+        "shown": snapshot.restart,
+        "functions": snapshot.functions,
+        "sure": snapshot.probabilities,
+        "wires": [list(pair) for pair in snapshot.wires],
+        "losses": snapshot.losses,
+        "accuracies": snapshot.accuracies,
+        "best_gates": snapshot.best_gates,
+    }
 
 
 def _listed(folder: ModelFolder) -> dict:

@@ -3,7 +3,9 @@
 Everything here runs without TensorFlow, so a bad request is refused at once with the field at fault;
 only whether Keras knows an activation, loss or optimizer needs Keras (`check_names`). The bounds keep
 one request from taking the machine: a table of at most 4 inputs and 4 outputs, at most 4 hidden layers
-of 32 units (FULL_ADDER and PARITY4 train with 32), 20,000 steps.
+of 32 units (FULL_ADDER and PARITY4 train with 32), 20,000 steps. A logic network (`"kind": "logic"`,
+`gatenet.logic_learner`) takes the `logic_*` settings `gatenet train --kind logic` takes, checked by
+`LogicSpec` itself, within bounds of its own: 16 nodes a layer, 8 layers, 32 restarts, 5,000 steps.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
 
+from gatenet.check import EXACT_MARGIN
 from gatenet.gate import NAME_RULE, Gate, GateError, is_name
+from gatenet.logic_spec import LogicSpec
 from gatenet.network import NetworkError, NetworkSpec
-from gatenet.recipe import network_for
+from gatenet.recipe import network_for, recipe_for
 from gatenet.registry import Registry
 from gatenet.web.errors import Refusal
 
@@ -30,26 +34,53 @@ LIMITS = {
     "seed": 2**31 - 1,
     "speed": 1000,
     "name": 40,
+    "logic_width": 16,
+    "logic_depth": 8,
+    "logic_restarts": 32,
+    "logic_steps": 5000,
 }
 DEFAULT_SPEED = 5  # steps per update: XOR's 1000 steps take 8 s at 25 updates a second
 NETWORK_FIELDS = ("hidden", "activation", "output_activation", "loss", "optimizer", "learning_rate", "steps")
-FIELDS = ("name", "gate", "inputs", "table", *NETWORK_FIELDS, "seed", "speed", "replace")
+LOGIC_FIELDS = ("logic_width", "logic_depth", "logic_wiring", "logic_restarts", "logic_steps")
+KINDS = ("network", "logic")
+FIELDS = (
+    "name",
+    "gate",
+    "inputs",
+    "table",
+    "kind",
+    *NETWORK_FIELDS,
+    *LOGIC_FIELDS,
+    "seed",
+    "speed",
+    "replace",
+)
 KERAS_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
 class TrainingRequest:
-    """What to train, how, and where it goes: the model `name` (its file is `name.lower()`.onnx)."""
+    """What to train, how, and where it goes: the model `name` (its file is `name.lower()`.onnx).
+    A network (`network`) or a network of logic gates (`logic`): exactly one of the two is set."""
 
     gate: Gate
-    network: NetworkSpec
+    network: NetworkSpec | None
     seed: int
     speed: int  # steps per progress update: how fast the page sees it learn, not what it learns
     replace: bool = False  # the user said to replace a model of this name already in the folder
+    logic: LogicSpec | None = None
 
     @property
     def name(self) -> str:
         return self.gate.name
+
+    @property
+    def kind(self) -> str:
+        return "network" if self.logic is None else "logic"
+
+    @property
+    def steps(self) -> int:
+        return self.network.steps if self.logic is None else self.logic.steps
 
 
 def parse(document: object, registry: Registry) -> TrainingRequest:
@@ -69,17 +100,50 @@ def parse(document: object, registry: Registry) -> TrainingRequest:
                 str(field)[:40],
                 f"unknown setting {str(field)[:40]!r}; settings are: {', '.join(FIELDS)}",
             )
+    kind = document.get("kind", "network")
+    if kind not in KINDS:
+        raise Refusal(400, "kind", f"kind: expected one of {', '.join(KINDS)}, got {str(kind)[:40]!r}")
+    _one_kind(document, kind)
     source, description = _source(document, registry)
     name = _name(document, source, registry)
     rows = [tuple(int(bit) for bit in row) for row in source.table]
     gate = Gate(name, source.input_names, rows, source.output_names, description=description)
-    network = _network(document, source)
+    network = _network(document, source) if kind == "network" else None
+    logic = logic_for(source, document) if kind == "logic" else None
     seed = whole(document, "seed", 0, 0, LIMITS["seed"])
     speed = whole(document, "speed", DEFAULT_SPEED, 1, LIMITS["speed"])
     replace = document.get("replace", False)
     if not isinstance(replace, bool):
         raise Refusal(400, "replace", f"replace: must be true or false, got {str(replace)[:40]}")
-    return TrainingRequest(gate, network, seed, speed, replace)
+    return TrainingRequest(gate, network, seed, speed, replace, logic)
+
+
+def _one_kind(document: dict, kind: str) -> None:
+    """Refuse a setting of the other kind: a logic network has no hidden layers, a network no gates."""
+    other = LOGIC_FIELDS if kind == "network" else NETWORK_FIELDS
+    field = next((field for field in document if field in other), None)
+    if field is not None:
+        own = ", ".join(NETWORK_FIELDS if kind == "network" else LOGIC_FIELDS)
+        raise Refusal(
+            400, field, f"{field}: not a setting of a {kind} training (kind {kind!r} takes {own}); drop it"
+        )
+
+
+def logic_for(source: Gate, document: dict | None = None) -> LogicSpec:
+    """The logic network `gatenet train --kind logic` gives the gate (gatenet's defaults and the
+    plugin's hints), with the request's `logic_*` settings on top, checked by LogicSpec, then bounded."""
+    document = document or {}
+    settings = {"kind": "logic", **{field: document[field] for field in LOGIC_FIELDS if field in document}}
+    try:
+        spec = recipe_for(source, [settings], 0, 1, EXACT_MARGIN).spec
+    except (NetworkError, ValueError) as error:
+        field = str(error).partition(":")[0]
+        raise Refusal(400, field if field in LOGIC_FIELDS else "kind", str(error)) from None
+    for field in LOGIC_FIELDS:
+        limit, value = LIMITS.get(field), getattr(spec, field.removeprefix("logic_"))
+        if limit is not None and value > limit:
+            raise Refusal(400, field, f"{field}: at most {limit:,}, got {value:,}")
+    return spec
 
 
 def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
@@ -90,6 +154,8 @@ def check_names(request: TrainingRequest, trainer: ModuleType) -> None:
     only once training calls them. So each is then tried once on a tensor shaped like its layer's.
     """
     network = request.network
+    if network is None:  # a logic network: LogicSpec has checked every setting it has
+        return
     # The output layer first, then each hidden layer alone: an error names the layer it is in.
     layers = [(replace(network, hidden=(), activation=()), "output_activation", {})]
     layers += [

@@ -25,6 +25,8 @@ from starlette.routing import Route
 
 from gatenet import extras
 from gatenet.gate import Gate
+from gatenet.logic_spec import LogicSpec
+from gatenet.netlist import FUNCTION_NAMES
 from gatenet.network import NetworkSpec
 from gatenet.plugins import collect_gates
 from gatenet.recipe import network_for
@@ -66,6 +68,9 @@ async def offer(request: Request) -> Response:
             "waiting": WAITING,
             "speed": settings.DEFAULT_SPEED,
             "network": NetworkSpec().to_dict(),
+            "kinds": list(settings.KINDS),
+            "logic": LogicSpec().to_dict(),
+            "functions": list(FUNCTION_NAMES),  # the 16 gates a logic node chooses among, by number
             "busy": _playground(request).busy(),
             "gates": [_offered(gate) for gate in settings.playable(gates)],
         }
@@ -195,7 +200,8 @@ def _depth(document: object) -> int:
 
 
 def _offered(gate: Gate) -> dict:
-    """A shipped gate as the playground's form starts from it: its table and `gatenet train`'s network."""
+    """A shipped gate as the playground's form starts from it: its table, and the network and the logic
+    network `gatenet train` gives it."""
     return {
         "name": gate.name,
         "description": gate.description,
@@ -203,4 +209,5 @@ def _offered(gate: Gate) -> dict:
         "outputs": list(gate.output_names),
         "table": ["".join(str(bit) for bit in gate.table[:, output]) for output in range(gate.outputs)],
         "network": network_for(gate).to_dict(),
+        "logic": settings.logic_for(gate).to_dict(),
     }

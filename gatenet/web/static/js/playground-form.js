@@ -7,9 +7,11 @@ import { KNOWN } from './forward.js';
 const LOSSES = ['mse', 'binary_crossentropy', 'mae', 'huber', 'log_cosh', 'squared_hinge', 'hinge'];
 const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adamw', 'nadam', 'adamax', 'adagrad', 'adadelta', 'ftrl', 'lion', 'lamb', 'adafactor'];
 const OWN = ''; // the gate chooser's value for a table typed in
-const ORDER = ['gate', 'inputs', 'table', 'name', 'hidden', 'activation', 'output_activation', 'loss', 'optimizer',
-  'learning_rate', 'steps', 'seed', 'speed'];
-const NUMBERS = ['inputs', 'learning_rate', 'steps', 'seed', 'speed'];
+const NETWORK = ['hidden', 'activation', 'output_activation', 'loss', 'optimizer', 'learning_rate', 'steps'];
+const LOGIC = ['logic_width', 'logic_depth', 'logic_wiring', 'logic_restarts', 'logic_steps']; // LogicSpec's, as `gatenet train` names them
+const ORDER = ['gate', 'inputs', 'table', 'name', 'kind', ...NETWORK, ...LOGIC, 'seed', 'speed'];
+const NUMBERS = ['inputs', 'learning_rate', 'steps', 'seed', 'speed', 'logic_width', 'logic_depth', 'logic_restarts', 'logic_steps'];
+const WIRINGS = ['learned', 'random'];
 
 const inputNames = (inputs) => 'abcd'.slice(0, inputs).split('');
 const outputNames = (outputs) => (outputs === 1 ? ['out'] : Array.from({ length: outputs }, (_, o) => `out${o}`));
@@ -19,11 +21,14 @@ function offered(offer, name) {
   return offer.gates.find((gate) => gate.name.toLowerCase() === String(name).toLowerCase());
 }
 
-/** A gate's table and the network `gatenet train` gives it: where the form starts from it. */
+/** The `logic_*` settings of a LogicSpec's fields. */
+const logicSettings = (spec) => Object.fromEntries(LOGIC.map((key) => [key, spec[key.slice('logic_'.length)]]));
+
+/** A gate's table and the network and logic network `gatenet train` gives it: where the form starts from it. */
 function gateSettings(gate) {
   const { hidden, activation, output_activation, loss, optimizer, learning_rate, steps } = gate.network;
   return { gate: gate.name, inputs: gate.inputs.length, table: [...gate.table], name: `PLAY_${gate.name}`,
-    hidden: [...hidden], activation: [...activation], output_activation, loss, optimizer, learning_rate, steps };
+    hidden: [...hidden], activation: [...activation], output_activation, loss, optimizer, learning_rate, steps, ...logicSettings(gate.logic) };
 }
 
 /**
@@ -37,10 +42,11 @@ export function fromQuery(query, offer) {
   const start = offered(offer, named) ?? offer.gates[0];
   const note = start.name.toLowerCase() === named.toLowerCase() ? null
     : `The link names the gate ${named}, which this server does not offer; the form starts from ${start.name}.`;
-  const settings = { ...gateSettings(start), seed: 0, speed: offer.speed };
+  const settings = { ...gateSettings(start), kind: 'network', seed: 0, speed: offer.speed };
   if (params.has('table')) {
     const { hidden, activation, output_activation, loss, optimizer, learning_rate, steps } = offer.network;
-    Object.assign(settings, { gate: OWN, table: list('table'), name: 'PLAY_TABLE', hidden, activation, output_activation, loss, optimizer, learning_rate, steps });
+    Object.assign(settings, { gate: OWN, table: list('table'), name: 'PLAY_TABLE', hidden, activation, output_activation, loss, optimizer, learning_rate, steps,
+      ...logicSettings(offer.logic) });
     settings.inputs = Math.max(1, Math.round(Math.log2(settings.table[0]?.length || 4)));
   }
   for (const key of ORDER.filter((k) => params.has(k) && !['gate', 'table'].includes(k))) {
@@ -55,13 +61,15 @@ export function fromQuery(query, offer) {
 /** The URL query of `settings`: readable, with commas in lists kept as they are. */
 export function toQuery(settings) {
   const value = (key) => (Array.isArray(settings[key]) ? settings[key].join(',') : String(settings[key]));
-  const keys = ORDER.filter((key) => (settings.gate === OWN ? key !== 'gate' : !['inputs', 'table'].includes(key)));
+  const other = settings.kind === 'logic' ? NETWORK : LOGIC;
+  const keys = ORDER.filter((key) => (settings.gate === OWN ? key !== 'gate' : !['inputs', 'table'].includes(key)) && !other.includes(key));
   return keys.map((key) => `${key}=${encodeURIComponent(value(key)).replaceAll('%2C', ',')}`).join('&');
 }
 
-/** The body of `POST api/train` for `settings`. */
+/** The body of `POST api/train` for `settings`: the settings of its kind only (the server refuses the other's). */
 export function requestOf(settings) {
   const { gate, inputs, table, ...rest } = settings;
+  for (const key of settings.kind === 'logic' ? NETWORK : LOGIC) delete rest[key];
   return gate === OWN ? { inputs, table, ...rest } : { gate, ...rest };
 }
 
@@ -111,7 +119,7 @@ export class SettingsForm {
   }
 
   control(name) {
-    const selector = { hidden: '[name="layers"], [name^="units-"]', activation: '[name^="activation-"]', table: '.editor button' }[name]
+    const selector = { kind: '[name="kind"]', hidden: '[name="layers"], [name^="units-"]', activation: '[name^="activation-"]', table: '.editor button' }[name]
       ?? `[name="${CSS.escape(name)}"]`;
     const found = [...this.body.querySelectorAll(selector)];
     return found.find((control) => control.matches('[aria-invalid="true"]')) ?? found.at(-1) ?? null;
@@ -135,6 +143,8 @@ export class SettingsForm {
     } else if (key === 'outputs') {
       const outputs = Number(value);
       settings.table = Array.from({ length: outputs }, (_, o) => settings.table[o] ?? '0'.repeat(2 ** settings.inputs));
+    } else if (key === 'kind') {
+      settings.kind = value;
     } else if (key === 'layers') {
       const layers = Math.max(0, Math.min(this.offer.limits.layers, Math.round(Number(value)) || 0));
       if (control.value === '' || layers === settings.hidden.length) return;
@@ -186,6 +196,23 @@ export class SettingsForm {
           field('Outputs', h('select', { name: 'outputs' }, options([1, 2, 3, 4].filter((n) => n <= limits.outputs), settings.table.length)))) : null,
         this.editor(names, own),
         h('p', { class: 'field-hint' }, own ? 'Click an output bit to flip it.' : `${gate?.description ?? ''}. Choose “Your own truth table” to edit it.`)),
+      h('fieldset', { class: 'kind-set' }, h('legend', {}, 'Learn it as'),
+        field('Kind', h('select', { name: 'kind' },
+          h('option', { value: 'network', selected: settings.kind !== 'logic' }, 'network · a small float network that imitates the table'),
+          h('option', { value: 'logic', selected: settings.kind === 'logic' }, 'logic · a network of learned 2-input gates, discretized to a circuit')))),
+      ...(settings.kind === 'logic' ? this.logicFields(number) : this.networkFields(number, named)),
+      h('fieldset', {}, h('legend', {}, 'Model'),
+        field('Name', h('input', { type: 'text', name: 'name', value: settings.name, required: true, maxlength: limits.name, spellcheck: 'false', autocomplete: 'off', pattern: '[A-Za-z][A-Za-z0-9_]*' }),
+          fileHint(offer.folder, settings.name))),
+    );
+    this.nameHint = this.body.querySelector('[name="name"] + .field-hint'); // follows the name as it is typed
+  }
+
+  /** A network's settings: its layers, then how it trains. */
+  networkFields(number, named) {
+    const { settings } = this;
+    const { limits } = this.offer;
+    return [
       h('fieldset', {}, h('legend', {}, 'Network'),
         field('Hidden layers', number('layers', settings.hidden.length, 0, limits.layers), `0 to ${limits.layers}`),
         settings.hidden.map((units, i) => h('div', { class: 'field-row layer' },
@@ -200,11 +227,26 @@ export class SettingsForm {
           field('Learning rate', number('learning_rate', settings.learning_rate, 0, limits.learning_rate, 'any')),
           field('Steps', number('steps', settings.steps, 1, limits.steps)),
           field('Seed', number('seed', settings.seed, 0, limits.seed)))),
-      h('fieldset', {}, h('legend', {}, 'Model'),
-        field('Name', h('input', { type: 'text', name: 'name', value: settings.name, required: true, maxlength: limits.name, spellcheck: 'false', autocomplete: 'off', pattern: '[A-Za-z][A-Za-z0-9_]*' }),
-          fileHint(offer.folder, settings.name))),
-    );
-    this.nameHint = this.body.querySelector('[name="name"] + .field-hint'); // follows the name as it is typed
+    ];
+  }
+
+  /** A logic network's settings (`gatenet train --kind logic`'s logic_* settings): its shape, then how it trains. */
+  logicFields(number) {
+    const { settings } = this;
+    const { limits } = this.offer;
+    return [
+      h('fieldset', {}, h('legend', {}, 'Logic network'),
+        h('div', { class: 'field-row' },
+          field('Width', number('logic_width', settings.logic_width, 1, limits.logic_width), `gates a layer, 1 to ${limits.logic_width}`),
+          field('Depth', number('logic_depth', settings.logic_depth, 0, limits.logic_depth), `layers, 0 to ${limits.logic_depth}, then a gate per output`)),
+        field('Wiring', h('select', { name: 'logic_wiring' }, WIRINGS.map((wiring) => h('option', { value: wiring, selected: wiring === settings.logic_wiring },
+          wiring === 'learned' ? 'learned · each gate learns which two signals it reads' : 'random · fixed random pairs, as in difflogic'))))),
+      h('fieldset', {}, h('legend', {}, 'Training'),
+        h('div', { class: 'field-row' },
+          field('Restarts', number('logic_restarts', settings.logic_restarts, 1, limits.logic_restarts), 'networks side by side'),
+          field('Steps', number('logic_steps', settings.logic_steps, 1, limits.logic_steps)),
+          field('Seed', number('seed', settings.seed, 0, limits.seed)))),
+    ];
   }
 
   /** The truth table: bits of each row, and each output as a button that flips it (a table typed in). */

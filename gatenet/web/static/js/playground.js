@@ -1,10 +1,12 @@
 // The playground: train a network on a truth table and watch it learn. The server trains with gatenet's own
 // trainer and streams every update (server-sent events, about 25 a second: step, loss, accuracy, weights);
 // the page redraws the learning curve, the network with a heat map per neuron, and the decision surface or
-// the rows. At the end the server exports, verifies and commits the model as `gatenet train` would, and it
-// joins the gallery. The settings live in the URL (#playground?gate=XOR&...), so a link shares them.
+// the rows. A logic network (kind logic) streams instead the gate each node leans to and how sure it is, for
+// the restart that is best now, and ends with the circuit it learned (logic-view.js). At the end the server
+// exports, verifies and commits the model as `gatenet train` would, and it joins the gallery. The settings live in the URL (#playground?gate=XOR&...), so a link shares them.
 import { learningCurve } from './curve.js';
 import { count, h, loadJSON } from './dom.js';
+import { LogicPicture } from './logic-view.js';
 import { Picture } from './picture.js';
 import { SettingsForm, bitsOfSettings, fromQuery, requestOf, toQuery } from './playground-form.js';
 
@@ -37,7 +39,7 @@ class Playground {
     this.element = h('article', { class: 'playground', 'data-state': 'idle', 'aria-busy': 'true' },
       h('header', { class: 'model-head' }, h('div', {},
         h('h2', {}, 'Playground'),
-        h('p', { class: 'description' }, 'Train a small network on a truth table and watch it learn, step by step.'))),
+        h('p', { class: 'description' }, 'Train a small network, or a network of logic gates, on a truth table and watch it learn, step by step.'))),
       h('p', { class: 'muted' }, 'Loading…'));
   }
 
@@ -64,7 +66,7 @@ class Playground {
     this.result = h('div', { class: 'result' });
     this.panels = h('div', { class: 'panels live-panels' }, h('section', { class: 'card placeholder' },
       h('h3', {}, 'Nothing trained yet'),
-      h('p', {}, 'Press Train: the server trains the network and streams each update, and this page draws the network, '
+      h('p', {}, 'Press Train: the server trains the network and streams each update, and this page draws the network (or, for a logic network, the gate each node leans to), '
         + 'its neurons, its decision surface and its learning curve as they change.')));
     const unavailable = offer.available ? null : h('p', { class: 'card notice', role: 'alert' }, `This server cannot train: ${offer.problem}`);
     const controls = h('div', { class: 'controls', role: 'group', 'aria-label': 'Training controls' },
@@ -181,19 +183,27 @@ class Playground {
     const { settings } = this;
     this.session = answer.session;
     this.ended = false;
-    this.steps = settings.steps;
-    this.lossName = settings.loss;
+    this.logic = settings.kind === 'logic';
+    this.steps = this.logic ? settings.logic_steps : settings.steps;
+    this.lossName = this.logic ? 'relaxed, mse' : settings.loss;
     this.frame = null;
     this.updates = 0;
     this.clock = { last: null, busy: 0, counted: 0 };
     this.curve = { step: [], loss: [], accuracy: [] };
     this.right = undefined;
     this.form.lock(true);
-    const network = { hidden: [...settings.hidden], activation: [...settings.activation], output_activation: settings.output_activation };
-    this.picture = new Picture({ ...bitsOfSettings(settings, this.offer), network });
+    const bits = bitsOfSettings(settings, this.offer);
+    if (this.logic) {
+      const widths = [...Array(settings.logic_depth).fill(settings.logic_width), bits.outputs.length];
+      this.picture = new LogicPicture({ ...bits, widths, functions: this.offer.functions, restarts: settings.logic_restarts });
+    } else {
+      const network = { hidden: [...settings.hidden], activation: [...settings.activation], output_activation: settings.output_activation };
+      this.picture = new Picture({ ...bits, network });
+    }
     this.curveHolder = h('div', { class: 'curve-holder' });
+    const what = this.logic ? 'the relaxed loss and the discretized circuit’s accuracy of the restart best at each update, ' : '';
     this.panels.replaceChildren(...this.picture.element, h('section', { class: 'card', 'aria-labelledby': 'live-curve-title' },
-      h('h3', { id: 'live-curve-title' }, 'Learning curve', h('span', { class: 'sub' }, `seed ${settings.seed}, a point per update of ${count(settings.speed)} steps`)),
+      h('h3', { id: 'live-curve-title' }, 'Learning curve', h('span', { class: 'sub' }, `${what}seed ${settings.seed}, a point per update of ${count(settings.speed)} steps`)),
       this.curveHolder));
     this.show(answer.state, answer);
     this.source?.close(); // an ended training's stream, so no other run's events reach this one
@@ -230,7 +240,8 @@ class Playground {
     dataset.run = String(frame.run);
     dataset.updates = String(this.updates);
     if (this.clock.counted) dataset.rate = (this.clock.counted / this.clock.busy * 1000).toFixed(1);
-    this.picture.show(frame.weights, frame.probabilities, frame.step);
+    if (this.logic) this.picture.show(frame);
+    else this.picture.show(frame.weights, frame.probabilities, frame.step);
     if (!this.curveDrawing) {
       this.curveDrawing = true;
       requestAnimationFrame(() => this.drawCurve());
@@ -255,6 +266,7 @@ class Playground {
       this.frame = { ...this.frame, step: outcome.step, loss: outcome.loss, accuracy: outcome.accuracy };
     }
     this.show(outcome.state, {});
+    if (this.logic && outcome.state === 'done') this.picture.showCircuit(outcome.circuit, outcome.problem);
     const card = outcomeCard(outcome, this.frame?.step ?? 0, this.offer.folder);
     if (outcome.first_right_step !== undefined) {
       this.right = outcome.first_right_step;
@@ -337,11 +349,15 @@ class Playground {
 
 function outcomeCard(outcome, step, folder) {
   if (outcome.state === 'done' && outcome.verified) {
+    const logic = outcome.circuit !== undefined;
     return h('section', { class: 'card outcome good', role: 'status' },
       h('h3', {}, `${outcome.model} verified, and in the gallery`),
-      h('p', {}, `Every row is on the right side of 0.5 by at least ${outcome.worst_margin.toFixed(3)}`,
-        outcome.first_right_step === null ? '' : `, right from step ${count(outcome.first_right_step)}`,
-        `. Written to ${folder}/ as ${outcome.file}, exported and verified exactly as gatenet train would.`),
+      logic ? h('p', {}, `A circuit of ${count(outcome.gates)} gate${outcome.gates === 1 ? '' : 's'}, exact on every row`,
+        outcome.first_right_step === null ? '' : `, found at step ${count(outcome.first_right_step)}`,
+        `. Written to ${folder}/ as ${outcome.file}, exported and verified exactly as gatenet train --kind logic would.`)
+        : h('p', {}, `Every row is on the right side of 0.5 by at least ${outcome.worst_margin.toFixed(3)}`,
+          outcome.first_right_step === null ? '' : `, right from step ${count(outcome.first_right_step)}`,
+          `. Written to ${folder}/ as ${outcome.file}, exported and verified exactly as gatenet train would.`),
       h('p', {}, h('a', { class: 'button primary', href: `#${encodeURIComponent(outcome.key)}` }, `Open ${outcome.model} in the gallery →`)));
   }
   const [title, why] = {
