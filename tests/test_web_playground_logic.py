@@ -6,7 +6,9 @@ at the end."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -162,3 +164,39 @@ def test_a_user_picks_logic_trains_xor_and_sees_gates_then_the_circuit(guarded, 
     page.wait_for_selector('a.model-link[data-key="play_logic_xor"]')
     page.screenshot(path=str(tmp_path / "logic-trained.png"), full_page=True)
     assert ModelFolder(played).entries()["play_logic_xor.onnx"].kind is Kind.LOGIC
+
+
+def test_pause_step_reset_and_stop_work_on_a_logic_training_as_on_a_network(tmp_path):
+    from gatenet.web import settings
+    from gatenet.web.playground import Playground
+    from gatenet.web.training import registry
+
+    playground = Playground(tmp_path / "played")
+    document = {"gate": "XOR", "kind": "logic", "name": "PLAY_LOGIC_STOP", "logic_steps": 5000, "speed": 3}
+    session = playground.submit(settings.parse(document, registry()))
+    watcher = session.watch(asyncio.new_event_loop())  # watched, so it is not stopped as abandoned
+    try:
+        deadline = time.monotonic() + 60
+        while not (session.frame and session.frame["step"] >= 30):
+            assert time.monotonic() < deadline, session.status()
+            time.sleep(0.02)
+        assert playground.control(session, "pause")["state"] == "paused"
+        paused = session.frame["step"]
+        assert paused % 3 == 0
+        for count in (1, 2):  # a Step trains exactly `speed` steps, and answers once it has
+            assert playground.control(session, "step")["state"] == "paused"
+            assert session.frame["step"] == paused + 3 * count
+        assert len(session.frame["functions"]) == 13 and session.frame["shown"] in range(16)
+        assert playground.control(session, "reset")["state"] == "paused"
+        assert (session.frame["step"], session.run) == (0, 2)
+        assert playground.control(session, "stop")["state"] == "stopped"
+        assert session.end == {
+            **session.end,
+            "state": "stopped",
+            "step": 0,
+            "reason": "stopped from the page",
+        }
+        assert not (tmp_path / "played" / "play_logic_stop.onnx").exists()
+    finally:
+        session.unwatch(watcher)
+        playground.close()
