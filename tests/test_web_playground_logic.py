@@ -146,6 +146,9 @@ def test_a_user_picks_logic_trains_xor_and_sees_gates_then_the_circuit(guarded, 
     assert all(gate in FUNCTION_NAMES and text == gate and 1 / 16 <= sure <= 1 for gate, text, sure in labels)
     assert page.inner_text(".logic-headline").startswith("Restart #")
     assert len(page.query_selector_all(".restart-list li")) == 4
+    assert (
+        page.query_selector("svg.logic-network .output-node:not(.unused)") is not None
+    )  # read: it is the output
     assert len(page.query_selector_all(".restart-list li.shown")) == 1
     assert page.query_selector("svg.circuit") is None
     page.screenshot(path=str(tmp_path / "logic-training.png"), full_page=True)

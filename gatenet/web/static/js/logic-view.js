@@ -84,7 +84,10 @@ export class LogicPicture {
     const frame = this.pending;
     this.pending = null;
     const { functions, sure, wires, shown } = frame;
+    const used = this.used(wires);
     this.nodes.forEach((node, k) => {
+      node.group.classList.toggle('unused', !used[k]);
+      for (const wire of node.wires) wire.classList.toggle('unused', !used[k]);
       const name = this.functions[functions[k]];
       const p = sure[k] ?? 0;
       node.name.textContent = name;
@@ -114,6 +117,20 @@ export class LogicPicture {
       const loss = frame.losses[r];
       item.querySelector('.restart-figures').textContent = `${Math.round((accuracy ?? 0) * 100)}% right · loss ${loss === null ? 'overflow' : loss.toPrecision(2)}`;
     });
+  }
+
+  /** Per node, whether an output reads it, through any chain of wires: the others are drawn faint. */
+  used(wires) {
+    const first = this.inputs.length;
+    const used = wires.map(() => false);
+    const todo = this.outputs.map((_, o) => wires.length - this.outputs.length + o);
+    while (todo.length) {
+      const k = todo.pop();
+      if (used[k]) continue;
+      used[k] = true;
+      for (const signal of wires[k]) if (signal >= first) todo.push(signal - first);
+    }
+    return used;
   }
 
   /** The learned circuit (a netlist's JSON, as `gatenet.netlist.Netlist.to_dict` writes it), or why there is none. */
