@@ -457,6 +457,11 @@ def recipe_options(command: Callable) -> Callable:
     "--logic-restarts", type=click.IntRange(1), help="Logic networks per gate, trained side by side. [16]"
 )
 @click.option("--logic-steps", type=click.IntRange(1), help="Training steps of each logic network. [500]")
+@click.option(
+    "--logic-escalate",
+    type=click.IntRange(0),
+    help="Larger logic networks to try in turn for a gate no restart learns (0: none). [2]",
+)
 @recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
 @click.option(

@@ -12,13 +12,15 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gatenet import contract, logic_onnx, runtime
+import numpy as np
+
+from gatenet import contract, logic_onnx, npn, runtime
 from gatenet.check import EXACT_MARGIN, check_table
-from gatenet.gate import Gate
+from gatenet.gate import Gate, table_gate
 from gatenet.logic_learner import LearnedCircuit, LogicHistory, learn_circuits
 from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import Netlist
@@ -43,13 +45,19 @@ class LogicResult:
     path: Path | None = None
     problem: str = ""
     history: LogicHistory | None = None
+    rung: int = 0  # of `spec.ladder()`: 0 when `spec` itself learned it
 
     kind = Kind.LOGIC
     error = None  # a logic gate fails by not being exact, not by raising (a network's result may carry one)
 
     @property
     def steps(self) -> int:
-        return self.spec.steps
+        return self.learned_with.steps
+
+    @property
+    def learned_with(self) -> LogicSpec:
+        """The rung of the ladder that learned it: `spec`, or a larger network when `spec` failed."""
+        return self.spec.ladder()[self.rung]
 
     @property
     def network(self) -> LogicSpec:
@@ -68,8 +76,11 @@ class LogicResult:
 
     @property
     def logic(self) -> dict | None:
-        """What the record keeps of the circuit: its gates and depth (None when there is none)."""
-        return None if self.netlist is None else {"gates": self.netlist.gates, "depth": depth(self.netlist)}
+        """What the record keeps of the circuit: its gates, its depth, and the rung of the ladder that
+        learned it (None when there is none)."""
+        if self.netlist is None:
+            return None
+        return {"gates": self.netlist.gates, "depth": depth(self.netlist), "rung": self.rung}
 
 
 def stream_logic(
@@ -94,16 +105,96 @@ def learn_chunk(recipes: list[LogicRecipe]) -> list[tuple[LogicResult, GateFiles
     """One chunk, on any machine: the gates of each (spec, seed) learned together, and for each gate
     its result and, when its circuit is exact in the file onnxruntime runs, everything to commit."""
     started = time.perf_counter()
-    learned: dict[int, LearnedCircuit] = {}
+    learned: dict[int, Learned] = {}
     for (spec, seed), group in itertools.groupby(
         sorted(enumerate(recipes), key=lambda item: repr((item[1].spec, item[1].seed))),
         key=lambda item: (item[1].spec, item[1].seed),
     ):
         indexed = list(group)
-        found = learn_circuits([recipe.gate for _, recipe in indexed], spec, seed)
+        found = learn_gates([recipe.gate for _, recipe in indexed], spec, seed)
         learned.update(zip((index for index, _ in indexed), found, strict=True))
     seconds = (time.perf_counter() - started) / len(recipes)
     return [_result(recipe, learned[index], seconds) for index, recipe in enumerate(recipes)]
+
+
+@dataclass(frozen=True)
+class Learned:
+    """A gate's circuit as learned, and the rung of `spec.ladder()` that learned it (0: `spec` itself)."""
+
+    circuit: LearnedCircuit
+    rung: int
+
+
+def learn_gates(gates: Sequence[Gate], spec: LogicSpec, seed: int) -> list[Learned]:
+    """Each gate's smallest exact circuit: one learning per NPN class, and up the ladder for the rest.
+
+    Gates of one output and at most `npn.MAX_INPUTS` inputs that are the same function up to negating
+    and permuting inputs and the output are learned once, as their class's least member, and each gets
+    that circuit rewritten for it (`npn.transform_netlist`: the same gates). The 65,536 functions of
+    four inputs are 222 classes. A class learns the same circuit whatever else trains beside it, so a
+    gate's model does not depend on the batch it was in. Gates with no exact circuit at one rung are
+    learned again at the next (`LogicSpec.ladder`), until all are exact or the ladder ends.
+    """
+    targets: dict[tuple, Gate] = {}
+    keys: list[tuple] = []
+    transforms: list[npn.Transform | None] = []
+    for inputs, indexes in _by_inputs(gates).items():
+        if inputs > npn.MAX_INPUTS:
+            for index in indexes:
+                keys.append(("gate", index))
+                targets[keys[-1]] = gates[index]
+                transforms.append(None)
+            continue
+        numbers = npn.tables_to_numbers(np.stack([gates[index].table[:, 0] for index in indexes]))
+        classified = npn.classify(numbers, inputs)
+        for representative, transform in zip(classified.representative, classified.transform, strict=True):
+            keys.append(("npn", inputs, int(representative)))
+            targets.setdefault(keys[-1], _class_gate(inputs, int(representative)))
+            transforms.append(transform)
+    order = [index for indexes in _by_inputs(gates).values() for index in indexes]
+    learned = _climb(list(targets.values()), spec, seed)
+    by_key = dict(zip(targets, learned, strict=True))
+    found: dict[int, Learned] = {}
+    for index, key, transform in zip(order, keys, transforms, strict=True):
+        found[index] = _carried(by_key[key], gates[index], transform)
+    return [found[index] for index in range(len(gates))]
+
+
+def _by_inputs(gates: Sequence[Gate]) -> dict[int, list[int]]:
+    """Gate indexes by input count; gates of several outputs under one count beyond any class's."""
+    groups: dict[int, list[int]] = {}
+    for index, gate in enumerate(gates):
+        groups.setdefault(gate.inputs if gate.outputs == 1 else npn.MAX_INPUTS + 1, []).append(index)
+    return groups
+
+
+def _class_gate(inputs: int, representative: int) -> Gate:
+    """The gate an NPN class is learned as: its least member's table."""
+    column = "".join(str(bit) for bit in npn.numbers_to_tables([representative], inputs)[0])
+    return table_gate(f"NPN{inputs}_{representative}", [column])
+
+
+def _climb(targets: list[Gate], spec: LogicSpec, seed: int) -> list[Learned]:
+    """Learn every target at the first rung of the ladder where it is exact (or at the last rung)."""
+    found: dict[int, Learned] = {}
+    todo = list(range(len(targets)))
+    for rung, step in enumerate(spec.ladder()):
+        circuits = learn_circuits([targets[index] for index in todo], step, seed)
+        found.update((index, Learned(circuit, rung)) for index, circuit in zip(todo, circuits, strict=True))
+        todo = [index for index in todo if found[index].circuit.netlist is None]
+        if not todo:
+            break
+    return [found[index] for index in range(len(targets))]
+
+
+def _carried(learned: Learned, gate: Gate, transform: npn.Transform | None) -> Learned:
+    """`learned` (its class's circuit when `transform` is given) as the circuit of `gate`, in its names."""
+    circuit = learned.circuit
+    if transform is None or circuit.netlist is None:
+        return Learned(replace(circuit, gate=gate), learned.rung)
+    netlist = npn.transform_netlist(circuit.netlist, transform)
+    netlist = replace(netlist, inputs=gate.input_names, output_names=gate.output_names)
+    return Learned(replace(circuit, gate=gate, netlist=netlist), learned.rung)
 
 
 def export_learned(
@@ -118,16 +209,17 @@ def export_learned(
     return result
 
 
-def _result(
-    recipe: LogicRecipe, learned: LearnedCircuit, seconds: float
-) -> tuple[LogicResult, GateFiles | None]:
+def _result(recipe: LogicRecipe, found: Learned, seconds: float) -> tuple[LogicResult, GateFiles | None]:
     """The result of one gate, and its files when its circuit is exact in the file onnxruntime runs."""
-    gate, spec = recipe.gate, recipe.spec
-    result = LogicResult(gate, spec, False, None, learned.step, seconds, recipe.seed, history=learned.history)
+    gate, spec, learned = recipe.gate, recipe.spec, found.circuit
+    result = LogicResult(
+        gate, spec, False, None, learned.step, seconds, recipe.seed, history=learned.history, rung=found.rung
+    )
     if learned.netlist is None:
         best = max(learned.history.accuracy, default=0.0)
+        last = spec.ladder()[-1]
         result.problem = (
-            f"no exact circuit in {spec.restarts} restarts of {spec.steps} steps "
+            f"no exact circuit up to {last.restarts} restarts of {last.steps} steps at width {last.width} "
             f"(best {best:.0%} of rows right); try a larger logic_width or logic_depth, or logic_restarts"
         )
         return result, None
@@ -149,6 +241,7 @@ def _result(
         "kind": Kind.LOGIC.value,
         "seed": recipe.seed,
         "gates": learned.netlist.gates,
+        "rung": found.rung,
     }
     history |= {
         "step": learned.history.step,
@@ -167,7 +260,7 @@ def _result(
         opset=contract.OPSET,
         training=Training(
             recipe.seed,
-            spec.steps,
+            result.steps,
             learned.step,
             spec.to_dict(),
             build,

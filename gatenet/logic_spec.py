@@ -8,7 +8,7 @@ On the command line, in `[tool.gatenet]` and in a plugin's hints, each field is 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 WIRINGS = ("random", "learned")
 PARAMETRIZATIONS = ("functions", "inputwise")
@@ -35,14 +35,15 @@ class LogicSpec:
     log_every: int = 25
     parametrization: str = "inputwise"  # "functions": 16 logits per node; "inputwise": 4, one per row
     straight_through: bool = False  # train on the sampled discrete circuit, not the noisy mixture
+    escalate: int = 2  # larger networks to try, in turn, for a gate no restart learns exactly (`ladder`)
 
     def __post_init__(self) -> None:
         """Refuse a setting that cannot work before anything trains; the message names it."""
         for name, allowed in (("parametrization", PARAMETRIZATIONS), ("wiring", WIRINGS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}: expected one of {', '.join(allowed)}, got {getattr(self, name)!r}")
-        for name in ("width", "depth", "restarts", "steps", "log_every"):
-            value, least = getattr(self, name), 0 if name == "depth" else 1
+        for name in ("width", "depth", "restarts", "steps", "log_every", "escalate"):
+            value, least = getattr(self, name), 0 if name in ("depth", "escalate") else 1
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f"{name}: expected a whole number >= {least}, got {value!r}")
         for name in ("learning_rate", "pass_through"):
@@ -53,6 +54,16 @@ class LogicSpec:
             raise ValueError(f"learning_rate: expected a number > 0, got {self.learning_rate!r}")
         if not (len(self.temperature) == 2 and min(self.temperature) > 0):
             raise ValueError(f"temperature: expected (first, last), both > 0, got {self.temperature!r}")
+
+    def ladder(self) -> list[LogicSpec]:
+        """This spec, then `escalate` rungs, each with twice the width, one more layer and twice the
+        steps of the rung below: what a gate is learned with when no restart of the rung below found
+        an exact circuit. Width gives a network more gates to choose from, a layer lets it compose
+        them (majority of three needs three levels of two-input gates), and steps let it settle."""
+        return [
+            replace(self, width=self.width * 2**rung, depth=self.depth + rung, steps=self.steps * 2**rung)
+            for rung in range(self.escalate + 1)
+        ]
 
     def to_dict(self) -> dict:
         return {

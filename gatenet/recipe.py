@@ -27,8 +27,9 @@ from gatenet.record import Kind, ModelRecord
 # Bump when gatenet's training or export would give other bytes for the same recipe.
 EXPORT_VERSION = 2
 BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
-# Bump when gatenet's logic learner or its ONNX export would give other bytes for the same recipe.
-LOGIC_EXPORT_VERSION = 1
+# Bump when gatenet's logic learner or its ONNX export would give other bytes for the same recipe (2: one
+# learning per NPN class, and the ladder).
+LOGIC_EXPORT_VERSION = 2
 # Bump when the same circuit and gate models would give another circuit model.
 CIRCUIT_VERSION = 2
 

@@ -4,7 +4,8 @@ Every model has a kind, which says what made it and so which fields its record h
 
 - `Kind.NETWORK`: a small neural network trained on the gate's truth table (`Training`);
 - `Kind.LOGIC`: a network of learned two-input logic gates, discretized to an exact circuit
-  (`Training`, and `logic`: its gate count and depth; the netlist itself is in the model file);
+  (`Training`, and `logic`: its gate count, its depth and the rung of its spec's ladder that learned
+  it; the netlist itself is in the model file);
 - `Kind.CIRCUIT`: built from the folder's gate models by a plugin's netlist (`circuit`: the recipe,
   and how it verified).
 
