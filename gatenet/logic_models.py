@@ -201,8 +201,9 @@ def export_learned(
     recipe: LogicRecipe, learned: LearnedCircuit, writer: Writer, seconds: float = 0.0
 ) -> LogicResult:
     """Check and commit one circuit learned elsewhere (the Playground's live training) exactly as
-    `gatenet train --kind logic` does its own: written into `writer`'s folder only when it is exact."""
-    result, files = _result(recipe, learned, seconds)
+    `gatenet train --kind logic` does its own: written into `writer`'s folder only when it is exact.
+    It was learned with `recipe.spec` itself, the ladder's first rung."""
+    result, files = _result(recipe, Learned(learned, 0), seconds)
     if files is not None:
         writer.commit([files])
         result.path = writer.folder.model_path(recipe.gate.key)
