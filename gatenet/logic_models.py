@@ -152,12 +152,29 @@ def learn_gates(gates: Sequence[Gate], spec: LogicSpec, seed: int) -> list[Learn
             targets.setdefault(keys[-1], _class_gate(inputs, int(representative)))
             transforms.append(transform)
     order = [index for indexes in _by_inputs(gates).values() for index in indexes]
-    learned = _climb(list(targets.values()), spec, seed)
-    by_key = dict(zip(targets, learned, strict=True))
+    by_key = {key: _CLASSES[key, spec, seed] for key in targets if (key, spec, seed) in _CLASSES}
+    todo = [key for key in targets if key not in by_key]
+    by_key.update(zip(todo, _climb([targets[key] for key in todo], spec, seed), strict=True))
+    for key in todo:
+        if key[0] == "npn":
+            _remember((key, spec, seed), by_key[key])
     found: dict[int, Learned] = {}
     for index, key, transform in zip(order, keys, transforms, strict=True):
         found[index] = _carried(by_key[key], gates[index], transform)
     return [found[index] for index in range(len(gates))]
+
+
+# Classes learned in this process, for the chunks after the one that learned them: a family's 4,096-gate
+# chunks would otherwise each learn the same classes again. Safe, as a class's circuit depends only on
+# its table, the spec and the seed; bounded, as 5-input functions have 616,126 classes.
+_CLASSES: dict[tuple, Learned] = {}
+_MAX_CLASSES = 65_536
+
+
+def _remember(key: tuple, learned: Learned) -> None:
+    if len(_CLASSES) >= _MAX_CLASSES:
+        _CLASSES.pop(next(iter(_CLASSES)))
+    _CLASSES[key] = learned
 
 
 def _by_inputs(gates: Sequence[Gate]) -> dict[int, list[int]]:
@@ -179,11 +196,11 @@ def _climb(targets: list[Gate], spec: LogicSpec, seed: int) -> list[Learned]:
     found: dict[int, Learned] = {}
     todo = list(range(len(targets)))
     for rung, step in enumerate(spec.ladder()):
+        if not todo:
+            break
         circuits = learn_circuits([targets[index] for index in todo], step, seed)
         found.update((index, Learned(circuit, rung)) for index, circuit in zip(todo, circuits, strict=True))
         todo = [index for index in todo if found[index].circuit.netlist is None]
-        if not todo:
-            break
     return [found[index] for index in range(len(targets))]
 
 

@@ -1,7 +1,11 @@
 """Learning logic models a class at a time, and up the ladder when a network is too small."""
 
-import numpy as np
+from dataclasses import replace
 
+import numpy as np
+import pytest
+
+from gatenet import logic_models
 from gatenet.gate import Gate, table_gate
 from gatenet.logic_models import learn_chunk, learn_gates
 from gatenet.logic_spec import LogicSpec
@@ -32,15 +36,30 @@ def test_every_member_of_a_class_gets_an_exact_circuit_of_the_classs_size():
         assert learned.circuit.netlist.gates == 1
 
 
-def test_a_gates_circuit_does_not_depend_on_what_learns_beside_it():
+def test_a_gates_circuit_does_not_depend_on_what_learns_beside_it(monkeypatch):
     parity = table_gate("PARITY3", ["01101001"])
     alone = learn_gates([parity], SMALL, 3)[0]
+    monkeypatch.setattr(logic_models, "_CLASSES", {})  # learn the class again, beside others
     others = [
         table_gate(f"F{k}", [format(k, "08b")]) for k in (23, 105, 150, 232)
     ]  # 105, 150: parity's class
     together = learn_gates([*others, parity], SMALL, 3)[-1]
     assert together.circuit.netlist == alone.circuit.netlist
     assert (together.rung, together.circuit.step) == (alone.rung, alone.circuit.step)
+
+
+def test_a_class_is_learned_once_per_process(monkeypatch):
+    """A family's later chunks reuse the classes its first chunks learned."""
+    learn_gates([table_gate("MAJORITY3", ["00010111"])], SMALL, 5)
+
+    def no_learning(*args):
+        raise AssertionError("learned again")
+
+    monkeypatch.setattr(logic_models, "learn_circuits", no_learning)
+    (again,) = learn_gates([table_gate("MAJ_AB_NOT_C", ["00101011"])], SMALL, 5)  # majority(a, b, NOT c)
+    assert exact(again.circuit.netlist, again.circuit.gate.table) is None
+    with pytest.raises(AssertionError, match="learned again"):
+        learn_gates([table_gate("MAJ_AB_NOT_C", ["00101011"])], replace(SMALL, steps=151), 5)
 
 
 def test_a_network_too_small_for_a_gate_climbs_the_ladder_and_says_which_rung_learned_it():
