@@ -67,9 +67,9 @@ def test_bad_logic_settings_are_refused_in_one_line_naming_the_field(server, set
 def test_the_offer_gives_each_gate_its_logic_network_and_the_gate_names(server):
     offer = json.loads(request(server, "/api/playground")[2])
     assert offer["kinds"] == ["network", "logic"] and offer["functions"] == list(FUNCTION_NAMES)
-    assert offer["logic"] == LogicSpec().to_dict()
+    assert offer["logic"] == LogicSpec().to_dict()  # gatenet's defaults
     assert offer["limits"]["logic_width"] == 16 and offer["limits"]["logic_steps"] == 5000
-    assert {gate["name"]: gate["logic"] for gate in offer["gates"]}["XOR"] == LogicSpec().to_dict()
+    assert {gate["name"]: gate["logic"] for gate in offer["gates"]}["XOR"] == LogicSpec(escalate=0).to_dict()
 
 
 def test_a_logic_training_streams_gates_and_commits_the_circuit_gatenet_train_learns(server, played):
@@ -100,8 +100,8 @@ def test_a_logic_training_streams_gates_and_commits_the_circuit_gatenet_train_le
 
     entry = ModelFolder(played).entries()["play_logic_api.onnx"]
     assert entry.kind is Kind.LOGIC and entry.gate == "PLAY_LOGIC_API"
-    assert entry.logic == {"gates": 1, "depth": 1}
-    assert entry.training.network == LogicSpec(restarts=4, steps=150).to_dict()
+    assert entry.logic == {"gates": 1, "depth": 1, "rung": 0}
+    assert entry.training.network == LogicSpec(restarts=4, steps=150, escalate=0).to_dict()
     model = load_dir(played)["play_logic_api"]
     assert model.verify().verified
     netlist = Netlist.from_dict(end["circuit"])

@@ -131,11 +131,13 @@ def _one_kind(document: dict, kind: str) -> None:
 
 def logic_for(source: Gate, document: dict | None = None) -> LogicSpec:
     """The logic network `gatenet train --kind logic` gives the gate (gatenet's defaults and the
-    plugin's hints), with the request's `logic_*` settings on top, checked by LogicSpec, then bounded."""
+    plugin's hints), with the request's `logic_*` settings on top, checked by LogicSpec, then bounded;
+    with `escalate` 0, as the page watches the one network it asked for learn, or fail to."""
     document = document or {}
     settings = {"kind": "logic", **{field: document[field] for field in LOGIC_FIELDS if field in document}}
     try:
-        spec = recipe_for(source, [settings], 0, 1, EXACT_MARGIN).spec
+        # The Playground trains the spec the page shows, no larger one behind its back: no ladder.
+        spec = replace(recipe_for(source, [settings], 0, 1, EXACT_MARGIN).spec, escalate=0)
     except (NetworkError, ValueError) as error:
         field = str(error).partition(":")[0]
         raise Refusal(400, field if field in LOGIC_FIELDS else "kind", str(error)) from None
