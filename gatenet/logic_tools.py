@@ -351,17 +351,21 @@ class Minimized:
     abc_ands: int
 
 
-def abc_minimize(design: Design, script: str = DEFAULT_SCRIPT) -> Minimized:
+def abc_minimize(design: Design, script: str = DEFAULT_SCRIPT, from_table: bool = False) -> Minimized:
     """The design passed through ABC (`read` its AIGER, run `script`, `write_aiger`), read back into a
-    netlist and proven again on every row; ABC's `print_stats` gives its AND count."""
+    netlist and proven again on every row; ABC's `print_stats` gives its AND count.
+
+    `from_table` starts ABC from the truth table (`reference_blif`) instead: ABC alone, no gatenet
+    circuit, the yardstick a learned one is compared with (e.g. `collapse; sop; strash; dc2`)."""
     if not script.strip() or any(char in script for char in "\n\r\"'"):
         raise HdlError(f"abc script: expected commands separated by ';', got {script!r}")
     abc = find("abc")
+    source = "in.blif" if from_table else "in.aig"
     with tempfile.TemporaryDirectory(prefix="gatenet-abc-") as scratch:
         folder = Path(scratch)
-        (folder / "in.aig").write_bytes(aiger(design))
+        (folder / source).write_bytes(reference_blif(design).encode() if from_table else aiger(design))
         (folder / "abc.rc").write_text(ABC_RC)
-        commands = f"read in.aig; {script}; strash; print_stats; write_aiger -s out.aig"
+        commands = f"read {source}; {script}; strash; print_stats; write_aiger -s out.aig"
         out, err = _run([abc, "-c", commands], folder)
         result = folder / "out.aig"
         if not result.is_file():
@@ -370,7 +374,8 @@ def abc_minimize(design: Design, script: str = DEFAULT_SCRIPT) -> Minimized:
     aig = read_aiger(data, f"ABC's result of {design.file}")
     stats = re.search(r"\band\s*=\s*(\d+)", out)
     netlist = aig_netlist(aig, design.netlist.inputs, design.netlist.output_names)
-    after = design.with_netlist(netlist, f"minimized by ABC ({script}) from: {design.source}")
+    origin = "its truth table alone" if from_table else design.source
+    after = design.with_netlist(netlist, f"minimized by ABC ({script}) from: {origin}")
     return Minimized(design, after, script, int(stats[1]) if stats else len(aig.ands))
 
 
