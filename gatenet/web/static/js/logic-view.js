@@ -6,10 +6,10 @@
 // Graphviz, from the netlist the server verified.
 import { count, h, s } from './dom.js';
 
-const COLUMN = 150, ROW = 44, BOX_W = 104, BOX_H = 30, PAD = 24;
+const COLUMN = 150, ROW = 44, BOX_W = 104, BOX_H = 30, PAD = 24, LABELS = 90; // LABELS: room for input names
 
 /** The x of column `c` and the y of row `r` of a column of `n`, centred in a picture `rows` high. */
-const place = (c, r, n, rows) => [PAD + c * COLUMN, PAD + (rows - n) * ROW / 2 + r * ROW + BOX_H / 2];
+const place = (c, r, n, rows) => [LABELS + c * COLUMN, PAD + (rows - n) * ROW / 2 + r * ROW + BOX_H / 2];
 
 export class LogicPicture {
   /** `inputs`/`outputs` name the bits, `widths` is nodes per layer (the last, one per output), `functions`
@@ -25,7 +25,7 @@ export class LogicPicture {
     widths.forEach((width, layer) => {
       for (let r = 0; r < width; r += 1) this.spots.push(place(layer + 1, r, width, rows));
     });
-    const width = PAD * 2 + widths.length * COLUMN + BOX_W;
+    const width = LABELS + widths.length * COLUMN + BOX_W / 2 + LABELS;
     const height = PAD * 2 + rows * ROW;
     this.nodes = [];
     const nodeGroup = s('g', { class: 'nodes' });
@@ -47,8 +47,7 @@ export class LogicPicture {
     this.wires = s('g', { class: 'wires' }, this.nodes.map((node) => node.wires));
     const inputMarks = inputs.map((input, r) => {
       const [x, y] = this.spots[r];
-      return s('g', { class: 'logic-input' }, s('circle', { cx: x, cy: y, r: 11 }),
-        s('text', { x, y: y + 4, 'text-anchor': 'middle', class: 'bit-label' }, input));
+      return inputMark(x, y, input);
     });
     this.svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'logic-network', role: 'img',
       'aria-label': `A logic network: ${inputs.length} inputs, ${widths.slice(0, -1).map(String).join(' + ') || 'no'} nodes in layers, `
@@ -64,11 +63,11 @@ export class LogicPicture {
       h('section', { class: 'card logic-picture', 'aria-labelledby': 'logic-title' },
         h('h3', { id: 'logic-title' }, 'Logic network', h('span', { class: 'sub' }, 'each node shows the gate it leans to and how sure it is')),
         this.headline, h('div', { class: 'logic-scroll' }, this.svg)),
+      h('section', { class: 'card circuit-card', 'aria-labelledby': 'circuit-title' },
+        h('h3', { id: 'circuit-title' }, 'Circuit'), this.circuitHolder),
       h('section', { class: 'card restarts', 'aria-labelledby': 'restarts-title' },
         h('h3', { id: 'restarts-title' }, 'Restarts', h('span', { class: 'sub' }, `${restarts} networks trained side by side; the smallest exact circuit wins`)),
         this.restartList),
-      h('section', { class: 'card circuit-card', 'aria-labelledby': 'circuit-title' },
-        h('h3', { id: 'circuit-title' }, 'Circuit'), this.circuitHolder),
     ];
     this.pending = null;
   }
@@ -99,7 +98,7 @@ export class LogicPicture {
       const [x, y] = this.spots[this.inputs.length + k];
       wires[k].forEach((signal, side) => {
         const [fromX, fromY] = this.spots[signal];
-        const startX = fromX + (signal < this.inputs.length ? 11 : BOX_W / 2);
+        const startX = fromX + (signal < this.inputs.length ? DOT : BOX_W / 2);
         const endX = x - BOX_W / 2, endY = y + (side ? 7 : -7);
         const bend = (endX - startX) / 2;
         node.wires[side].setAttribute('d', `M${startX},${fromY} C${startX + bend},${fromY} ${endX - bend},${endY} ${endX},${endY}`);
@@ -158,10 +157,10 @@ export function drawCircuit(circuit) {
   const rows = Math.max(circuit.outputs.length, ...columns.map((column) => column.length));
   const spot = [];
   columns.forEach((column, c) => column.forEach((signal, r) => { spot[signal] = place(c, r, column.length, rows); }));
-  const outX = PAD + (deepest + 1) * COLUMN;
-  const width = outX + BOX_W;
+  const outX = LABELS + (deepest + 1) * COLUMN - BOX_W / 2;
+  const width = outX + LABELS;
   const height = PAD * 2 + rows * ROW;
-  const right = (signal) => spot[signal][0] + (signal < inputs ? 11 : BOX_W / 2);
+  const right = (signal) => spot[signal][0] + (signal < inputs ? DOT : BOX_W / 2);
   const curve = (fromX, fromY, toX, toY) => {
     const bend = (toX - fromX) / 2;
     return s('path', { class: 'wire', d: `M${fromX},${fromY} C${fromX + bend},${fromY} ${toX - bend},${toY} ${toX},${toY}` });
@@ -170,7 +169,7 @@ export function drawCircuit(circuit) {
   const parts = [];
   circuit.inputs.forEach((name, signal) => {
     const [x, y] = spot[signal];
-    parts.push(s('g', { class: 'logic-input' }, s('circle', { cx: x, cy: y, r: 11 }), s('text', { x, y: y + 4, 'text-anchor': 'middle', class: 'bit-label' }, name)));
+    parts.push(inputMark(x, y, name));
   });
   circuit.nodes.forEach((node, k) => {
     const [x, y] = spot[inputs + k];
@@ -194,6 +193,13 @@ export function drawCircuit(circuit) {
     + `${circuit.inputs.length} inputs, outputs ${circuit.outputs.map((out) => out.name).join(', ')}`;
   return s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'circuit', role: 'img', 'aria-label': summary, 'data-gates': circuit.nodes.length },
     s('title', {}, summary), s('g', { class: 'wires' }, wires), parts);
+}
+
+const DOT = 5; // an input's dot; its name is written to its left
+
+function inputMark(x, y, name) {
+  return s('g', { class: 'logic-input' }, s('circle', { cx: x, cy: y, r: DOT }),
+    s('text', { x: x - DOT - 5, y: y + 4, 'text-anchor': 'end', class: 'bit-label' }, name));
 }
 
 function signalName(circuit, signal) {
