@@ -406,7 +406,7 @@ def export(
     designs, skipped = designs_in(directory, names)
     rows = []
     for learned in designs:
-        minimized = abc_minimize(learned, abc_script) if abc_script else None
+        minimized = abc_minimize(learned, abc_script) if abc_script is not None else None
         rows.append((learned, minimized.after if minimized else learned, minimized))
     written = write_designs([row[1] for row in rows], out_dir, formats)
     return [

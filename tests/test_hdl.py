@@ -209,3 +209,45 @@ def test_verify_tools_says_which_tools_ran(tmp_path):
     assert len(proven) == 12
     assert {line.split()[0] for line in proven} == {"xor.onnx", "and.onnx", "half_adder_wired.onnx"}
     assert re.search(r"^tools run: yosys \(.*\), abc \(.*\), iverilog \(.*\)$", result.stdout, re.M)
+
+
+def test_a_circuit_s_wiring_is_checked_not_trusted(tmp_path):
+    import json
+
+    from gatenet import runtime
+
+    folder = copy_models(tmp_path / "models", ["XOR", "AND", "HALF_ADDER_WIRED"])
+
+    def find(name: str) -> runtime.GateModel:
+        return runtime.load_gate(name, folder)
+
+    model = find("HALF_ADDER_WIRED")
+    wiring = json.loads(model.metadata[hdl.KEY_CIRCUIT])
+    assert hdl.design(model, None, find).gates == 2
+    swapped = json.loads(json.dumps(wiring))
+    swapped["outputs"] = {"sum": wiring["outputs"]["carry"], "carry": wiring["outputs"]["sum"]}
+    unknown = json.loads(json.dumps(wiring))
+    unknown["parts"][0]["inputs"]["a"] = "nowhere.out"
+    itself = json.loads(json.dumps(wiring))
+    itself["parts"][0]["gate"] = "HALF_ADDER_WIRED"
+    for metadata, message in [
+        ("{not json", "is not a circuit's wiring"),
+        (json.dumps(swapped), "its circuit is not its truth table: row 1"),
+        (json.dumps(unknown), "reads 'nowhere.out', no input or earlier part's output"),
+        (json.dumps(itself), "contains itself"),
+    ]:
+        model.metadata[hdl.KEY_CIRCUIT] = metadata
+        with pytest.raises(hdl.HdlError) as error:
+            hdl.design(model, None, lambda name: model if name == "HALF_ADDER_WIRED" else find(name))
+        assert str(error.value).startswith("half_adder_wired.onnx: ") and message in str(error.value)
+        assert "\n" not in str(error.value)
+
+
+def test_an_empty_abc_script_is_refused_before_any_file_is_written(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    result = gatenet("export-hdl", "--dir", str(folder), "--out", str(tmp_path / "hdl"), "--abc", " ")
+    assert (
+        result.returncode == 1
+        and result.stderr == "Error: abc script: expected commands separated by ';', got ' '\n"
+    )
+    assert not (tmp_path / "hdl").exists()
