@@ -1,10 +1,10 @@
 """`gatenet train` killed at any moment, or run twice at once, leaves a folder that verifies.
 
 The folder starts with verified models (the committed ones). Each run trains three of its gates again
-from another seed and is stopped: at a given file operation of the model folder (a test-only hook in
-`gatenet.durable`), or after a given time, which lands in start-up, training or export. Then
-`gatenet verify` must pass, every gate must be wholly its old or wholly its new version, and no
-temporary file may be left. Two runs go at a time: the machine has two cores.
+(from another seed, or as logic models) and is stopped: at a given file operation of the model folder
+(a test-only hook in `gatenet.durable`), or after a given time, which lands in start-up, training or
+export. Then `gatenet verify` must pass, every gate must be wholly its old or wholly its new version,
+and no temporary file may be left. Two runs go at a time: the machine has two cores.
 """
 
 import os
@@ -18,29 +18,45 @@ import pytest
 from folder_tools import GATENET, copy_models, gate_files, gatenet, judge, run_cli
 
 KEYS = ["xor", "and", "or"]
-TRAIN = ["train", *KEYS, "--seed", "3", "--restarts", "1", "--steps", "300", "-q"]
+TRAIN = {
+    "network": ["train", *KEYS, "--seed", "3", "--restarts", "1", "--steps", "300", "-q"],
+    # network models replaced by logic models: another kind of model file, record and history
+    "logic": ["train", *KEYS, "--kind", "logic", "--logic-restarts", "2", "--logic-steps", "100", "-q"],
+}
 POINTS_PER_SIGNAL = 20
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The folder before (`old`) and after (`new`) one whole run, and that run's file operations."""
-    root = tmp_path_factory.mktemp("reference")
+def references(tmp_path_factory):
+    """For a kind of run: the folder before (`old`) and after (`new`) one whole run, and that run's file
+    operations; made once per kind."""
+    made = {}
+
+    def reference(kind):
+        if kind not in made:
+            made[kind] = _reference(kind, tmp_path_factory)
+        return made[kind]
+
+    return reference
+
+
+def _reference(kind, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"reference-{kind}")
     old = copy_models(root / "old")
     new = copy_models(root / "new")
     trace = root / "trace.txt"
     started = time.perf_counter()
-    result = gatenet(*TRAIN, "--out", str(new), env={"GATENET_FAULT_TRACE": str(trace)})
+    result = gatenet(*TRAIN[kind], "--out", str(new), env={"GATENET_FAULT_TRACE": str(trace)})
     seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stderr
     return old, new, trace.read_text().splitlines(), seconds
 
 
-def interrupted_run(folder, signal_name, step=None, delay=None):
+def interrupted_run(kind, folder, signal_name, step=None, delay=None):
     """One `gatenet train` stopped at a file operation (`step`) or after `delay` seconds."""
     env = {"GATENET_FAULT_AT": f"{step}:{signal_name}"} if step else {}
     process = subprocess.Popen(
-        [str(GATENET), *TRAIN, "--out", str(folder)],
+        [str(GATENET), *TRAIN[kind], "--out", str(folder)],
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -55,9 +71,11 @@ def interrupted_run(folder, signal_name, step=None, delay=None):
     return process.returncode
 
 
-@pytest.mark.parametrize("signal_name", ["KILL", "INT"])
-def test_train_killed_at_any_point_leaves_a_verified_folder(tmp_path, reference, signal_name):
-    old, new, steps, seconds = reference
+@pytest.mark.parametrize(
+    ("kind", "signal_name"), [("network", "KILL"), ("network", "INT"), ("logic", "KILL")]
+)
+def test_train_killed_at_any_point_leaves_a_verified_folder(tmp_path, references, kind, signal_name):
+    old, new, steps, seconds = references(kind)
     rng = random.Random(signal_name)
     # File operations spread over the whole export and commit, and moments spread over the run.
     chosen = sorted(rng.sample(range(1, len(steps) + 1), min(12, len(steps))))
@@ -66,25 +84,23 @@ def test_train_killed_at_any_point_leaves_a_verified_folder(tmp_path, reference,
     folders = [copy_models(tmp_path / f"run{index}") for index in range(len(points))]
 
     def run(index):
-        kind, value = points[index]
-        if kind == "step":
-            return interrupted_run(folders[index], signal_name, step=value)
-        return interrupted_run(folders[index], signal_name, delay=value)
+        how, value = points[index]
+        if how == "step":
+            return interrupted_run(kind, folders[index], signal_name, step=value)
+        return interrupted_run(kind, folders[index], signal_name, delay=value)
 
     with ThreadPoolExecutor(2) as pool:
         codes = list(pool.map(run, range(len(points))))
     report = []
-    for (kind, value), folder, code in zip(points, folders, codes, strict=True):
+    for (how, value), folder, code in zip(points, folders, codes, strict=True):
         problems = judge(folder, old, new, KEYS)
-        where = f"{kind} {value}" + (f" ({steps[value - 1]})" if kind == "step" else "")
+        where = f"{how} {value}" + (f" ({steps[value - 1]})" if how == "step" else "")
         assert not problems, f"{signal_name} at {where}, exit {code}: {problems}"
         report.append("new" if gate_files(folder, "xor") == gate_files(new, "xor") else "old")
     assert len(points) >= POINTS_PER_SIGNAL
     assert "old" in report and "new" in report, report
     if signal_name == "INT":  # Ctrl-C is reported, not a traceback
-        assert all(code == 130 for (kind, _), code in zip(points, codes, strict=True) if kind == "step"), (
-            codes
-        )
+        assert all(code == 130 for (how, _), code in zip(points, codes, strict=True) if how == "step"), codes
 
 
 def test_two_trains_into_one_folder_wait_for_each_other_and_both_land(tmp_path):
