@@ -251,3 +251,27 @@ def test_an_empty_abc_script_is_refused_before_any_file_is_written(tmp_path):
         and result.stderr == "Error: abc script: expected commands separated by ';', got ' '\n"
     )
     assert not (tmp_path / "hdl").exists()
+
+
+def test_a_tampered_model_s_metadata_stays_inert_in_every_file(tmp_path):
+    import onnx
+
+    from gatenet import contract, runtime
+
+    proto = onnx.load(copy_models(tmp_path / "models", ["XOR"]) / "xor.onnx")
+    changes = {
+        contract.KEY_DESCRIPTION: "a */ module evil; endmodule /* ??/\n.names a out\n1 1\\",
+        contract.KEY_INPUTS: '["a */ wire b; /*", "b\\nendmodule"]',
+    }
+    for prop in proto.metadata_props:
+        prop.value = changes.get(prop.key, prop.value)
+    (tmp_path / "xor.onnx").write_bytes(proto.SerializeToString())
+    model = runtime.load(tmp_path / "xor.onnx")
+    design = hdl.design(model, None, lambda name: model)
+    assert design.netlist.inputs == ("a____wire_b____", "b_endmodule")
+    assert design.recipe.startswith("none") and design.sha256 == hdl.hashlib.sha256(model.data).hexdigest()
+    assert_all_pass(design)
+    verilog_code = re.sub(r"/\*.*?\*/", "", hdl.verilog(design), flags=re.S)
+    blif_code = [line for line in hdl.blif(design).splitlines() if not line.startswith("#")]
+    assert "evil" not in verilog_code and not any("evil" in line or line == "1 1\\" for line in blif_code)
+    assert "\n.names a out\n" not in hdl.blif(design)  # the description's `.names a out` stayed a comment
