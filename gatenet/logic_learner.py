@@ -218,7 +218,7 @@ class _Run:
         self.step = 0
         self.best = [_Best() for _ in gates]
         self._seen: dict[int, bytes] = {}  # per network, the choices last checked
-        self.logged = [self._log(0, self.best, self._seen)]  # (step, relaxed losses, accuracies)
+        self.logged = [self._log(0)]  # (step, relaxed losses, accuracies) at every logged step
 
     def _uniform(self, step, stream: int, shape: tuple[int, ...]):
         """Uniform noise in (0, 1) for every network, a hash of (network, step, stream, element): no
@@ -317,7 +317,7 @@ class _Run:
             self.train(tf.constant(self.step), tf.constant(stop))
             self.step = stop
             if stop == logged:
-                self.logged.append(self._log(stop, self.best, self._seen))
+                self.logged.append(self._log(stop))
 
     def learn(self) -> list[LearnedCircuit]:
         """Train, discretize at every logged step, and keep per gate the smallest exact circuit."""
@@ -338,24 +338,22 @@ class _Run:
             results.append(LearnedCircuit(gate, found.netlist, restart, found.step, history))
         return results
 
-    def _log(
-        self, step: int, best: list[_Best], seen: dict[int, bytes]
-    ) -> tuple[int, np.ndarray, np.ndarray]:
+    def _log(self, step: int) -> tuple[int, np.ndarray, np.ndarray]:
         """Check the circuit of every network whose discretized circuit is right on every row and has
         changed since it was last checked; keep it when it is smaller than its gate's best."""
         relaxed, accuracy, functions, wires = (np.asarray(value) for value in self.evaluate())
         for network in np.flatnonzero(accuracy == 1.0).tolist():
             key = functions[network].tobytes() + wires[network].tobytes()
-            if seen.get(network) == key:
+            if self._seen.get(network) == key:
                 continue
-            seen[network] = key
+            self._seen[network] = key
             index, restart = divmod(network, self.spec.restarts)
-            gate, found = self.gates[index], best[index]
+            gate, found = self.gates[index], self.best[index]
             netlist = minimize(self._netlist(gate, functions[network], wires[network]))
             if exact(netlist, gate.table) is None and (
                 found.netlist is None or netlist.gates < found.netlist.gates
             ):
-                best[index] = _Best(netlist, restart, step)
+                self.best[index] = _Best(netlist, restart, step)
         return step, relaxed, accuracy
 
     def _netlist(self, gate: Gate, functions: np.ndarray, wires: np.ndarray) -> Netlist:
