@@ -1,11 +1,12 @@
 """Bit-sliced C of logic models (issue 22) against the C of network models, nanoseconds per row.
 
 Workload, in one run:
-- XOR and FULL_ADDER learned by the logic learner (`learn_circuits`, default `LogicSpec`, seed 0);
-- ADD4, a + b + carry_in of two 4-bit numbers (9 inputs, 5 outputs, 512 rows): learned with
-  `--adder-spec` settings when given, else a ripple carry of four copies of the learned FULL_ADDER
-  (the logic learner's defaults do not learn a 9-input adder; see benchmarks/README.md);
-- each as a logic model (`logic_onnx.netlist_model`) and its `gatenet export-c` header, bit-sliced;
+- `gatenet train XOR FULL_ADDER ADD4 --kind logic` in a fresh folder: XOR and FULL_ADDER learned by
+  the logic learner (default `LogicSpec`, seed 0), and ADD4, a + b + carry_in of two 4-bit numbers
+  (9 inputs, 5 outputs, 512 rows), the registered circuit of four FULL_ADDERs, built from the learned
+  one. With `--adder-spec`, ADD4 is instead learned whole by `learn_circuits` with those settings
+  (the logic learner does not learn a 9-input adder in reasonable time; see benchmarks/README.md);
+- each model's `gatenet export-c` header, bit-sliced (ADD4's from its logic parts, composed);
 - against the committed network models' headers: exported/xor.onnx, full_adder.onnx and the ADD4
   circuit (four network full adders, digital wiring), each the same truth table.
 
@@ -23,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,9 +36,10 @@ from c_export import c_nanoseconds
 from gatenet import c_export, logic_onnx, runtime
 from gatenet.gate import Gate
 from gatenet.logic_spec import LogicSpec
-from gatenet.netlist import Netlist, Node, Output, exact, minimize
+from gatenet.netlist import Netlist
 
 ROOT = Path(__file__).resolve().parent.parent
+GATENET = Path(sys.executable).with_name("gatenet")
 GATES = ["XOR", "FULL_ADDER", "ADD4"]
 BLOCKS, PASSES = 1024, 1000
 
@@ -87,45 +91,6 @@ def learned(gates: list[Gate], spec: LogicSpec | None) -> list[Netlist]:
     return [result.netlist for result in results]
 
 
-def ripple_carry(full_adder: Netlist, adder: Gate) -> Netlist:
-    """ADD4 as four copies of `full_adder` (inputs a, b, carry_in; outputs sum, carry_out) in a ripple
-    carry: hand wiring of learned parts. A part's complemented output is a NOT gate, which the
-    minimization of the header absorbs into the gates that read it."""
-    nodes: list[Node] = []
-    count = adder.inputs
-
-    def place(sources: list[int]) -> list[int]:
-        """Append one copy of the full adder reading `sources`; the signals of its outputs."""
-        offset = count + len(nodes)
-        signal = {i: source for i, source in enumerate(sources)}
-        for k, node in enumerate(full_adder.nodes):
-            nodes.append(Node(node.function, signal[node.a], signal[node.b]))
-            signal[len(sources) + k] = offset + k
-        outputs = []
-        for out in full_adder.outputs:
-            value = signal[out.signal]
-            if out.complement:
-                nodes.append(Node(12, value, value))  # NOT_A
-                value = count + len(nodes) - 1
-            outputs.append(value)
-        return outputs
-
-    carry, sums = adder.input_names.index("carry_in"), []
-    for bit in range(4):
-        a, b = (adder.input_names.index(f"{x}{bit}") for x in "ab")
-        total, carry = place([a, b, carry])
-        sums.append(total)
-    outputs = {"carry_out": carry} | {f"sum{bit}": sums[bit] for bit in range(4)}
-    netlist = Netlist(
-        adder.input_names,
-        tuple(nodes),
-        tuple(Output(outputs[name]) for name in adder.output_names),
-        adder.output_names,
-    )
-    assert exact(netlist, adder.table) is None, "the ripple carry is not ADD4"
-    return minimize(netlist)
-
-
 def packed_nanoseconds(folder: Path, gate: str) -> float:
     source = PACKED_TIMER.format(gate=gate, upper=gate.upper(), blocks=BLOCKS, passes=PASSES)
     (folder / f"packed_{gate}.c").write_text(source)
@@ -140,35 +105,36 @@ def main() -> None:
     parser.add_argument("--adder-spec", help="LogicSpec fields as JSON: learn ADD4 with them")
     args = parser.parse_args()
     networks = {name: runtime.load_gate(name, ROOT / "exported") for name in GATES}
-    gates = {
-        name: Gate(name, model.input_names, [tuple(row) for row in model.table], model.output_names)
-        for name, model in networks.items()
-    }
-    xor, full_adder = learned([gates["XOR"], gates["FULL_ADDER"]], None)
-    if args.adder_spec:
-        (adder,) = learned([gates["ADD4"]], LogicSpec(**json.loads(args.adder_spec)))
-        how = f"learned with {args.adder_spec}"
-    else:
-        adder = ripple_carry(full_adder, gates["ADD4"])
-        how = "ripple carry of four learned FULL_ADDERs"
-    circuits = {"XOR": xor, "FULL_ADDER": full_adder, "ADD4": adder}
     folder = Path(tempfile.mkdtemp(prefix="gatenet-bitsliced-"))
-    (folder / "logic").mkdir()
-    (folder / "network").mkdir()
+    logic = folder / "logic"
+    # what a user runs: XOR and FULL_ADDER learned, ADD4 built from four of the learned FULL_ADDER
+    train = [GATENET, "train", *GATES, "--kind", "logic", "--out", logic]
+    subprocess.run(train, check=True, capture_output=True)
+    how = "the circuit ADD4 of four learned FULL_ADDERs (gatenet train XOR FULL_ADDER ADD4 --kind logic)"
+    models = {name: runtime.load_gate(name, logic) for name in GATES}
+    if args.adder_spec:
+        model = networks["ADD4"]
+        gate = Gate("ADD4", model.input_names, [tuple(row) for row in model.table], model.output_names)
+        (adder,) = learned([gate], LogicSpec(**json.loads(args.adder_spec)))
+        (folder / "add4.onnx").write_bytes(logic_onnx.netlist_model(adder, gate))
+        models["ADD4"] = runtime.load(folder / "add4.onnx")
+        how = f"learned whole with {args.adder_spec}"
+    sliced, network = folder / "bitsliced", folder / "network"
+    sliced.mkdir()
+    network.mkdir()
     rows = []
-    for name, netlist in circuits.items():
+    for name in GATES:
         gate = name.lower()
-        path = folder / "logic" / f"{gate}.onnx"
-        path.write_bytes(logic_onnx.netlist_model(netlist, gates[name]))
-        (folder / "logic" / f"{gate}.h").write_text(c_export.header(runtime.load(path)))
-        (folder / "network" / f"{gate}.h").write_text(c_export.header(networks[name]))
+        (sliced / f"{gate}.h").write_text(c_export.header(models[name]))
+        (network / f"{gate}.h").write_text(c_export.header(networks[name]))
+        gates = re.search(rf"#define {name}_GATES (\d+)", (sliced / f"{gate}.h").read_text())
         rows.append(
             {
                 "gate": name,
-                "gates": minimize(netlist).gates,
-                "bit-sliced ns/row, 64 rows a call": packed_nanoseconds(folder / "logic", gate),
-                "bit-sliced ns/row, one row a call": c_nanoseconds(folder / "logic", gate),
-                "network ns/row": c_nanoseconds(folder / "network", gate),
+                "gates": int(gates[1]),
+                "bit-sliced ns/row, 64 rows a call": packed_nanoseconds(sliced, gate),
+                "bit-sliced ns/row, one row a call": c_nanoseconds(sliced, gate),
+                "network ns/row": c_nanoseconds(network, gate),
             }
         )
     shutil.rmtree(folder)

@@ -11,6 +11,9 @@ Only `<stdint.h>` is used; nothing is allocated and nothing is writable outside 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import numpy as np
 
 from gatenet import contract
@@ -51,6 +54,44 @@ def expression(function: int, a: str, b: str) -> str:
 def is_logic(model: GateModel) -> bool:
     """Whether `model` carries its circuit, so its C can be bit-sliced."""
     return contract.KEY_NETLIST in model.metadata
+
+
+def circuit_netlist(model: GateModel) -> Netlist | None:
+    """The one netlist of a circuit model whose every part (nested circuits' parts too) is a logic
+    model of the folder it was loaded from, composed as its wiring records by `gatenet.hdl` and checked
+    exact on every row there; None for any other model, which keeps the interpreted header.
+
+    The parts are the folder's models now, not the copies inside the circuit's ONNX file: an exact
+    part computes the same function either way, and the composition is checked against the table."""
+    from gatenet import hdl, runtime
+
+    models: dict[str, GateModel] = {}
+
+    def find(name: str) -> GateModel:
+        if name.lower() not in models:
+            models[name.lower()] = runtime.load_gate(name, model.path.parent)
+        return models[name.lower()]
+
+    if is_logic(model) or model.table is None or not _all_logic(model, find, ()):
+        return None
+    design = hdl.design(model, None, find)  # an HdlError, a ValueError, names the file and the reason
+    return Netlist(model.input_names, design.netlist.nodes, design.netlist.outputs, model.output_names)
+
+
+def _all_logic(model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...]) -> bool:
+    """Whether `model` is a logic model, or a circuit of them all the way down (up to `MAX_NESTING`)."""
+    from gatenet.circuit import MAX_NESTING
+    from gatenet.hdl import KEY_CIRCUIT
+
+    if is_logic(model):
+        return True
+    if KEY_CIRCUIT not in model.metadata or model.name.lower() in within or len(within) > MAX_NESTING:
+        return False
+    try:
+        gates = {str(part["gate"]) for part in json.loads(model.metadata[KEY_CIRCUIT])["parts"]}
+        return all(_all_logic(find(gate), find, (*within, model.name.lower())) for gate in gates)
+    except (ValueError, KeyError, TypeError, OSError):  # not a circuit's wiring, or a part is missing
+        return False
 
 
 def netlist_of(model: GateModel, check: bool = True) -> Netlist:

@@ -4,8 +4,9 @@ The header is generated from the ONNX file's own graph and weights, node by node
 the model cannot drift apart; it also carries the truth table, so `<gate>_verify()` proves it on the
 target. Only `<math.h>` is used, all data is `static const` inside the functions, nothing is allocated.
 
-A logic model (one that carries its circuit) is written from that circuit instead, bit-sliced, by
-`gatenet.c_bitsliced`: the same contract, 64 rows a call.
+A logic model (one that carries its circuit), or a circuit whose parts are all logic models of its
+folder, is written from that circuit instead, bit-sliced, by `gatenet.c_bitsliced`: the same
+contract, 64 rows a call.
 
 emlearn and similar tools convert a Keras or scikit-learn object, not the ONNX file, support fewer
 activations, and need their own runtime headers with writable buffers; hence a generator of our own.
@@ -24,7 +25,7 @@ import numpy as np
 
 from gatenet import c_bitsliced, contract
 from gatenet.gate import is_name
-from gatenet.netlist import minimize
+from gatenet.netlist import Netlist, minimize
 from gatenet.runtime import GateModel
 
 ROW_LIMIT_IN_COMMENT = 256  # larger truth tables are stored in the header but not listed in its comment
@@ -91,8 +92,12 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     if verified_only and not check.verified:
         worst = f"worst margin {check.worst_margin:.3f}, needs {check.margin}"
         raise CExportError(f"{model.path}: not verified ({worst}), so not exported")
-    if c_bitsliced.is_logic(model):
-        return _bitsliced(model, verified_only)
+    try:
+        composed = c_bitsliced.circuit_netlist(model)
+    except ValueError as error:
+        raise CExportError(str(error)) from None
+    if c_bitsliced.is_logic(model) or composed is not None:
+        return _bitsliced(model, verified_only, composed)
     graph = onnx.load_from_string(model.data).graph
     constants = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     prefix, upper = model.name.lower(), model.name.upper()
@@ -139,22 +144,24 @@ def header(model: GateModel, verified_only: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _bitsliced(model: GateModel, verified_only: bool) -> str:
-    """A logic model's header: its circuit, bit-sliced (`gatenet.c_bitsliced`), under the same comment.
+def _bitsliced(model: GateModel, verified_only: bool, composed: Netlist | None) -> str:
+    """A logic model's header (or a circuit's, `composed` of logic models): its circuit, bit-sliced
+    (`gatenet.c_bitsliced`), under the same comment.
 
     The circuit must be the model's truth table unless `verified_only` is off (tests of a broken one)."""
     prefix, upper = model.name.lower(), model.name.upper()
     try:
-        circuit = minimize(c_bitsliced.netlist_of(model, check=verified_only))
+        circuit = minimize(composed or c_bitsliced.netlist_of(model, check=verified_only))
     except ValueError as error:
         raise CExportError(str(error)) from None
+    source = "its logic parts composed" if composed else "the model's"
     usage = [
         f"The circuit, bit-sliced: {prefix}_packed(inputs, outputs) computes 64 rows a call, one uint64_t",
         "word per input and output, bit j of each word being row j. One bitwise operation per gate.",
         f"{prefix}_probabilities(bits, out) runs one row: each output exactly 0.0f or 1.0f;",
         f"{prefix}_verify() runs the whole truth table: the number of failing rows, 0 when good.",
         "",
-        "circuit (the model's, minimized; complements are free):",
+        f"circuit ({source}, minimized; complements are free):",
         *str(circuit).splitlines(),
     ]
     return "\n".join(

@@ -70,10 +70,13 @@ def tampered(model: runtime.GateModel, path: Path, **changes: str) -> runtime.Ga
     return runtime.load(path)
 
 
-def run_header(tmp_path: Path, model: runtime.GateModel, text: str, rows: np.ndarray) -> tuple[int, ...]:
+def run_header(
+    tmp_path: Path, model: runtime.GateModel, text: str, rows: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray]:
     """What the header gives: `_verify()`, every table row through `_probabilities`, and `rows` packed 64
     to a word (bit j of word i is input i of row j) through `_packed`."""
     gate, upper = model.name.lower(), model.name.upper()
+    tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / f"{gate}.h").write_text(text)
     words = -(-len(rows) // 64)
     padded = np.zeros((words * 64, model.inputs), np.uint8)
@@ -235,23 +238,31 @@ def test_the_object_has_no_writable_data(tmp_path):
     assert data == 0 and bss == 0
 
 
-def test_a_network_model_keeps_its_interpreted_header():
-    xor = runtime.load_gate("XOR", EXPORTED)
-    text = c_export.header(xor)
-    assert "_packed" not in text and "#include <math.h>" in text and "static const float w0" in text
+def test_network_models_and_circuits_of_them_keep_their_interpreted_header():
+    for name in ("XOR", "HALF_ADDER_WIRED"):  # a network, and a circuit of network XOR and AND
+        text = c_export.header(runtime.load_gate(name, EXPORTED))
+        assert "_packed" not in text and "#include <math.h>" in text and "static const float w0" in text
 
 
-def test_a_freshly_trained_logic_model_exports_bitsliced_through_the_cli(tmp_path):
+def test_freshly_trained_logic_models_and_their_circuit_export_bitsliced_through_the_cli(tmp_path):
+    """XOR and AND learned as logic models, and HALF_ADDER_WIRED built from them: three headers, the
+    circuit's from its two parts' netlists composed into one."""
     trained = gatenet(
-        "train", "XOR", "--kind", "logic", "--logic-restarts", "4", "--logic-steps", "200",
+        "train", "HALF_ADDER_WIRED", "--kind", "logic", "--logic-restarts", "4", "--logic-steps", "200",
         "--out", str(tmp_path / "logic"),
     )  # fmt: skip
     assert trained.returncode == 0, trained.stderr
-    result = gatenet("export-c", "XOR", "--dir", str(tmp_path / "logic"), "--out", str(tmp_path / "c"))
+    result = gatenet("export-c", "--dir", str(tmp_path / "logic"), "--out", str(tmp_path / "c"))
     assert result.returncode == 0, result.stderr
-    model = runtime.load_gate("XOR", tmp_path / "logic")
-    text = (tmp_path / "c" / "xor.h").read_text()
-    assert text == c_export.header(model) and "#define XOR_MARGIN 0.5" in text
-    netlist = c_bitsliced.netlist_of(model)
-    assert f"#define XOR_GATES {netlist.gates}" in text
-    assert check_against_onnxruntime(tmp_path, model) == text
+    headers = sorted(path.name for path in (tmp_path / "c").iterdir())
+    assert headers == ["and.h", "half_adder_wired.h", "xor.h"]
+    for name in ("XOR", "AND", "HALF_ADDER_WIRED"):
+        model = runtime.load_gate(name, tmp_path / "logic")
+        text = (tmp_path / "c" / f"{name.lower()}.h").read_text()
+        assert text == c_export.header(model) and f"#define {name}_MARGIN {model.margin!r}" in text
+        assert check_against_onnxruntime(tmp_path / name, model) == text
+    xor = c_bitsliced.netlist_of(runtime.load_gate("XOR", tmp_path / "logic"))
+    assert "#define XOR_GATES 1" in (tmp_path / "c" / "xor.h").read_text() and xor.gates == 1
+    circuit = (tmp_path / "c" / "half_adder_wired.h").read_text()
+    assert "circuit (its logic parts composed, minimized" in circuit
+    assert "#define HALF_ADDER_WIRED_GATES 2" in circuit  # sum = XOR(a, b), carry = AND(a, b)
