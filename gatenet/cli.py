@@ -1241,7 +1241,8 @@ def new_plugin(name: str, directory: Path) -> None:
     help="Folder the Playground writes its models to, shown in the gallery beside --dir's "
     "[default: playground/ beside --dir]. Give --dir's own folder to write into it.",
 )
-def serve_gallery(directory: Path, host: str, port: int, playground_dir: Path | None) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No line per request (warnings and errors still show).")
+def serve_gallery(directory: Path, host: str, port: int, playground_dir: Path | None, quiet: bool) -> None:
     """Serve a gallery of the folder's models in the browser, which runs them itself: click the input
     bits, see the outputs, the decision surface, the learning curve, the truth table and a replay of the
     training. Its Playground trains a network live and writes it to a folder of its own
@@ -1250,7 +1251,7 @@ def serve_gallery(directory: Path, host: str, port: int, playground_dir: Path | 
         from gatenet.web.serve import serve
     except ImportError as error:
         raise click.ClickException(str(extras.error("serve", error))) from None
-    serve(directory, host, port, echo=click.echo, warn=_waiting, playground_dir=playground_dir)
+    serve(directory, host, port, click.echo, _waiting, playground_dir, access_log=not quiet)
 
 
 @cli.command(name="site")

@@ -436,6 +436,21 @@ def test_gatenet_serve_prints_its_url_serves_and_stops_on_ctrl_c(folder):
         process.kill()
     assert process.returncode == 0, err
     assert "gatenet: stopped" in out and "Traceback" not in err
+    assert re.search(r'127\.0\.0\.1:\d+ - "GET /gallery\.json HTTP/1\.1" 200', out), out  # a line per request
+    assert "Uvicorn running" not in out + err  # gatenet prints its own URL line
+
+
+def test_gatenet_serve_quiet_logs_no_requests(folder):
+    process = serve_process(folder, "--quiet")
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)
+        assert request(url, "/gallery.json")[0] == 200
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "GET /gallery.json" not in out + err and "gatenet: stopped" in out
 
 
 def test_ctrl_c_during_a_watched_training_stops_it_and_exits_cleanly(folder):

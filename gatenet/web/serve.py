@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -99,23 +100,36 @@ def default_playground(directory: Path) -> Path:
     return Path(directory).resolve().parent / PLAYGROUND
 
 
+def log_config(access_log: bool) -> dict:
+    """uvicorn's own logging, with its start-up chatter off (gatenet prints its own URL line) and, with
+    `access_log`, a line per request on stdout in uvicorn's format, as uvicorn's users know it:
+    `INFO:     127.0.0.1:50312 - "GET /gallery.json HTTP/1.1" 200 OK`. Warnings and errors go to stderr."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["uvicorn.error"]["level"] = "WARNING"
+    config["loggers"]["uvicorn.access"]["level"] = "INFO" if access_log else "WARNING"
+    return config
+
+
 def make_server(
     directory: Path,
     address: str,
     port: int,
     live: LiveCatalog | None = None,
     playground_dir: Path | None = None,
+    access_log: bool = False,
 ) -> tuple[GalleryServer, socket.socket]:
     """A uvicorn server of the gallery and its bound socket, ready to `run(sockets=[socket])`; `live`
     is the folder's catalog if it was read already; the playground writes to `playground_dir`
-    (`default_playground` when None; the served folder itself only when given it)."""
+    (`default_playground` when None; the served folder itself only when given it); `access_log` logs
+    a line per request."""
     sock = bind(address, port)
     playground = Playground(Path(playground_dir or default_playground(directory)), Path(directory))
     config = uvicorn.Config(
         create_app(directory, address, sock.getsockname()[1], playground, live),
         http=DeadlineProtocol,
-        log_level="warning",
-        access_log=False,
+        log_config=log_config(access_log),
+        log_level=None,
+        access_log=access_log,
         timeout_graceful_shutdown=2,
     )
     return GalleryServer(config, playground), sock
@@ -128,8 +142,10 @@ def serve(
     echo: Callable[[str], None] = print,
     warn: Callable[[str], None] = print,
     playground_dir: Path | None = None,
+    access_log: bool = True,
 ) -> None:
-    """Serve `directory`'s gallery; print its URL, and warn when other machines can reach it.
+    """Serve `directory`'s gallery; print its URL, a line per request (unless not `access_log`), and
+    warn when other machines can reach it.
 
     The folder is read once first, so a folder that does not verify fails here, not in the browser;
     the server answers from that reading until the manifest changes.
@@ -137,7 +153,7 @@ def serve(
     address = check_host(host)
     live = LiveCatalog(Path(directory))
     catalog = live.current()
-    server, sock = make_server(directory, address, port, live, playground_dir)
+    server, sock = make_server(directory, address, port, live, playground_dir, access_log)
     if not is_loopback(address):
         warn(
             f"warning: serving on {address}, so other machines can reach the gallery and every file of "
