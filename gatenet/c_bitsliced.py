@@ -3,7 +3,8 @@ words, so one call computes 64 rows (bit j of a word is row j), as difflogic's c
 
 A logic model carries its exact circuit (`contract.KEY_NETLIST`); the header is written from that
 netlist, not from the ONNX graph's float arithmetic, and the netlist is checked against the model's
-truth table (which onnxruntime has checked the graph against) before anything is written. The header
+truth table (which onnxruntime has checked the graph against) before anything is written. A circuit
+whose parts are all logic models gets the one netlist `gatenet.hdl` composes from them. The header
 keeps the contract of `gatenet.c_export`'s: `<GATE>_INPUTS`, `<GATE>_OUTPUTS`, `<gate>_probabilities`
 (exactly 0.0f or 1.0f) and `<gate>_verify()` over every row, plus `<gate>_packed` for 64 rows a call.
 Only `<stdint.h>` is used; nothing is allocated and nothing is writable outside the stack.
