@@ -31,6 +31,7 @@ ALONE = "collapse; sop; strash; dc2"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", action="append", type=Path, help="model folder (repeatable)")
+    parser.add_argument("--summary", action="store_true", help="one line per folder, not per model")
     args = parser.parse_args()
     folders = args.dir or [ROOT / "exported"]
     tools = logic_tools.available()
@@ -44,6 +45,7 @@ def main() -> int:
             print(note)
         with tempfile.TemporaryDirectory(prefix="gatenet-hdl-bench-") as scratch:
             hdl.write(designs, Path(scratch))  # the files exist, as export-hdl writes them
+        sums, passed, checked, against, began_folder = [0, 0, 0, 0], 0, 0, [], time.perf_counter()
         for design in designs:
             began = time.perf_counter()
             checks = logic_tools.check(design)
@@ -52,14 +54,28 @@ def main() -> int:
             checks += [logic_tools.abc_cec(after.after, "aig"), logic_tools.abc_cec(alone.after, "aig")]
             failed += [f"{design.file}: {check}" for check in checks if not check.ok]
             counts = [design.gates, design.and_nodes, after.after.and_nodes, alone.after.and_nodes]
-            totals = [total + count for total, count in zip(totals, counts, strict=True)]
-            source = design.source.split(":")[0].replace("from its verified truth table", "table")
+            sums = [total + count for total, count in zip(sums, counts, strict=True)]
+            against.append(counts[1] - counts[3])  # gatenet's AND nodes over ABC alone's
             ok = sum(check.ok for check in checks)
-            seconds = time.perf_counter() - began
-            print(
-                f"{folder.name + '/' + design.file:<32} {source:<9} {counts[0]:>5} {counts[1]:>5} "
-                f"{counts[2]:>5} {counts[3]:>9} {ok:>3}/{len(checks):<3} {seconds:>7.1f}"
-            )
+            passed, checked = passed + ok, checked + len(checks)
+            if not args.summary:
+                source = design.source.split(":")[0].replace("from its verified truth table", "table")
+                seconds = time.perf_counter() - began
+                print(
+                    f"{folder.name + '/' + design.file:<32} {source:<9} {counts[0]:>5} {counts[1]:>5} "
+                    f"{counts[2]:>5} {counts[3]:>9} {ok:>3}/{len(checks):<3} {seconds:>7.1f}"
+                )
+        totals = [total + count for total, count in zip(totals, sums, strict=True)]
+        more = [excess for excess in against if excess > 0]
+        name = f"{folder.name}/ ({len(designs)} models)"
+        print(
+            f"{name:<32} {'':<9} {sums[0]:>5} {sums[1]:>5} {sums[2]:>5} {sums[3]:>9} "
+            f"{passed:>3}/{checked:<3} {time.perf_counter() - began_folder:>7.1f}"
+        )
+        print(
+            f"  AND nodes against ABC alone: {sum(e < 0 for e in against)} fewer, "
+            f"{sum(e == 0 for e in against)} equal, {len(more)} more (by {max(more, default=0)} at most)"
+        )
     print(
         f"{'total':<32} {'':<9} {totals[0]:>5} {totals[1]:>5} {totals[2]:>5} {totals[3]:>9} "
         f"{'':>7} {time.perf_counter() - started:>7.1f}"

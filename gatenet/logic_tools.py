@@ -151,11 +151,12 @@ def reference_blif(design: Design, model: str = "reference") -> str:
     rows = [np.binary_repr(row, len(ins)) for row in range(len(design.table))]
     lines = [f".model {model}", f".inputs {' '.join(ins)}", f".outputs {' '.join(outs)}"]
     for name, column in zip(outs, design.table.T, strict=True):
+        if column.min() == column.max():  # a constant: a table of no inputs
+            lines += [f".names {name}", *(["1"] if column[0] else [])]
+            continue
         value = int(2 * column.sum() <= len(column))  # list the ones when they are fewer
         lines.append(f".names {' '.join(ins)} {name}")
         lines += [f"{rows[row]} {value}" for row in np.flatnonzero(column == value)]
-        if value == 0 and not (column == 0).any():
-            lines.append(f"{'-' * len(ins)} 1")  # constant 1: an off-set BLIF cannot be empty
     return "\n".join([*lines, ".end", ""])
 
 
