@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gatenet import contract
-from gatenet.record import ModelRecord
+from gatenet.c_bitsliced import netlist_of
+from gatenet.record import Kind, ModelRecord
 from gatenet.runtime import GateModel, ModelError, model_from_entry
 from gatenet.store import MANIFEST, READ_ATTEMPTS, FolderError, ModelFolder, parse_history
 
@@ -33,6 +34,7 @@ PLAYGROUND = "playground"  # where a playground folder's models go, below the ga
 FORMAT = 1  # of gallery.json: raised when the page must change to read it
 SESSIONS = 32  # models kept loaded for /api/predict, each an onnxruntime session of about 360 KB
 METADATA_FIELD = 14  # ModelProto.metadata_props in onnx.proto: repeated {1: key, 2: value}
+DRAWN_GATES = 400  # the most gates of a logic model's circuit sent to the page to draw, as SVG
 
 
 @dataclass(frozen=True)
@@ -101,17 +103,21 @@ class Catalog:
             return self._indexes[api]
 
     def details(self, key: str) -> dict | None:
-        """What one model's page needs beyond the index: its truth table and learning curve.
+        """What one model's page needs beyond the index: its truth table and learning curve, and a logic
+        model's circuit (`netlist`, or `netlist_problem`: why it is not drawn).
 
         Kept out of `gallery.json` because a truth table can be large (ADD8's is 1.2 MB).
         """
         entry = self.entries.get(key)
         if entry is None:
             return None
-        return {
+        document = {
             "truth_table": None if entry.truth_table is None else list(entry.truth_table),
             "history": self._history(key) if entry.kind.trained else None,
         }
+        if entry.kind is Kind.LOGIC:
+            document |= self._netlist(key)
+        return document
 
     def file(self, name: str) -> bytes | None:
         """The bytes of a model file (`xor.onnx`), checked against the manifest as they are read, or None.
@@ -160,6 +166,25 @@ class Catalog:
         """How many models are loaded now (at most SESSIONS)."""
         with self._lock:
             return len(self._loaded)
+
+    def _netlist(self, key: str) -> dict:
+        """A logic model's circuit as `Netlist.to_dict` writes it, for the page to draw: read from the model
+        file checked against its manifest entry (`model`), and itself checked to give the entry's truth
+        table on every row, under the model's bit names; else the one line that says why not."""
+        try:
+            model = self.model(key)
+            if model.table is None:  # nothing to check it against
+                raise ValueError(f"{model.path}: verified on a sample, so its circuit cannot be checked")
+            netlist = netlist_of(model)
+        except (FolderError, ValueError) as error:
+            return {"netlist": None, "netlist_problem": str(error)}
+        if (netlist.inputs, netlist.output_names) != (model.input_names, model.output_names):
+            problem = f"{model.path}: its circuit's bit names are not the model's"
+        elif netlist.gates > DRAWN_GATES:
+            problem = f"{netlist.gates} gates: more than the page draws ({DRAWN_GATES})"
+        else:
+            return {"netlist": netlist.to_dict(), "netlist_problem": None}
+        return {"netlist": None, "netlist_problem": problem}
 
     def _history(self, key: str) -> dict:
         """A model's learning curve, from the bytes its manifest entry vouches for."""

@@ -138,12 +138,19 @@ export class LogicPicture {
       this.circuitHolder.replaceChildren(h('p', {}, problem || 'No exact circuit was found, so there is nothing to draw.'));
       return;
     }
-    const gates = circuit.nodes.length;
-    this.circuitHolder.replaceChildren(
-      h('p', {}, `${count(gates)} two-input gate${gates === 1 ? '' : 's'}, checked on every row (wires, constants and duplicates removed; `
-        + 'a complemented output is free, drawn as a small circle).'),
-      h('div', { class: 'logic-scroll' }, drawCircuit(circuit)));
+    this.circuitHolder.replaceChildren(...circuitFigure(circuit));
   }
+}
+
+/** A learned circuit drawn, under a line that says what its gate count counts: what the Playground shows
+ * when a training ends, and what a logic model's page in the gallery shows (model.js). */
+export function circuitFigure(circuit) {
+  const gates = circuit.nodes.length;
+  return [
+    h('p', {}, `${count(gates)} two-input gate${gates === 1 ? '' : 's'}, checked on every row (wires, constants and duplicates removed; `
+      + 'a complemented output is free, drawn as a small circle).'),
+    h('div', { class: 'logic-scroll' }, drawCircuit(circuit)),
+  ];
 }
 
 /** A netlist as a schematic: inputs on the left, each gate in the column of its depth, outputs on the right. */

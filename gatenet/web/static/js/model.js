@@ -1,12 +1,16 @@
-// One model's page: what it is, its input bits to click, its outputs at once, its decision surface,
-// learning curve and truth table. Everything runs in the browser from the model file itself.
+// One model's page: what it is, its input bits to click, its outputs at once (an adder's as numbers too),
+// its decision surface, learning curve (or how it was built), a logic model's circuit, and its truth table.
+// Everything runs in the browser from the model file itself.
 import { learningCurve } from './curve.js';
 import { bitsOf, bytes, count, h, loadJSON, probability, rowOf } from './dom.js';
+import { circuitFigure } from './logic-view.js';
+import { adderLine, adderOf } from './numbers.js';
 import { openModel } from './runtime.js';
 import { GRID, HEIGHT, WIDTH, paint, sample } from './surface.js';
 import { TruthTable } from './table.js';
 
 let shown = 0; // the model page asked for last: slower, older ones stop when they see it changed
+const bitOf = (p) => (p > 0.5 ? 1 : 0); // an output's bit: which side of 0.5 its probability is on
 
 /** Show `model` (an entry of gallery.json) in `view`; `api` says a gatenet server can cross-check it. */
 export async function showModel(view, model, api, report) {
@@ -24,6 +28,8 @@ export async function showModel(view, model, api, report) {
   const columns = details.truth_table;
   const outputs = new Outputs(model, columns);
   const check = api ? h('p', { class: 'check', 'aria-live': 'polite' }) : null;
+  const adder = adderOf(model.inputs, model.outputs);
+  const sum = adder ? h('p', { class: 'adder-line', 'aria-live': 'polite', title: 'The result is the model’s own output bits, the carry above the sum' }) : null;
   const buttons = model.inputs.map((name, i) => h('button', {
     type: 'button', class: 'bit', 'aria-pressed': 'false', 'data-input': i,
     onclick: () => { bits[i] ^= 1; update(); },
@@ -38,10 +44,12 @@ export async function showModel(view, model, api, report) {
         h('div', { class: 'bits', role: 'group', 'aria-label': 'Input bits' }, buttons),
         inputs <= 4 ? h('span', { class: 'arrow', 'aria-hidden': 'true' }, '→') : null, // wider rows wrap
         outputs.element),
+      sum,
       check),
     h('div', { class: 'panels' },
       surface?.element,
-      model.training ? curvePanel(model, details.history) : circuitPanel(model)),
+      model.training ? curvePanel(model, details.history) : circuitPanel(model),
+      model.learner === 'logic' ? logicPanel(details) : null),
     tablePanel(model, table));
   article.removeAttribute('aria-busy');
   await Promise.all([surface?.ready, update()]);
@@ -55,6 +63,11 @@ export async function showModel(view, model, api, report) {
     const done = runner.run(Float32Array.from(bits), inputs).then(async (values) => {
       if (!current()) return;
       outputs.show(row, values);
+      if (sum) {
+        const line = adderLine(adder, bitsOf(row, inputs), Array.from(values, bitOf));
+        sum.textContent = line.text;
+        sum.dataset.result = String(line.result);
+      }
       surface?.mark(row);
       if (check) crossCheck(row, values);
       await table?.select(row);
@@ -82,20 +95,27 @@ export async function showModel(view, model, api, report) {
 
 function heading(model) {
   const file = model.model.split('/').pop();
+  const kind = model.learner === 'logic' ? 'logic' : model.kind;
   return h('header', { class: 'model-head' },
     h('div', {},
-      h('h2', {}, model.name, h('span', { class: `badge ${model.kind}` }, model.kind)),
+      h('h2', {}, model.name, h('span', { class: `badge ${kind}` }, kind)),
       h('p', { class: 'description' }, model.description)),
     h('a', { class: 'button download', href: model.model, download: file },
       `Download ${file}`, h('span', { class: 'sub' }, bytes(model.bytes))));
 }
 
+/** How a logic model was learned: the logic learner's network asked for, and the rung of its ladder that
+ * learned it (docs/logic.md), when the record says. */
+function logicLearner(model) {
+  const { width, depth, wiring, restarts, steps } = model.training.network;
+  const rung = model.logic?.rung;
+  const where = rung === undefined ? ''
+    : rung === 0 ? '; learned by the network asked for (rung 0 of its ladder)'
+      : `; learned on rung ${rung} of its ladder, a larger network than asked for`;
+  return `the logic learner: ${depth} layers of ${width} two-input nodes, ${wiring} wiring, ${restarts} restarts of ${count(steps)} steps${where}`;
+}
+
 function network(model) {
-  if (model.learner === 'logic') {  // a network of learned logic gates: its shape, and the exact circuit it became
-    const { width, depth, wiring, restarts } = model.training.network;
-    const circuit = model.logic ? `; learned circuit: ${model.logic.gates} two-input gates, ${model.logic.depth} deep` : '';
-    return `logic network, ${depth} layers of ${width} nodes, ${wiring} wiring, ${restarts} restarts${circuit}`;
-  }
   const { hidden = [], activation = [], output_activation: output, loss, optimizer, learning_rate: rate } = model.training.network;
   const layers = hidden.map((units, i) => `${units} ${activation[i] ?? activation[0]}`);
   return [`${model.inputs.length} → ${[...layers, `${model.outputs.length} ${output}`].join(' → ')}`, loss, `${optimizer} at ${rate}`]
@@ -114,7 +134,9 @@ function facts(model) {
     ['Outputs', `${model.outputs.length}: ${model.outputs.join(', ')}`],
     ['Verified', `at margin ${model.margin} on ${checked}`],
     ['Worst margin', `${model.worst_margin.toFixed(3)} (every output at least this far from 0.5, on the right side)`],
-    training && ['Network', network(model)],
+    model.learner === 'logic' && model.logic && ['Circuit',
+      `learned circuit: ${count(model.logic.gates)} two-input gates, ${model.logic.depth} deep; exact on every row, complements free`],
+    training && (model.learner === 'logic' ? ['Learned by', logicLearner(model)] : ['Network', network(model)]),
     training && ['Training', `${count(training.steps)} steps, seed ${training.seed}`
       + (training.first_right_step === null ? '' : `; all rows right from step ${count(training.first_right_step)}`)],
     model.circuit && ['Built from', `${model.circuit.gates.join(', ')}: ${model.circuit.instances} gates, ${model.circuit.depth} deep, ${model.circuit.wiring} wiring`],
@@ -144,7 +166,7 @@ class Outputs {
   show(row, values) {
     this.items.forEach((item, o) => {
       const p = values[o];
-      const bit = p > 0.5 ? 1 : 0;
+      const bit = bitOf(p);
       item.element.dataset.probability = String(p);
       item.bit.textContent = String(bit);
       item.bit.className = `out-bit b${bit}`;
@@ -224,6 +246,13 @@ function circuitPanel(model) {
     h('h3', { id: 'circuit-title' }, 'Built, not trained'),
     h('p', {}, `Wired from the verified models of ${gates.join(', ')}: ${instances} gates, ${depth} deep, ${wiring} wiring (${how}).`),
     h('p', { class: 'muted' }, 'So it has no learning curve; it was verified as a whole after it was built.'));
+}
+
+/** A logic model's circuit, drawn from the netlist the server checked against its truth table. */
+function logicPanel(details) {
+  return h('section', { class: 'card logic-circuit', 'aria-labelledby': 'logic-circuit-title' },
+    h('h3', { id: 'logic-circuit-title' }, 'Circuit', h('span', { class: 'sub' }, 'the gates this model computes, the circuit in its file')),
+    details.netlist ? circuitFigure(details.netlist) : h('p', {}, `The circuit is not drawn: ${details.netlist_problem}`));
 }
 
 function tablePanel(model, table) {
