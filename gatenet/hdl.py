@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -250,17 +250,7 @@ class Design:
     def with_netlist(self, netlist: Netlist, source: str) -> Design:
         """The same model computed by another netlist (ABC's), checked on every row first."""
         check_exact(netlist, self.table, self.file)
-        return Design(
-            self.name,
-            netlist,
-            self.table,
-            source,
-            self.file,
-            self.sha256,
-            self.recipe,
-            self.description,
-            self.bit_names,
-        )
+        return replace(self, netlist=netlist, source=source)
 
 
 def recipe_digest(record: ModelRecord) -> str:
@@ -294,7 +284,7 @@ def design(model: GateModel, record: ModelRecord | None, find: Callable[[str], G
             f"{where}: verified on a sample of {model.sampled} rows, so it has no truth table to prove "
             "an export against; hardware exports take up to 20 inputs"
         )
-    netlist, source = _netlist_of(model, find, ())
+    netlist, source = _netlist_of(model, find, (), {})
     ports = identifiers([*model.input_names, *model.output_names])
     inputs, outputs = ports[: model.inputs], ports[model.inputs :]
     netlist = Netlist(tuple(inputs), netlist.nodes, netlist.outputs, tuple(outputs))
@@ -313,10 +303,13 @@ def design(model: GateModel, record: ModelRecord | None, find: Callable[[str], G
 
 
 def _netlist_of(
-    model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...]
+    model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...], made: dict
 ) -> tuple[Netlist, str]:
-    """The model's netlist under its own bit names, checked exact on every row, and how it was made."""
+    """The model's netlist under its own bit names, checked exact on every row, and how it was made;
+    `made` keeps each model's, so a part used many times (or nested circuits) is made once."""
     where = model.path.name
+    if where in made:
+        return made[where]
     if model.table is None:
         raise HdlError(f"{where}: verified on a sample, so it has no truth table (a part of {within[-1]})")
     if contract.KEY_NETLIST in model.metadata:
@@ -324,21 +317,26 @@ def _netlist_of(
             netlist = minimize(Netlist.from_json(model.metadata[contract.KEY_NETLIST]))
         except NetlistError as error:
             raise HdlError(f"{where}: {error}") from None
+        except RecursionError:
+            raise HdlError(f"{where}: its netlist is nested too deep to be one") from None
         if (netlist.inputs, netlist.output_names) != (model.input_names, model.output_names):
             raise HdlError(f"{where}: its netlist's bit names are not the model's")
         source = LEARNED
     elif KEY_CIRCUIT in model.metadata:
-        netlist, source = _circuit_netlist(model, find, within), COMPOSED
+        netlist, source = _circuit_netlist(model, find, within, made), COMPOSED
     else:
         check = model.verify()
         if not check.verified:
             raise HdlError(f"{where}: not verified on every row ({check.details}), so not exported")
         netlist, source = table_netlist(model.table, model.input_names, model.output_names)
     check_exact(netlist, model.table, where)
+    made[where] = (netlist, source)
     return netlist, source
 
 
-def _circuit_netlist(model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...]) -> Netlist:
+def _circuit_netlist(
+    model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...], made: dict
+) -> Netlist:
     """A circuit's parts composed as its metadata wires them; every name checked, nothing trusted."""
     where = model.path.name
     if model.name.lower() in within or len(within) > MAX_NESTING:
@@ -348,8 +346,9 @@ def _circuit_netlist(model: GateModel, find: Callable[[str], GateModel], within:
         parts, wanted = wiring["parts"], wiring["outputs"]
         if not isinstance(parts, list) or not isinstance(wanted, dict):
             raise TypeError("expected parts to be a list and outputs a mapping")
-    except (ValueError, KeyError, TypeError) as error:
-        raise HdlError(f"{where}: {KEY_CIRCUIT} is not a circuit's wiring ({error})") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
+        reason = "nested too deep" if isinstance(error, RecursionError) else error
+        raise HdlError(f"{where}: {KEY_CIRCUIT} is not a circuit's wiring ({reason})") from None
     known: dict[str, _Literal] = {name: (index, False) for index, name in enumerate(model.input_names)}
     flat = _Flat(model.inputs)
     for k, part in enumerate(parts):
@@ -360,14 +359,14 @@ def _circuit_netlist(model: GateModel, find: Callable[[str], GateModel], within:
             part_model = find(gate)
         except (ValueError, OSError) as error:
             raise HdlError(f"{where}: part {name} needs gate {_shown(gate)}: {error}") from None
-        netlist, _ = _netlist_of(part_model, find, (*within, model.name.lower()))
+        netlist, _ = _netlist_of(part_model, find, (*within, model.name.lower()), made)
         feeds = [
-            _source(known, part["inputs"].get(bit), where, f"input {bit} of part {name}")
+            _source(known, part["inputs"].get(bit), where, f"input {_shown(bit)} of part {name}")
             for bit in part_model.input_names
         ]
         for bit, literal in zip(part_model.output_names, flat.add(netlist, feeds), strict=True):
             known[f"{part.get('part')}.{bit}"] = literal
-    outputs = [_source(known, wanted.get(bit), where, f"output {bit}") for bit in model.output_names]
+    outputs = [_source(known, wanted.get(bit), where, f"output {_shown(bit)}") for bit in model.output_names]
     return minimize(
         Netlist(model.input_names, tuple(flat.nodes), tuple(Output(*o) for o in outputs), model.output_names)
     )
