@@ -730,8 +730,10 @@ def verify(directory: Path, margin: float | None, no_manifest: bool, tools: bool
         else:
             reason = result.problem or result.check.details
             click.echo(f"{result.path.name:<24} FAILED     {reason}")
-    tools_ok = _verify_tools(directory) if tools and all(result.ok for result in results) else True
-    if not all(result.ok for result in results) or not tools_ok:
+    verified = all(result.ok for result in results)
+    if tools and not verified:
+        click.echo("note: --tools not run: the tools check exports of verified models only", err=True)
+    if not verified or (tools and not _verify_tools(directory)):
         sys.exit(1)
 
 

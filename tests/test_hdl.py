@@ -277,3 +277,11 @@ def test_a_tampered_model_s_metadata_stays_inert_in_every_file(tmp_path):
     blif_code = [line for line in hdl.blif(design).splitlines() if not line.startswith("#")]
     assert "evil" not in verilog_code and not any("evil" in line or line == "1 1\\" for line in blif_code)
     assert "\n.names a out\n" not in hdl.blif(design)  # the description's `.names a out` stayed a comment
+
+
+def test_verify_tools_runs_no_tool_on_a_folder_that_fails_verification(tmp_path):
+    folder = copy_models(tmp_path / "models", ["XOR"])
+    (folder / "xor.onnx").write_bytes((folder / "xor.onnx").read_bytes() + b"\0")
+    result = gatenet("verify", "--tools", "--dir", str(folder))
+    assert result.returncode == 1 and "xor.onnx                 FAILED" in result.stdout
+    assert "note: --tools not run" in result.stderr and "proven" not in result.stdout
