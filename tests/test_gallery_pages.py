@@ -120,6 +120,8 @@ def test_the_rule_reads_adders_by_their_bit_names_and_nothing_else(guarded, ship
             "MIXED": [["a", "a0", "b", "b0"], ["sum", "carry"]],
             "NAMED_OTHERWISE": [["x1", "x0", "y1", "y0", "carry_in"], ["carry", "sum1", "sum0"]],
         }
+        wide = [f"{i}" for i in range(53)]  # 53 bits a word: more than a JavaScript number holds exactly
+        odd["TOO_WIDE"] = [[f"{w}{i}" for w in "ab" for i in wide], [*(f"sum{i}" for i in wide), "carry"]]
         # 5 + 9 + 1, with output bits that say 14: the line shows what the model's bits say
         found, line = page.evaluate(rule, [names | odd, [0, 1, 0, 1, 1, 0, 0, 1, 1], [0, 1, 1, 1, 0]])
     adders = {"HALF_ADDER", "FULL_ADDER", "ADD4", "ADD8", "NAMED_OTHERWISE"}

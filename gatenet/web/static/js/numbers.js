@@ -7,12 +7,13 @@
 //   - The inputs are two words of the same width n (any names: the operands, in the order the inputs give
 //     them) and, if present, the one bit `carry_in`, which is added.
 //   - The outputs are the word `sum`, n bits wide, and the one bit `carry` or `carry_out`, the most
-//     significant bit of the result, above the sum's bits. Nothing else.
+//     significant bit of the result, above the sum's bits. Nothing else. n is at most 52.
 // A model whose names do not fit (MUX4, PARITY3, a one-operand word, a missing carry) gets no number line.
 
 const CARRY_IN = 'carry_in';
 const CARRIES_OUT = ['carry', 'carry_out'];
 const SUM = 'sum';
+const WIDEST = 52; // bits a word may have: the result, one bit wider, is then a number JavaScript holds exactly
 
 /** Bit names grouped into words, in order of first appearance: {name, width, at: positions by bit}; or
  * null when some word's bits are not 0 .. n-1, each once. */
@@ -52,7 +53,7 @@ export function adderOf(inputs, outputs) {
   const sum = made.find((word) => word.name === SUM);
   const carries = made.filter((word) => CARRIES_OUT.includes(word.name));
   if (made.length !== 2 || !sum || carries.length !== 1 || carries[0].width !== 1) return null;
-  if (sum.width !== operands[0].width) return null;
+  if (sum.width !== operands[0].width || sum.width > WIDEST) return null;
   return { operands, carryIn: carryIn ?? null, sum, carry: carries[0] };
 }
 
