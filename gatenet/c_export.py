@@ -378,11 +378,11 @@ def _comment(model: GateModel, usage: list[str]) -> list[str]:
         "",
         *_table_lines(model),
     ]
-    safe = [piece for line in text for piece in _comment_lines(line)]
+    safe = [piece for line in text for piece in comment_lines(line)]
     return ["/*", *[f" * {line}".rstrip() for line in safe], " */", ""]
 
 
-def _comment_lines(text: str) -> list[str]:
+def comment_lines(text: str) -> list[str]:
     """Text from a model file as inert comment lines: whatever its metadata says, it cannot end the
     comment, open a nested one, splice lines (a trailing backslash or the trigraph ??/) or hide a
     control character."""

@@ -15,7 +15,7 @@ Costs are counted two ways: two-input gates (complements free) and the AND nodes
 Graph (inverters free, XOR and XNOR three ANDs), the unit of ABC and the IWLS contests. A folder may
 come from someone else, so its names are untrusted: bit names become identifiers by one rule
 (`identifiers`), and any text from the folder (gate name, description) goes into comments only by the
-C export's rule (`c_export._comment_lines`), which also keeps it from ending a line early.
+C export's rule (`c_export.comment_lines`), which also keeps it from ending a line early.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from gatenet import contract
-from gatenet.c_export import _comment_lines as comment_lines  # the C export's rule for comments
+from gatenet.c_export import comment_lines  # the C export's rule for comments
 from gatenet.circuit import MAX_NESTING
 from gatenet.exact_minimum import MAX_INPUTS as EXACT_INPUTS
 from gatenet.exact_minimum import SearchError, minimal_netlist
