@@ -1327,6 +1327,9 @@ def _print_row(row: builder.Row) -> None:
     """One line of `gatenet train`'s table."""
     fresh = row.status == UP_TO_DATE
     verified = UP_TO_DATE if fresh else "yes" if row.verified else "NO"
+    rung = (row.logic or {}).get("rung", 0)
+    if rung and not fresh:
+        verified += f" (r{rung})"  # learned by a larger network of the ladder (docs/logic.md)
     steps = "-" if row.steps is None else row.steps
     right = "-" if row.first_right_step is None else str(row.first_right_step)
     seconds = "-" if fresh else f"{row.seconds:.2f}"

@@ -1,9 +1,12 @@
 """Learning logic models a class at a time, and up the ladder when a network is too small."""
 
+import json
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from folder_tools import run_cli
 
 from gatenet import logic_models
 from gatenet.gate import Gate, table_gate
@@ -81,6 +84,19 @@ def test_a_network_too_small_for_a_gate_climbs_the_ladder_and_says_which_rung_le
     )
     assert not failed.verified and none is None
     assert "no exact circuit up to 2 restarts of 100 steps at width 1" in failed.problem
+
+
+def test_the_train_table_and_json_say_which_rung_learned_a_gate(tmp_path):
+    """MAJORITY3 (a shipped gate) from a network of one node: two rungs up, as the test above shows."""
+    small = ["--kind", "logic", "--logic-width", "1", "--logic-depth", "0", "--logic-restarts", "8"]
+    out = ["--logic-steps", "300", "--out", str(tmp_path / "models")]
+    table = run_cli("train", "MAJORITY3", *small, *out)
+    assert table.exit_code == 0, table.output
+    assert re.search(r"^MAJORITY3\s+yes \(r2\)\s", table.output, re.MULTILINE), table.output
+    rows = json.loads(run_cli("train", "MAJORITY3", *small, *out, "--force", "--json").output)["results"]
+    assert rows[0]["logic"]["rung"] == 2 and rows[0]["steps"] == 1200
+    fresh = json.loads(run_cli("train", "MAJORITY3", *small, *out, "--json").output)["results"]
+    assert fresh[0]["status"] == "up to date" and fresh[0]["logic"]["rung"] == 2
 
 
 def test_gates_of_several_outputs_are_learned_as_they_are():
