@@ -454,7 +454,7 @@ def recipe_options(command: Callable) -> Callable:
     help="How logic nodes pick their two inputs: learned, or fixed at random. [learned]",
 )
 @click.option(
-    "--logic-restarts", type=click.IntRange(1), help="Logic networks per gate, trained side by side. [16]"
+    "--logic-restarts", type=click.IntRange(1), help="Logic networks per gate, trained side by side. [32]"
 )
 @click.option("--logic-steps", type=click.IntRange(1), help="Training steps of each logic network. [500]")
 @click.option(

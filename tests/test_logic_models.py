@@ -50,6 +50,9 @@ def test_a_logic_model_is_an_exact_circuit_in_a_record_of_kind_logic(logic_folde
         assert exact(netlist, model.table) is None
         assert record.logic["gates"] == netlist.gates
     assert records["xor.onnx"].logic["gates"] == 1  # XOR is one of the 16 functions
+    assert records["majority3.onnx"].logic["gates"] == 4  # the minimum (gatenet.exact_minimum)
+    # the optimum, 2 XOR, 2 AND and an OR: the defaults with the plugin's hint of 2 nodes a layer
+    assert records["full_adder.onnx"].logic["gates"] == 5
     assert records["half_adder_wired.onnx"].kind is Kind.CIRCUIT  # a circuit of logic models
 
 
