@@ -40,6 +40,8 @@ def test_every_member_of_a_class_gets_an_exact_circuit_of_the_classs_size():
 
 
 def test_a_gates_circuit_does_not_depend_on_what_learns_beside_it(monkeypatch):
+    """No noise or update crosses between networks (batched rounding aside, which this small batch
+    does not meet)."""
     parity = table_gate("PARITY3", ["01101001"])
     alone = learn_gates([parity], SMALL, 3)[0]
     monkeypatch.setattr(logic_models, "_CLASSES", {})  # learn the class again, beside others
