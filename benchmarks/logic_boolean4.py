@@ -3,16 +3,17 @@
 Workload: the `boolean4` family (65,536 functions), each made into the recipe `gatenet train --family
 boolean4 --kind logic` makes (`gatenet.recipe.recipe_for` with `kind = "logic"` and nothing else, so
 the default `LogicSpec`, seed 0: its ladder, and one learning per NPN class), and run through
-`gatenet.logic_models.stream_logic` with no model folder: learn, minimize, export to ONNX and check
-in onnxruntime on every row, write nothing. This is the path of `gatenet train --family boolean4
---kind logic --no-export`, without the command's table.
+`gatenet.logic_models.stream_logic` with no model folder and no export: learn, minimize, and check
+every circuit on every row (in numpy; with `--export`, also as an ONNX file in onnxruntime), write
+nothing. This is the path of `gatenet train --family boolean4 --kind logic --no-export`, without the
+command's table.
 
 Prints how many were learned exactly, the time, the peak RSS of this process, the total gates and the
 histogram of gate counts beside the optimum (Knuth, TAOCP 7.1.2: the 65,536 functions need 340,898
 gates in all). With `--sample N`, only N functions drawn at random (seed 0, without replacement),
 and the time scaled up to the family, marked as an estimate (the gates too, when all were exact).
 
-    python benchmarks/logic_boolean4.py [--sample 2048] [--chunk 4096] [--seed 0]
+    python benchmarks/logic_boolean4.py [--sample 2048] [--chunk 4096] [--seed 0] [--export]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=FUNCTIONS, help="functions, drawn at random")
     parser.add_argument("--chunk", type=int, default=4096, help="gates per program (gatenet's default)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--export", action="store_true", help="also build and check each ONNX file")
     arguments = parser.parse_args()
 
     started = time.perf_counter()
@@ -53,7 +55,7 @@ def main() -> None:
     ours: Counter[int] = Counter()
     rungs: Counter[int] = Counter()
     failed = []
-    for result in stream_logic(recipes, None, arguments.chunk):
+    for result in stream_logic(recipes, None, arguments.chunk, export=arguments.export):
         if result.verified:
             ours[result.gates] += 1
             rungs[result.rung] += 1

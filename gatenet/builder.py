@@ -350,7 +350,8 @@ def _train(
     if logic:
         from gatenet import logic_models
 
-        _report(logic_models.stream_logic(logic, writer, options.chunk, run_jobs()), events, report)
+        results = logic_models.stream_logic(logic, writer, options.chunk, run_jobs(), options.export)
+        _report(results, events, report)
 
 
 def _report(results: Iterable[GateResult | LogicResult], events: Events, report: Report) -> None:

@@ -9,6 +9,7 @@ exact circuit is not verified and leaves the model exported before as it was.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import time
@@ -23,7 +24,7 @@ from gatenet.check import EXACT_MARGIN, check_table
 from gatenet.gate import Gate, table_gate
 from gatenet.logic_learner import LearnedCircuit, LogicHistory, learn_circuits
 from gatenet.logic_spec import LogicSpec
-from gatenet.netlist import Netlist
+from gatenet.netlist import Netlist, exact
 from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import LogicRecipe
 from gatenet.record import Kind, ModelRecord, Training, trained_with
@@ -84,14 +85,21 @@ class LogicResult:
 
 
 def stream_logic(
-    recipes: Iterable[LogicRecipe], writer: Writer | None, chunk: int, run_jobs: RunJobs | None = None
+    recipes: Iterable[LogicRecipe],
+    writer: Writer | None,
+    chunk: int,
+    run_jobs: RunJobs | None = None,
+    export: bool = True,
 ) -> Iterator[LogicResult]:
     """Learn, export and check each recipe's gate, `chunk` gates at a time (each chunk a Ray task when
     `run_jobs` is `gatenet.ray_jobs.runner`'s), and commit each chunk's exact models as one transaction
-    into `writer`'s folder (nothing is written without one); results come in the order of `recipes`."""
+    into `writer`'s folder (nothing is written without one); results come in the order of `recipes`.
+    With `export=False` no file is made: each circuit is checked on every row in numpy only, as the
+    network learner checks in Keras only (`gatenet train --no-export`)."""
     recipes = iter(recipes)
     parts = iter(lambda: list(itertools.islice(recipes, chunk)), [])
-    for outcomes in (run_jobs or map)(learn_chunk, parts):
+    learn = learn_chunk if export else functools.partial(learn_chunk, export=False)
+    for outcomes in (run_jobs or map)(learn, parts):
         files = [gate_files for _, gate_files in outcomes if gate_files is not None]
         if writer is not None and files:
             writer.commit(files)
@@ -101,9 +109,12 @@ def stream_logic(
             yield result
 
 
-def learn_chunk(recipes: list[LogicRecipe]) -> list[tuple[LogicResult, GateFiles | None]]:
+def learn_chunk(
+    recipes: list[LogicRecipe], export: bool = True
+) -> list[tuple[LogicResult, GateFiles | None]]:
     """One chunk, on any machine: the gates of each (spec, seed) learned together, and for each gate
-    its result and, when its circuit is exact in the file onnxruntime runs, everything to commit."""
+    its result and, when its circuit is exact in the file onnxruntime runs, everything to commit
+    (with `export=False`, exact on every row in numpy, and nothing to commit)."""
     started = time.perf_counter()
     learned: dict[int, Learned] = {}
     for (spec, seed), group in itertools.groupby(
@@ -114,6 +125,8 @@ def learn_chunk(recipes: list[LogicRecipe]) -> list[tuple[LogicResult, GateFiles
         found = learn_gates([recipe.gate for _, recipe in indexed], spec, seed)
         learned.update(zip((index for index, _ in indexed), found, strict=True))
     seconds = (time.perf_counter() - started) / len(recipes)
+    if not export:
+        return [(_checked(recipe, learned[index], seconds), None) for index, recipe in enumerate(recipes)]
     return [_result(recipe, learned[index], seconds) for index, recipe in enumerate(recipes)]
 
 
@@ -230,8 +243,9 @@ def export_learned(
     return result
 
 
-def _result(recipe: LogicRecipe, found: Learned, seconds: float) -> tuple[LogicResult, GateFiles | None]:
-    """The result of one gate, and its files when its circuit is exact in the file onnxruntime runs."""
+def _checked(recipe: LogicRecipe, found: Learned, seconds: float) -> LogicResult:
+    """The result of one gate whose circuit is checked on every row (bit-parallel, in numpy) but not
+    exported: verified only when it is exact."""
     gate, spec, learned = recipe.gate, recipe.spec, found.circuit
     result = LogicResult(
         gate, spec, False, None, learned.step, seconds, recipe.seed, history=learned.history, rung=found.rung
@@ -243,7 +257,21 @@ def _result(recipe: LogicRecipe, found: Learned, seconds: float) -> tuple[LogicR
             f"no exact circuit up to {last.restarts} restarts of {last.steps} steps at width {last.width} "
             f"(best {best:.0%} of rows right); try a larger logic_width or logic_depth, or logic_restarts"
         )
+        return result
+    mismatch = exact(learned.netlist, gate.table)
+    if mismatch is not None:  # a circuit carried to a class member must compute it; a bug if not
+        result.problem = f"the circuit is not exact: {mismatch}"
+        return result
+    result.verified, result.netlist = True, learned.netlist
+    return result
+
+
+def _result(recipe: LogicRecipe, found: Learned, seconds: float) -> tuple[LogicResult, GateFiles | None]:
+    """The result of one gate, and its files when its circuit is exact in the file onnxruntime runs."""
+    result = _checked(recipe, found, seconds)
+    if not result.verified:
         return result, None
+    gate, spec, learned = recipe.gate, recipe.spec, found.circuit
     build = recipe.build()
     extra = {
         contract.KEY_SEED: str(recipe.seed),
@@ -254,9 +282,9 @@ def _result(recipe: LogicRecipe, found: Learned, seconds: float) -> tuple[LogicR
     (probabilities,) = runtime.run_outputs(model, gate.rows, [contract.OUTPUT_NAME])
     check = check_table(gate.table, probabilities, EXACT_MARGIN)
     if not check.verified:  # the file must compute what the netlist does; a bug if not
+        result.verified, result.netlist = False, None
         result.problem = f"the exported circuit does not verify in onnxruntime: {check.details}"
         return result, None
-    result.verified, result.netlist = True, learned.netlist
     history = {
         "gate": gate.name,
         "kind": Kind.LOGIC.value,

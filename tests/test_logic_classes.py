@@ -10,7 +10,7 @@ from folder_tools import run_cli
 
 from gatenet import logic_models
 from gatenet.gate import Gate, table_gate
-from gatenet.logic_models import learn_chunk, learn_gates
+from gatenet.logic_models import learn_chunk, learn_gates, stream_logic
 from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import exact
 from gatenet.recipe import LogicRecipe
@@ -107,3 +107,22 @@ def test_gates_of_several_outputs_are_learned_as_they_are():
     assert learned.circuit.netlist.output_names == ("sum", "carry")
     assert exact(learned.circuit.netlist, half_adder.table) is None
     assert np.array_equal(half_adder.table.shape, (4, 2))
+
+
+def test_without_export_each_circuit_is_checked_in_numpy_and_no_file_is_made(monkeypatch):
+    """`gatenet train --no-export`: no ONNX file is built, yet a circuit carried wrongly to a class
+    member is caught on its rows."""
+
+    def no_file(*args, **kwargs):
+        raise AssertionError("an ONNX file was built")
+
+    monkeypatch.setattr(logic_models.logic_onnx, "netlist_model", no_file)
+    gates = [table_gate("AND", ["0001"]), table_gate("NOR", ["1000"])]  # one class
+    results = list(stream_logic([LogicRecipe(gate, SMALL, 0) for gate in gates], None, 8, export=False))
+    assert [(result.verified, result.gates) for result in results] == [(True, 1), (True, 1)]
+
+    monkeypatch.setattr(logic_models.npn, "transform_netlist", lambda netlist, transform: netlist)
+    monkeypatch.setattr(logic_models, "_CLASSES", {})
+    results = list(stream_logic([LogicRecipe(gate, SMALL, 0) for gate in gates], None, 8, export=False))
+    wrong = [result for result in results if not result.verified]
+    assert len(wrong) == 1 and wrong[0].problem.startswith("the circuit is not exact: row ")
