@@ -82,14 +82,14 @@ def circuit_netlist(model: GateModel) -> Netlist | None:
 def _all_logic(model: GateModel, find: Callable[[str], GateModel], within: tuple[str, ...]) -> bool:
     """Whether `model` is a logic model, or a circuit of them all the way down (up to `MAX_NESTING`)."""
     from gatenet.circuit import MAX_NESTING
-    from gatenet.hdl import KEY_CIRCUIT
 
     if is_logic(model):
         return True
-    if KEY_CIRCUIT not in model.metadata or model.name.lower() in within or len(within) > MAX_NESTING:
+    nested = model.name.lower() in within or len(within) > MAX_NESTING
+    if contract.KEY_CIRCUIT not in model.metadata or nested:
         return False
     try:
-        gates = {str(part["gate"]) for part in json.loads(model.metadata[KEY_CIRCUIT])["parts"]}
+        gates = {str(part["gate"]) for part in json.loads(model.metadata[contract.KEY_CIRCUIT])["parts"]}
         return all(_all_logic(find(gate), find, (*within, model.name.lower())) for gate in gates)
     except (ValueError, KeyError, TypeError, OSError):  # not a circuit's wiring, or a part is missing
         return False

@@ -29,7 +29,6 @@ from gatenet.record import Kind, ModelRecord
 from gatenet.store import GateFiles, Writer
 from gatenet.test_data import test_data_set
 
-KEY_CIRCUIT = "gatenet.circuit"
 CHUNK_ROWS = 1 << 17
 TEST_DATA_ROWS = 4096  # of a sampled circuit's verified rows, spread evenly, go into test_data_set_0
 
@@ -271,7 +270,7 @@ def _model(graph: onnx.GraphProto, recipe: CircuitRecipe, sampled: int | None) -
     model.ir_version = 8
     model.doc_string = f"gatenet circuit {circuit.name}: {circuit.description}".strip(": ")
     metadata = contract.model_metadata(circuit, recipe.margin, 0, {}, recipe.record(), sampled)
-    metadata[KEY_CIRCUIT] = json.dumps(circuit.netlist, sort_keys=True)
+    metadata[contract.KEY_CIRCUIT] = json.dumps(circuit.netlist, sort_keys=True)
     for key, value in metadata.items():
         model.metadata_props.add(key=key, value=value)
     onnx.checker.check_model(model, full_check=True)

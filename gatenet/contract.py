@@ -29,6 +29,7 @@ KEY_NETWORK = "gatenet.network"
 KEY_BUILD = "gatenet.build"
 KEY_VERIFICATION = "gatenet.verification"  # only in circuits too large for a stored truth table
 KEY_NETLIST = "gatenet.netlist"  # only in logic models: the circuit the model computes, as netlist JSON
+KEY_CIRCUIT = "gatenet.circuit"  # only in circuit models: their parts and wiring, as JSON
 
 
 def model_metadata(

@@ -51,7 +51,6 @@ from gatenet.runtime import GateModel
 
 FORMATS = ("verilog", "blif", "aig")
 SUFFIXES = {"verilog": ".v", "blif": ".blif", "aig": ".aig"}
-KEY_CIRCUIT = "gatenet.circuit"  # circuit_onnx.KEY_CIRCUIT: that module needs onnx, a train extra
 LEARNED = "learned: the logic network's own circuit, minimized"
 EXACT = "from its verified truth table: a smallest circuit (exhaustive search, up to 3 inputs)"
 DIAGRAM = "from its verified truth table: a reduced ordered decision diagram, minimized"
@@ -322,7 +321,7 @@ def _netlist_of(
         if (netlist.inputs, netlist.output_names) != (model.input_names, model.output_names):
             raise HdlError(f"{where}: its netlist's bit names are not the model's")
         source = LEARNED
-    elif KEY_CIRCUIT in model.metadata:
+    elif contract.KEY_CIRCUIT in model.metadata:
         netlist, source = _circuit_netlist(model, find, within, made), COMPOSED
     else:
         check = model.verify()
@@ -342,18 +341,18 @@ def _circuit_netlist(
     if model.name.lower() in within or len(within) > MAX_NESTING:
         raise HdlError(f"{where}: circuit {model.name} contains itself, or nests too deep")
     try:
-        wiring = json.loads(model.metadata[KEY_CIRCUIT])
+        wiring = json.loads(model.metadata[contract.KEY_CIRCUIT])
         parts, wanted = wiring["parts"], wiring["outputs"]
         if not isinstance(parts, list) or not isinstance(wanted, dict):
             raise TypeError("expected parts to be a list and outputs a mapping")
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         reason = "nested too deep" if isinstance(error, RecursionError) else error
-        raise HdlError(f"{where}: {KEY_CIRCUIT} is not a circuit's wiring ({reason})") from None
+        raise HdlError(f"{where}: {contract.KEY_CIRCUIT} is not a circuit's wiring ({reason})") from None
     known: dict[str, _Literal] = {name: (index, False) for index, name in enumerate(model.input_names)}
     flat = _Flat(model.inputs)
     for k, part in enumerate(parts):
         if not isinstance(part, dict) or not isinstance(part.get("inputs"), dict):
-            raise HdlError(f"{where}: {KEY_CIRCUIT} part {k} is not a part with inputs")
+            raise HdlError(f"{where}: {contract.KEY_CIRCUIT} part {k} is not a part with inputs")
         name, gate = _shown(part.get("part")), str(part.get("gate"))
         try:
             part_model = find(gate)
@@ -375,7 +374,7 @@ def _circuit_netlist(
 def _source(known: Mapping[str, _Literal], text: object, where: str, what: str) -> _Literal:
     if not isinstance(text, str) or text not in known:
         raise HdlError(
-            f"{where}: {KEY_CIRCUIT}: {what} reads {_shown(text)}, no input or earlier part's output"
+            f"{where}: {contract.KEY_CIRCUIT}: {what} reads {_shown(text)}, no input or earlier part's output"
         )
     return known[text]
 

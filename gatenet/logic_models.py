@@ -151,33 +151,29 @@ def learn_gates(gates: Sequence[Gate], spec: LogicSpec, seed: int) -> list[Learn
     circuit at one rung are learned again at the next (`LogicSpec.ladder`), until all are exact or the
     ladder ends.
     """
-    targets: dict[tuple, Gate] = {}
-    keys: list[tuple] = []
-    transforms: list[npn.Transform | None] = []
+    targets: dict[tuple, Gate] = {}  # what is learned, once each
+    plan: dict[int, tuple[tuple, npn.Transform | None]] = {}  # gate index -> its target, and how to carry it
     for inputs, indexes in _by_inputs(gates).items():
         if inputs > npn.MAX_INPUTS:
             for index in indexes:
-                keys.append(("gate", index))
-                targets[keys[-1]] = gates[index]
-                transforms.append(None)
+                targets[("gate", index)] = gates[index]
+                plan[index] = (("gate", index), None)
             continue
         numbers = npn.tables_to_numbers(np.stack([gates[index].table[:, 0] for index in indexes]))
         classified = npn.classify(numbers, inputs)
-        for representative, transform in zip(classified.representative, classified.transform, strict=True):
-            keys.append(("npn", inputs, int(representative)))
-            targets.setdefault(keys[-1], _class_gate(inputs, int(representative)))
-            transforms.append(transform)
-    order = [index for indexes in _by_inputs(gates).values() for index in indexes]
+        for index, representative, transform in zip(
+            indexes, classified.representative.tolist(), classified.transform, strict=True
+        ):
+            key = ("npn", inputs, representative)
+            targets.setdefault(key, _class_gate(inputs, representative))
+            plan[index] = (key, transform)
     by_key = {key: _CLASSES[key, spec, seed] for key in targets if (key, spec, seed) in _CLASSES}
     todo = [key for key in targets if key not in by_key]
     by_key.update(zip(todo, _climb([targets[key] for key in todo], spec, seed), strict=True))
     for key in todo:
         if key[0] == "npn":
             _remember((key, spec, seed), by_key[key])
-    found: dict[int, Learned] = {}
-    for index, key, transform in zip(order, keys, transforms, strict=True):
-        found[index] = _carried(by_key[key], gates[index], transform)
-    return [found[index] for index in range(len(gates))]
+    return [_carried(by_key[plan[index][0]], gate, plan[index][1]) for index, gate in enumerate(gates)]
 
 
 # Classes learned in this process, for the chunks after the one that learned them: a family's 4,096-gate

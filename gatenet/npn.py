@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gatenet.gate import input_rows
 from gatenet.netlist import Netlist, Node, Output, complement_inputs
 
 MAX_INPUTS = 5  # 5! * 2^5 = 3,840 transforms; six inputs would need 46,080 per function
@@ -34,8 +35,7 @@ class Transform:
     def rows(self) -> np.ndarray:
         """For each row of g, the row of f it reads: g's table is `f_table[self.rows()] ^ complement`."""
         inputs = len(self.permutation)
-        x = (np.arange(2**inputs)[:, None] >> (inputs - 1 - np.arange(inputs))[None, :]) & 1
-        y = x[:, list(self.permutation)] ^ np.array(self.negations, dtype=int)
+        y = input_rows(inputs)[:, list(self.permutation)] ^ np.array(self.negations, dtype=np.uint8)
         return y @ (1 << (inputs - 1 - np.arange(inputs)))
 
     def table(self, table: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import pytest
 from folder_tools import copy_models, gatenet
 from netlists import FULL_ADDER, XOR
 
-from gatenet import hdl, logic_tools
+from gatenet import contract, hdl, logic_tools
 from gatenet.netlist import FUNCTIONS, Netlist, Node, Output, evaluate, exact
 
 HOSTILE = "EVIL */ module evil(); endmodule /* \\\n.names a out\n1 1\n// x ??/"
@@ -224,7 +224,7 @@ def test_a_circuit_s_wiring_is_checked_not_trusted(tmp_path):
         return runtime.load_gate(name, folder)
 
     model = find("HALF_ADDER_WIRED")
-    wiring = json.loads(model.metadata[hdl.KEY_CIRCUIT])
+    wiring = json.loads(model.metadata[contract.KEY_CIRCUIT])
     assert hdl.design(model, None, find).gates == 2
     swapped = json.loads(json.dumps(wiring))
     swapped["outputs"] = {"sum": wiring["outputs"]["carry"], "carry": wiring["outputs"]["sum"]}
@@ -238,7 +238,7 @@ def test_a_circuit_s_wiring_is_checked_not_trusted(tmp_path):
         (json.dumps(unknown), "reads 'nowhere.out', no input or earlier part's output"),
         (json.dumps(itself), "contains itself"),
     ]:
-        model.metadata[hdl.KEY_CIRCUIT] = metadata
+        model.metadata[contract.KEY_CIRCUIT] = metadata
         with pytest.raises(hdl.HdlError) as error:
             hdl.design(model, None, lambda name: model if name == "HALF_ADDER_WIRED" else find(name))
         assert str(error.value).startswith("half_adder_wired.onnx: ") and message in str(error.value)
