@@ -20,7 +20,7 @@ from pathlib import Path
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.circuit import Circuit
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_ESCALATE, DEFAULT_RESTARTS
 from gatenet.plugins import collect_gates
 from gatenet.ray_jobs import runner
 
@@ -73,6 +73,7 @@ def train(
     restarts: int = DEFAULT_RESTARTS,
     margin: float = DEFAULT_MARGIN,
     ray: str | None = None,
+    escalate: int = DEFAULT_ESCALATE,
     **settings: object,
 ):
     """Train, export to `out` and verify one gate (returns its GateResult) or several (a list), even
@@ -81,7 +82,8 @@ def train(
     Gates are names or `Gate` objects; `settings` are network settings such as hidden=(8,), steps=500,
     applied over `[tool.gatenet]` and the plugin's hints, as on the command line. With `out=None`
     nothing is written and only the Keras check is made. `ray` ("local", "auto" or an address) trains
-    on a Ray cluster, as `gatenet train --ray` does.
+    on a Ray cluster, as `gatenet train --ray` does; `escalate` bounds the ladder a gate no seed learns
+    climbs (0 turns it off), as `--escalate` does.
     """
     from gatenet import builder
 
@@ -101,6 +103,7 @@ def train(
         export=out is not None,
         ray=ray,
         command="gatenet.train",
+        escalate=escalate,
     )
     results = {result.gate.key: result for result in builder.run(registry, chosen, [], options).trained}
     return results[chosen[0].key] if single else [results[gate.key] for gate in chosen]
@@ -119,6 +122,7 @@ def build(
     ray: str | None = None,
     check: bool = False,
     deep: bool = False,
+    escalate: int = DEFAULT_ESCALATE,
     **settings: object,
 ):
     """`gatenet train NAME... --out OUT`: train the named gates (every default gate and circuit when
@@ -135,7 +139,17 @@ def build(
     registry = collect_gates()
     chosen, circuits = builder.select(registry, names, tuple(family))
     options = builder.Options(
-        out, settings, seed, restarts, margin, wiring, chunk, force=force, ray=ray, command="gatenet.build"
+        out,
+        settings,
+        seed,
+        restarts,
+        margin,
+        wiring,
+        chunk,
+        force=force,
+        ray=ray,
+        command="gatenet.build",
+        escalate=escalate,
     )
     if check:
         return builder.check(registry, chosen, circuits, options, deep)
@@ -151,11 +165,14 @@ def folder_status(
     margin: float = DEFAULT_MARGIN,
     wiring: str = "digital",
     deep: bool = False,
+    escalate: int = DEFAULT_ESCALATE,
 ) -> list:
     """`gatenet status`: every gate and model file of the folder: up to date, stale, missing, orphaned."""
     from gatenet import builder
 
-    options = builder.Options(directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring)
+    options = builder.Options(
+        directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring, escalate=escalate
+    )
     return builder.status(collect_gates(), tuple(family), options, deep)
 
 

@@ -23,7 +23,7 @@ from gatenet.circuit import Circuit
 from gatenet.config import project_settings
 from gatenet.family import Chain, Family, chunks
 from gatenet.gate import Gate
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError
+from gatenet.network import DEFAULT_CHUNK, DEFAULT_ESCALATE, DEFAULT_RESTARTS, NetworkError
 from gatenet.recipe import CircuitRecipe, LogicRecipe, Recipe, recipe_for
 from gatenet.record import Kind
 from gatenet.registry import Registry
@@ -51,6 +51,7 @@ class Options:
     export: bool = True  # False: train and check in Keras only, write nothing
     ray: str | None = None  # run the chunks on this Ray cluster ("local", "auto", an address)
     command: str = "gatenet train"  # who holds the folder's lock, as a second writer is told
+    escalate: int = DEFAULT_ESCALATE  # rungs of a network's ladder a gate may climb (0: none)
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Row:
     network: dict | None = None
     logic: dict | None = None  # a logic model's gate count and depth
     circuit: dict | None = None
+    rung: int | None = None  # of the ladder of the network or logic spec asked for: 0 when it itself learned
 
     @classmethod
     def fresh(cls, status: ModelStatus, folder: ModelFolder) -> Row:
@@ -121,6 +123,7 @@ class Row:
             seed=training.seed,
             network=training.network,
             logic=record.logic,
+            rung=(record.logic or training.build or {}).get("rung", 0),
         )
 
     @classmethod
@@ -140,6 +143,7 @@ class Row:
             result.seed,
             result.network.to_dict(),
             logic=result.logic if kind is Kind.LOGIC else None,
+            rung=result.rung,
         )
 
     @classmethod
@@ -173,6 +177,7 @@ class Row:
             "file": self.file,
             "problem": self.problem,
             "network": self.network,
+            "rung": self.rung,
         }
         extra = {
             name: getattr(self, name) for name in ("logic", "circuit") if getattr(self, name) is not None
@@ -221,7 +226,12 @@ def _recipe(gate: Gate, project: dict, options: Options) -> Recipe | LogicRecipe
     another number of layers) is one line naming the gate."""
     try:
         return recipe_for(
-            gate, [project, dict(options.network)], options.seed, options.restarts, options.margin
+            gate,
+            [project, dict(options.network)],
+            options.seed,
+            options.restarts,
+            options.margin,
+            options.escalate,
         )
     except NetworkError as error:
         raise NetworkError(f"gate {gate.name!r}: {error}") from None
@@ -343,6 +353,7 @@ def _train(
                 writer=writer,
                 chunk=options.chunk,
                 run_jobs=run_jobs(),
+                escalate=options.escalate,
             ),
             events,
             report,

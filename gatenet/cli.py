@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import json
 import math
@@ -28,7 +29,15 @@ from gatenet.gate import Gate, is_name, table_gate
 from gatenet.learners import KINDS
 from gatenet.logic_spec import WIRINGS as LOGIC_WIRINGS
 from gatenet.netlist import Netlist
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, MAX_UNITS, hidden_text, parse_hidden
+from gatenet.network import (
+    DEFAULT_CHUNK,
+    DEFAULT_ESCALATE,
+    DEFAULT_RESTARTS,
+    MAX_ESCALATE,
+    MAX_UNITS,
+    hidden_text,
+    parse_hidden,
+)
 from gatenet.overview import Overview, overview
 from gatenet.plugins import HOOKS, collect_gates, get_plugin_manager, load_plugins, plugin_infos
 from gatenet.progress import Bar, progress_bar
@@ -408,6 +417,12 @@ RECIPE_OPTIONS = (  # flag, type, default, help: in the order --help lists them
         "Seeds tried per gate, in order; the first that verifies is kept.",
     ),
     (
+        "--escalate",
+        click.IntRange(0, MAX_ESCALATE),
+        DEFAULT_ESCALATE,
+        "Rungs of the ladder a gate no seed learns may climb: more seeds, a deeper network, more steps.",
+    ),
+    (
         "--margin",
         MARGIN,
         DEFAULT_MARGIN,
@@ -417,10 +432,21 @@ RECIPE_OPTIONS = (  # flag, type, default, help: in the order --help lists them
 
 
 def recipe_options(command: Callable) -> Callable:
-    """--seed, --restarts and --margin: with the network settings, what makes a model."""
+    """--seed, --restarts, --escalate (or --no-escalate) and --margin: with the network settings, what
+    makes a model."""
+
+    @functools.wraps(command)
+    def with_ceiling(*args: object, no_escalate: bool, escalate: int, **kwargs: object) -> None:
+        return command(*args, escalate=0 if no_escalate else escalate, **kwargs)
+
+    with_ceiling = click.option(
+        "--no-escalate", is_flag=True, help="Same as --escalate 0: only the network asked for."
+    )(with_ceiling)
     for flag, kind, default, help_text in reversed(RECIPE_OPTIONS):  # the last applied is listed first
-        command = click.option(flag, type=kind, default=default, show_default=True, help=help_text)(command)
-    return command
+        with_ceiling = click.option(flag, type=kind, default=default, show_default=True, help=help_text)(
+            with_ceiling
+        )
+    return with_ceiling
 
 
 @cli.command()
@@ -506,6 +532,7 @@ def train(
     out_dir,
     seed,
     restarts,
+    escalate,
     margin,
     no_export,
     resume,
@@ -554,6 +581,7 @@ def train(
         force=not resume,
         export=not no_export,
         ray=ray,
+        escalate=escalate,
     )
     if check:
         statuses = builder.check(registry, gates, circuits, options, deep)
@@ -780,6 +808,7 @@ def status(
     families: tuple[str, ...],
     seed: int,
     restarts: int,
+    escalate: int,
     margin: float,
     wiring: str,
     deep: bool,
@@ -795,7 +824,9 @@ def status(
     registry = collect_gates()
     folder = ModelFolder(directory)
     _select(registry, (), families)  # an unknown family is a usage error
-    options = builder.Options(directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring)
+    options = builder.Options(
+        directory, seed=seed, restarts=restarts, margin=margin, wiring=wiring, escalate=escalate
+    )
     statuses = builder.status(registry, families, options, deep)
     if as_json:
         click.echo(
@@ -850,6 +881,11 @@ def _show_lines(seen: Overview, options: builder.Options) -> list[tuple[str, str
     if training is not None:
         made += [f"seed {training.seed}", f"{training.steps} steps"]
         made.append(f"all right at step {training.first_right_step}")
+        rung = (training.build or {}).get("rung", 0)
+        if rung and record.logic is None:  # a logic model's rung is in its `logic` shape, below
+            made.append(
+                f"rung {rung} of the escalation ladder, hidden {hidden_text(training.network['hidden'])}"
+            )
     circuit = record.circuit or {}
     shape = record.logic or {key: circuit.get(key) for key in ("depth", "instances", "verification")}
     made += [f"{key} {value}" for key, value in shape.items() if value is not None]
@@ -1327,9 +1363,8 @@ def _print_row(row: builder.Row) -> None:
     """One line of `gatenet train`'s table."""
     fresh = row.status == UP_TO_DATE
     verified = UP_TO_DATE if fresh else "yes" if row.verified else "NO"
-    rung = (row.logic or {}).get("rung", 0)
-    if rung and not fresh:
-        verified += f" (r{rung})"  # learned by a larger network of the ladder (docs/logic.md)
+    if row.rung and not fresh:
+        verified += f" (r{row.rung})"  # learned on a rung of the ladder above what was asked for
     steps = "-" if row.steps is None else row.steps
     right = "-" if row.first_right_step is None else str(row.first_right_step)
     seconds = "-" if fresh else f"{row.seconds:.2f}"

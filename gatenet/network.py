@@ -10,11 +10,13 @@ from dataclasses import asdict, dataclass, replace
 
 DEFAULT_RESTARTS = 4  # seeds tried per gate, in order; the first that verifies is kept
 DEFAULT_CHUNK = 4096  # gates per training program: bounds memory, and is the size of one Ray task
+DEFAULT_ESCALATE = 3  # rungs of the ladder above the network asked for (`ladder`); 0 turns it off
 
 
 MAX_STEPS = 2**31 - 1  # the compiled training loop counts steps in int32
 MAX_UNITS = 65536  # per hidden layer: the command line's bound too
 MAX_LAYERS = 64
+MAX_ESCALATE = 3  # the rungs `ladder` knows above the first
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # how Keras names activations, losses and optimizers
 NO_HIDDEN = "none"  # how the command line and a sweep's CSV spell "no hidden layer"
 
@@ -74,6 +76,40 @@ class NetworkSpec:
         return {
             key: list(value) if isinstance(value, tuple) else value for key, value in asdict(self).items()
         }
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One rung of the escalation ladder: a network and the seeds tried with it, in order."""
+
+    network: NetworkSpec
+    seeds: tuple[int, ...]
+
+
+def ladder(network: NetworkSpec, seed: int, restarts: int, escalate: int) -> list[Rung]:
+    """The networks and seeds a gate is trained with, in turn, until one verifies.
+
+    Rung 0 is the network asked for with seeds `seed` .. `seed + restarts - 1`. A gate that every one
+    of them fails is almost always a start that ends with one row confidently wrong, so rung 1 tries
+    twice as many fresh seeds of the same network; rung 2 adds a hidden layer as wide as the last
+    (16 units when there is none), which learned each of the 79 four-input functions the default
+    network fails on most of its seeds, and rung 3 gives that deeper network twice the steps and the
+    fresh seeds. Wider layers were measured too and rescued fewer (benchmarks/README.md).
+    """
+    if not (_is_int(escalate) and 0 <= escalate <= MAX_ESCALATE):
+        raise NetworkError(f"escalate: expected a whole number from 0 to {MAX_ESCALATE}, got {escalate!r}")
+    first = tuple(range(seed, seed + restarts))
+    fresh = tuple(range(seed + restarts, seed + 3 * restarts))
+    width = network.hidden[-1] if network.hidden else 16
+    activation = network.activation[-1] if network.activation else "relu"
+    deeper = replace(network, hidden=(*network.hidden, width), activation=(*network.activation, activation))
+    rungs = [
+        Rung(network, first),
+        Rung(network, fresh),
+        Rung(deeper, first),
+        Rung(replace(deeper, steps=min(2 * network.steps, MAX_STEPS)), fresh),
+    ]
+    return rungs[: escalate + 1]
 
 
 def hidden_text(hidden: Sequence[int], separator: str = "+") -> str:

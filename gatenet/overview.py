@@ -69,7 +69,8 @@ def overview(registry: Registry, name: str, options: builder.Options) -> Overvie
         recipe = builder.recipes(registry, [gate], options)[0][0]
         logic = isinstance(recipe, LogicRecipe)
         settings = recipe.spec.to_dict() if logic else recipe.network.to_dict()
-        build = {"seed": recipe.seed, "restarts": recipe.build()["restarts"], "margin": recipe.margin}
+        build = {key: value for key, value in recipe.build().items() if key != "export"}
+        build["margin"] = recipe.margin
         now = {"kind": Kind.LOGIC.value if logic else Kind.NETWORK.value, **settings, **build}
     else:
         now = {"kind": Kind.CIRCUIT.value, "wiring": options.wiring, "parts": circuit.part_summary()}

@@ -1,7 +1,8 @@
 """From gates to verified model files: train, export, check with onnxruntime, commit.
 
 Gates that share a shape and network train together in chunks: first one seed of each side by side,
-then the other seeds ("restarts") of the gates that seed failed. A model file, its test data, history
+then the other seeds ("restarts") of the gates that seed failed, then, for a gate no seed verified,
+the rungs of its escalation ladder in turn (`gatenet.network.ladder`). A model file, its test data, history
 and manifest entry are committed to the model folder together, and only once the new model has passed
 the Keras check and the onnxruntime check, so a failed or interrupted run keeps what was exported
 before.
@@ -23,7 +24,15 @@ from gatenet.errors import first_line
 from gatenet.family import chunks
 from gatenet.gate import Gate
 from gatenet.history import History
-from gatenet.network import DEFAULT_CHUNK, DEFAULT_RESTARTS, NetworkError, NetworkSpec
+from gatenet.network import (
+    DEFAULT_CHUNK,
+    DEFAULT_ESCALATE,
+    DEFAULT_RESTARTS,
+    NetworkError,
+    NetworkSpec,
+    hidden_text,
+    ladder,
+)
 from gatenet.ray_jobs import RunJobs
 from gatenet.recipe import Recipe, network_for
 from gatenet.record import Kind, ModelRecord, Training, trained_with
@@ -46,6 +55,7 @@ class GateResult:
     problem: str = ""
     history: History | None = None
     error: BaseException | None = None  # what `problem` summarises, for `gatenet --debug`
+    rung: int = 0  # of the escalation ladder: 0 when the network asked for verified
     kind = Kind.NETWORK
 
     @property
@@ -85,13 +95,15 @@ def stream_gates(
     writer: Writer | None = None,
     chunk: int = DEFAULT_CHUNK,
     run_jobs: RunJobs | None = None,
+    escalate: int = DEFAULT_ESCALATE,
 ) -> Iterator[GateResult]:
     """Train `gates` `chunk` at a time and yield each result once its model is committed.
 
     Seeds `seed` .. `seed + restarts - 1` are tried in order and the first one whose network verifies
     (in Keras and, when exporting, in onnxruntime) is kept: every gate trains its first seed, and only
-    the gates it fails train the others, side by side. With `export=False` nothing is written and only
-    the Keras check is made. `gate_settings` (by lower-case gate name) apply before `settings`, which
+    the gates it fails train the others, side by side; a gate none of them verifies climbs up to
+    `escalate` rungs of its ladder (`gatenet.network.ladder`). With `export=False` nothing is written
+    and only the Keras check is made. `gate_settings` (by lower-case gate name) apply before `settings`, which
     apply to every gate. The folder is locked, checked and repaired before any training (pass the
     `writer` of a folder already held to write there instead of `out_dir`), and each chunk is committed
     as one transaction, so an interrupted run keeps every chunk it finished. `run_jobs` runs the
@@ -102,6 +114,7 @@ def stream_gates(
         raise ValueError(f"restarts: must be at least 1, got {restarts}")
     if chunk < 1:
         raise ValueError(f"chunk: must be at least 1, got {chunk}")
+    ladder(NetworkSpec(), seed, restarts, escalate)  # a bad ceiling fails before any training
     if writer is not None or not export:
         writing = contextlib.nullcontext(writer)
     else:
@@ -110,7 +123,7 @@ def stream_gates(
 
     def job(part: list[Gate]) -> Job:
         networks, problems = _networks(part, settings, gate_settings, checked)
-        return Job(part, networks, seed, restarts, margin, export, problems)
+        return Job(part, networks, seed, restarts, margin, export, escalate, problems)
 
     parts = chunks(gates, chunk)
     first = [job(part) for part in itertools.islice(parts, 1)]  # a bad setting fails before any writing
@@ -160,8 +173,8 @@ def export_trained(
     """Export, verify and commit one network trained elsewhere (a page's live training), exactly as
     `gatenet train GATE --seed SEED --restarts 1` would: written only if it verifies in Keras and in
     onnxruntime, so a failed network leaves the model exported before as it was."""
-    build = Recipe(trained.gate, trained.network, trained.seed, 1, margin).build()
-    result, files = _finish(trained.gate, trained.network, [trained], margin, True, build)
+    build = Recipe(trained.gate, trained.network, trained.seed, 1, margin, escalate=0).build()
+    result, files = _finish(trained.gate, [(0, trained)], margin, True, build)
     if files is not None:
         writing = contextlib.nullcontext(writer) if writer else ModelFolder(out_dir).writing("gatenet.export")
         with writing as held:
@@ -181,6 +194,7 @@ class Job:
     restarts: int
     margin: float
     export: bool
+    escalate: int = DEFAULT_ESCALATE
     problems: dict[str, str] = field(default_factory=dict)  # gates (by key) that cannot train, and why
 
 
@@ -218,16 +232,25 @@ def run_job(job: Job) -> list[tuple[GateResult, GateFiles | None]]:
 def _train_group(
     group: list[Gate], network: NetworkSpec, job: Job, done: dict[str, tuple[GateResult, GateFiles | None]]
 ) -> None:
-    """Every gate's first seed, then its other seeds if the first did not make a verified model."""
-    earlier: dict[str, list[trainer.Trained]] = {}
+    """Every gate's first seed, then its other seeds if the first did not make a verified model, then
+    the rungs of the ladder above, each rung's seeds side by side, for the gates still failing."""
+    earlier: dict[str, list[tuple[int, trainer.Trained]]] = {}
     pending = group
-    build = Recipe(group[0], network, job.seed, job.restarts, job.margin).build()  # the same for every gate
-    for seeds in ([job.seed], list(range(job.seed + 1, job.seed + job.restarts))):
-        if not pending or not seeds:
+    recipe = Recipe(group[0], network, job.seed, job.restarts, job.margin, job.escalate)
+    build = recipe.build()  # the same for every gate
+    rounds = [
+        (rung, step.network, seeds)
+        for rung, step in enumerate(recipe.ladder())
+        for seeds in ([step.seeds[:1], step.seeds[1:]] if rung == 0 else [step.seeds])
+    ]
+    for rung, rung_network, seeds in rounds:
+        if not pending:
             break
+        if not seeds:
+            continue
         started, error = time.perf_counter(), None
         try:
-            trials = trainer.train_together(pending, network, seeds, snapshots=job.export)
+            trials = trainer.train_together(pending, rung_network, seeds, snapshots=job.export)
         except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
             error, trials = failure, [[] for _ in pending]
         share = (time.perf_counter() - started) / len(pending)
@@ -235,8 +258,8 @@ def _train_group(
         for gate, gate_trials in zip(pending, trials, strict=True):
             started = time.perf_counter()
             if gate_trials:
-                gate_trials = [*earlier.pop(gate.key, []), *gate_trials]
-                result, files = _finish(gate, network, gate_trials, job.margin, job.export, build)
+                gate_trials = [*earlier.pop(gate.key, []), *((rung, trial) for trial in gate_trials)]
+                result, files = _finish(gate, gate_trials, job.margin, job.export, build)
             else:
                 problem = f"training failed: {type(error).__name__}: {first_line(error)}"
                 result = GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem)
@@ -251,38 +274,39 @@ def _train_group(
 
 def _finish(
     gate: Gate,
-    network: NetworkSpec,
-    trials: list[trainer.Trained],
+    trials: list[tuple[int, trainer.Trained]],
     margin: float,
     export: bool,
     build: dict,
 ) -> tuple[GateResult, GateFiles | None]:
-    """Keep the first restart, in seed order, that verifies in Keras and, when exporting, in ONNX.
+    """Keep the first trial, in the order tried (rung, then seed), that verifies in Keras and, when
+    exporting, in ONNX. Each trial comes with the rung of the ladder that trained it.
 
     Returns the gate's result and, when a model was exported and verified, the files to commit.
     """
-    checked = [(check_table(gate.table, trial.probabilities, margin), trial) for trial in trials]
-    best_check, best = max(checked, key=lambda pair: pair[0].worst_margin)
-    seeds = f"{trials[0].seed}..{trials[-1].seed}" if len(trials) > 1 else str(trials[0].seed)
+    checked = [(check_table(gate.table, trial.probabilities, margin), rung, trial) for rung, trial in trials]
+    best_check, best_rung, best = max(checked, key=lambda found: found[0].worst_margin)
     error = None
-    problem = f"no seed of {seeds} verified; the best, seed {best.seed}: {best_check.details}"
-    for check, trial in checked:
+    problem = f"{_tried(trials)}; the best, {_trial_name(best_rung, best)}: {best_check.details}"
+    for check, rung, trial in checked:
         if not check.verified:
             continue
         result = GateResult(
             gate,
-            network,
+            trial.network,
             True,
             check.worst_margin,
             trial.history.first_right_step,
             0.0,
             trial.seed,
             history=trial.history,
+            rung=rung,
         )
         if not export:
             return result, None
+        made = {**build, "rung": rung}
         try:
-            onnx_check, model = _export(trial, margin, build)
+            onnx_check, model = _export(trial, margin, made)
         except Exception as failure:  # this gate's export failed; the others go on
             problem, error = f"seed {trial.seed}: export failed: {type(failure).__name__}: {failure}", failure
             break
@@ -290,11 +314,35 @@ def _finish(
             problem = f"seed {trial.seed}: onnxruntime: {onnx_check.details}"
             continue
         result.worst_margin = onnx_check.worst_margin
-        return result, _gate_files(result, model, onnx_check, margin, build)
+        return result, _gate_files(result, model, onnx_check, margin, made)
     failed = GateResult(
-        gate, network, False, best_check.worst_margin, None, 0.0, best.seed, problem=problem, error=error
+        gate,
+        best.network,
+        False,
+        best_check.worst_margin,
+        None,
+        0.0,
+        best.seed,
+        problem=problem,
+        error=error,
+        rung=trials[-1][0],  # how far up the ladder it went
     )
     return failed, None
+
+
+def _tried(trials: list[tuple[int, trainer.Trained]]) -> str:
+    """What was tried, for a gate no trial verified: its seeds, or the rungs of the ladder it climbed."""
+    seeds = [trial.seed for _, trial in trials]
+    tried = f"{seeds[0]}..{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
+    rungs = trials[-1][0] + 1
+    return f"no seed of {tried} verified" + (f" on {rungs} rungs of the ladder" if rungs > 1 else "")
+
+
+def _trial_name(rung: int, trial: trainer.Trained) -> str:
+    if rung == 0:
+        return f"seed {trial.seed}"
+    network = trial.network
+    return f"seed {trial.seed} of rung {rung} (hidden {hidden_text(network.hidden)}, {network.steps} steps)"
 
 
 def _export(trained: trainer.Trained, margin: float, build: dict) -> tuple[Check, bytes]:

@@ -21,12 +21,17 @@ from gatenet.gate import Gate
 from gatenet.learners import NETWORK_SETTINGS, SETTINGS, kind_of, only
 from gatenet.logic_spec import SETTINGS as LOGIC_SETTINGS
 from gatenet.logic_spec import LogicSpec, logic_spec
-from gatenet.network import NetworkError, NetworkSpec
+from gatenet.network import DEFAULT_ESCALATE, NetworkError, NetworkSpec, Rung, ladder
 from gatenet.record import Kind, ModelRecord
 
 # Bump when gatenet's training or export would give other bytes for the same recipe.
-EXPORT_VERSION = 2
-BUILD_NAMES = {"seed": "first seed", "restarts": "restarts", "export": "gatenet's export version"}
+EXPORT_VERSION = 3  # 3: the escalation ladder
+BUILD_NAMES = {
+    "seed": "first seed",
+    "restarts": "restarts",
+    "escalate": "escalation ceiling",
+    "export": "gatenet's export version",
+}
 # Bump when gatenet's logic learner or its ONNX export would give other bytes for the same recipe (2: one
 # learning per NPN class, and the ladder).
 LOGIC_EXPORT_VERSION = 2
@@ -49,7 +54,12 @@ def network_for(gate: Gate, *settings: Mapping[str, object] | None) -> NetworkSp
 
 
 def recipe_for(
-    gate: Gate, settings: Sequence[Mapping[str, object] | None], seed: int, restarts: int, margin: float
+    gate: Gate,
+    settings: Sequence[Mapping[str, object] | None],
+    seed: int,
+    restarts: int,
+    margin: float,
+    escalate: int = DEFAULT_ESCALATE,
 ) -> Recipe | LogicRecipe:
     """How `gatenet train` makes this gate's model now: with the learner its settings' `kind` picks
     (`gatenet.learners`), from the plugin's hints and then each layer of `settings` in turn."""
@@ -60,33 +70,49 @@ def recipe_for(
         except ValueError as error:
             raise NetworkError(str(error)) from None
         return LogicRecipe(gate, spec, seed)
-    return Recipe(gate, network_for(gate, *settings), seed, restarts, margin)
+    return Recipe(gate, network_for(gate, *settings), seed, restarts, margin, escalate)
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How one gate's model is made."""
+    """How one gate's model is made: the network asked for, and the ladder it escalates along."""
 
     gate: Gate
     network: NetworkSpec
     seed: int
     restarts: int
     margin: float
+    escalate: int = DEFAULT_ESCALATE
+
+    def ladder(self) -> list[Rung]:
+        """The networks and seeds tried in turn (`gatenet.network.ladder`)."""
+        return ladder(self.network, self.seed, self.restarts, self.escalate)
 
     def build(self) -> dict:
-        """What the model and its manifest entry record besides the gate, network and margin."""
-        return {"seed": self.seed, "restarts": self.restarts, "export": EXPORT_VERSION}
+        """What the model and its manifest entry record besides the gate, network and margin (a model
+        also records the rung of the ladder that made it, `rung`, and that rung's network)."""
+        return {
+            "seed": self.seed,
+            "restarts": self.restarts,
+            "escalate": self.escalate,
+            "export": EXPORT_VERSION,
+        }
 
     def differences(self, record: ModelRecord) -> list[str]:
-        """Why a model was not made by this recipe; empty when it was."""
-        found = _training_changes(self.gate, record, Kind.NETWORK, "network", self.network.to_dict())
+        """Why a model was not made by this recipe; empty when it was: the network it records must be
+        the one its rung of this recipe's ladder trains."""
+        build = record.training.build if record.training is not None else None
+        rung = (build or {}).get("rung", 0)
+        rungs = self.ladder()
+        network = rungs[rung].network if isinstance(rung, int) and 0 <= rung < len(rungs) else self.network
+        found = _training_changes(self.gate, record, Kind.NETWORK, "network", network.to_dict())
         if record.kind is not Kind.NETWORK:
             return found
         if record.margin != self.margin:
             found.append(f"margin changed ({_pair(record.margin, self.margin)})")
-        if record.training.build is None:
+        if build is None:
             return [*found, "no build record: trained by an older gatenet"]
-        return found + _build_changes(self.build(), record.training.build)
+        return found + _build_changes(self.build(), build)
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,10 @@ def _training(field: _Fields) -> Training:
         ),
         network=field.get("network", lambda v: isinstance(v, dict), "a mapping of network settings"),
         build=field.get(
-            "build", _is_build, "a mapping of whole numbers seed, restarts and export", optional=True
+            "build",
+            _is_build,
+            "a mapping of whole numbers seed, restarts and export (and escalate and rung)",
+            optional=True,
         ),
         trained_with=field.get(
             "trained_with", _is_versions, "a mapping of library names to versions", optional=True
@@ -192,6 +195,8 @@ def _implied_kind(entry: dict) -> Kind:
     return Kind.CIRCUIT if "circuit" in entry else Kind.NETWORK
 
 
+BUILD_FIELDS = {"seed", "restarts", "export"}
+LADDER_FIELDS = {"escalate", "rung"}  # a network model's escalation ceiling and the rung that made it
 INSIDE = "a relative path inside the folder"
 FILES_MEANING = "a mapping of relative paths inside the folder to SHA-256 digests"
 KINDS = " or ".join(kind.value for kind in Kind)
@@ -256,7 +261,7 @@ def _is_files(value: object) -> bool:
 def _is_build(value: object) -> bool:
     return (
         isinstance(value, dict)
-        and set(value) == {"seed", "restarts", "export"}
+        and BUILD_FIELDS <= set(value) <= BUILD_FIELDS | LADDER_FIELDS
         and all(map(_is_int, value.values()))
     )
 

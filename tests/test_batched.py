@@ -53,7 +53,7 @@ def test_restarts_rescue_a_gate_that_a_single_seed_fails(tmp_path):
     verified = [check_table(parity.table, trial.probabilities).verified for trial in trials]
     assert not all(verified) and any(verified), "the premise: some seeds fail this tiny network, some pass"
     failing_seed = verified.index(False)
-    (alone,) = train_gates([parity], tmp_path / "one", settings, seed=failing_seed, restarts=1)
+    (alone,) = train_gates([parity], tmp_path / "one", settings, seed=failing_seed, restarts=1, escalate=0)
     assert not alone.verified and not (tmp_path / "one" / "tiny_parity3.onnx").exists()
     (rescued,) = train_gates([parity], tmp_path / "eight", settings, seed=0, restarts=8)
     assert rescued.verified and rescued.seed == verified.index(True), "the first seed that verifies is kept"

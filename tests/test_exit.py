@@ -29,7 +29,7 @@ def register_gates(register):
 def test_a_plugins_atexit_handlers_and_logs_survive_train(tmp_path):
     (tmp_path / "exit_plugin.py").write_text(PLUGIN.format(out=str(tmp_path)))
     args = ["-p", str(tmp_path / "exit_plugin.py"), "train", "EXIT_GATE", "--steps", "50"]
-    result = gatenet(*args, "--restarts", "1", "--no-export", "-q")
+    result = gatenet(*args, "--restarts", "1", "--no-escalate", "--no-export", "-q")
     assert result.returncode == 1  # 50 steps do not make a verified AND; the exit path is what counts
     assert (tmp_path / "atexit.txt").read_text() == "ran"
     assert (tmp_path / "log.txt").read_text() == "registered\n"

@@ -131,7 +131,7 @@ def test_a_gate_that_fails_leaves_the_model_exported_before_intact(shipped):
     before = (out / "xor.onnx").read_bytes()
     manifest_before = (out / "manifest.json").read_text()
     xor = collect_gates().find("xor")
-    (result,) = train_gates([xor], out, {"steps": 2}, restarts=2)
+    (result,) = train_gates([xor], out, {"steps": 2}, restarts=2, escalate=0)
     assert not result.verified and result.path is None
     assert result.problem.startswith("no seed of 0..1 verified; the best, seed ")
     assert ": row " in result.problem and "expected" in result.problem
@@ -186,7 +186,7 @@ def test_a_model_onnxruntime_rejects_names_its_failing_rows(tmp_path, monkeypatc
 
     strict = runtime.GateModel.verify
     monkeypatch.setattr(runtime.GateModel, "verify", lambda model, margin=None: strict(model, 0.4999))
-    (result,) = train_gates([collect_gates().find("xor")], tmp_path, {"steps": 300}, restarts=1)
+    (result,) = train_gates([collect_gates().find("xor")], tmp_path, {"steps": 300}, restarts=1, escalate=0)
     assert not result.verified and result.path is None
     assert result.problem.startswith("seed 0: onnxruntime: row "), result.problem
     assert not list(tmp_path.glob("*.onnx"))

@@ -222,6 +222,7 @@ class Catalog:
                 "first_right_step": training.first_right_step,
                 "seed": training.seed,
                 "network": training.network,
+                "rung": (training.build or {}).get("rung", 0),
             },
             "circuit": None
             if circuit is None

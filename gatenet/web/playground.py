@@ -56,6 +56,14 @@ def sse(event: str, document: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(document, allow_nan=False)}\n\n"
 
 
+# What a failed network here is told: the page trains the one network set up, as `export_trained` does,
+# while `gatenet train` would not stop at it (docs/training.md, "The escalation ladder").
+LADDER_NOTE = (
+    "This page trains the one network you set up; gatenet train {gate} would go on up its escalation "
+    "ladder: more seeds, then a deeper network, then more steps"
+)
+
+
 class Watcher:
     """One stream reading a session: what it has been sent so far, and how to wake it."""
 
@@ -490,7 +498,10 @@ class Playground:
                 return update
 
             def export(live, writer) -> tuple[object, dict]:
-                return export_trained(live.result(), out_dir=self.directory, writer=writer), {}
+                result = export_trained(live.result(), out_dir=self.directory, writer=writer)
+                if not result.verified and result.error is None:
+                    result.problem += f". {LADDER_NOTE.format(gate=request.gate.name)}"
+                return result, {}
 
         else:
             from gatenet import logic_models

@@ -138,7 +138,8 @@ function facts(model) {
       `learned circuit: ${count(model.logic.gates)} two-input gates, ${model.logic.depth} deep; exact on every row, complements free`],
     training && (model.learner === 'logic' ? ['Learned by', logicLearner(model)] : ['Network', network(model)]),
     training && ['Training', `${count(training.steps)} steps, seed ${training.seed}`
-      + (training.first_right_step === null ? '' : `; all rows right from step ${count(training.first_right_step)}`)],
+      + (training.first_right_step === null ? '' : `; all rows right from step ${count(training.first_right_step)}`)
+      + (model.learner !== 'logic' && training.rung ? `; learned on rung ${training.rung} of the escalation ladder, after the network asked for failed on every seed` : '')],
     model.circuit && ['Built from', `${model.circuit.gates.join(', ')}: ${model.circuit.instances} gates, ${model.circuit.depth} deep, ${model.circuit.wiring} wiring`],
     ['SHA-256', h('code', { class: 'digest', title: model.sha256 }, `${model.sha256.slice(0, 16)}…`)],
   ];
