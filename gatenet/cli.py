@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from gatenet import atlas as atlases
 from gatenet import builder, contract, durable, extras, ray_jobs, table_files
 from gatenet.check import DEFAULT_MARGIN, MARGIN_RULE, is_margin
 from gatenet.circuit import WIRINGS, Circuit
@@ -1240,6 +1241,64 @@ def sweep(gate_names, families, seeds, margin, out_dir, ray, quiet, as_json, **a
 def _setting_text(value: object) -> str:
     """A setting as the command line spells it: hidden layers as none or 8+8."""
     return hidden_text(value) if isinstance(value, tuple | list) else str(value)
+
+
+@cli.command()
+@click.option("--family", required=True, help="The family whose functions to map, e.g. boolean4.")
+@click.option(
+    "--hidden",
+    type=Listed(Whole(0, MAX_UNITS)),
+    default=",".join(map(str, atlases.HIDDEN)),
+    show_default=True,
+    help="Hidden ReLU units to try, one layer each; 0 is no hidden layer.",
+)
+@click.option(
+    "--widths",
+    type=Listed(Whole(1, 1024)),
+    default=",".join(map(str, atlases.WIDTHS)),
+    show_default=True,
+    help="Logic network widths (nodes per layer) to try.",
+)
+@click.option(
+    "--seeds", type=NETWORKS_PER_GATE, default=atlases.SEEDS, show_default=True, help="Networks per rung."
+)
+@folder("--out", "atlas", "Folder for FAMILY.csv and FAMILY.png.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+def atlas(family: str, hidden, widths, seeds: int, out_dir: Path, quiet: bool) -> None:
+    """Map a family's NPN classes: how small a ReLU layer and a logic network learn each one.
+
+    \b
+    gatenet atlas --family boolean4 --out docs/atlas
+    """
+    gates = list(_select(collect_gates(), (), (family,)))
+    try:
+        import matplotlib  # noqa: F401  (the figure's; checked before minutes of training)
+    except ImportError as error:
+        raise click.ClickException(str(extras.error("plot", error, "gatenet atlas"))) from None
+    durable.check_writable(out_dir)  # before minutes of training, not after
+    with progress_bar(0, f"mapping {family}", enabled=not quiet) as bar:
+
+        def advance(done: int, total: int) -> None:
+            if not done:
+                bar.total = total
+                bar.start()
+            else:
+                bar.advance()
+
+        try:
+            rows = atlases.atlas(gates, hidden, widths, seeds, on_program=advance)
+        except ValueError as error:
+            raise click.ClickException(f"--family {family}: {first_line(error)}") from None
+    paths = atlases.write_atlas(family.lower(), rows, out_dir)
+    if quiet:
+        return
+    click.echo(f"{'rung':<10} {'classes':>8} {f'all {seeds} seeds':>13} {'functions':>10} {'all seeds':>10}")
+    for line in atlases.summary(rows):
+        click.echo(
+            f"{line['rung']:<10} {line['classes_some']:>8} {line['classes_all']:>13} "
+            f"{line['functions_some']:>10} {line['functions_all']:>10}"
+        )
+    click.echo("wrote " + ", ".join(str(path) for path in paths.values()))
 
 
 @cli.command(name="new-plugin")
