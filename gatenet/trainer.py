@@ -13,6 +13,7 @@ optimizer, which records every network's history as it goes: `model.fit` with
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -22,6 +23,16 @@ from gatenet.gate import Gate
 from gatenet.history import MAX_POINTS, History, Snapshot, sample_stride, snapshot_steps
 from gatenet.network import NetworkError, NetworkSpec
 from gatenet.tensorflow_quiet import import_training_stack
+
+# XLA hands a large reduction to YNNPACK, whose rounding differs from XLA's own loops, and which of the
+# two runs depends on the tensor's size: a network's bits would depend on how many train beside it.
+# XLA reads its flags at its first compilation, which is gatenet's training.
+NO_YNNPACK = "--xla_cpu_experimental_ynn_fusion_type="
+if NO_YNNPACK not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {NO_YNNPACK}".strip()
+# The fewest networks a compiled program trains: below this XLA vectorises a stack's loops along
+# other axes, whose rounding differs (16 was enough for every shape measured; 32 leaves a margin).
+MIN_LANES = 32
 
 import_training_stack()
 
@@ -168,20 +179,23 @@ class StackRun:
         elementwise = network.optimizer.lower() in ELEMENTWISE_OPTIMIZERS
         padded = stack_size(self.count) if elementwise else self.count
         self.pairs = pairs + [pairs[0]] * (padded - self.count)
+        # A small stack trains in a program of MIN_LANES networks, more copies of the first.
+        lanes = self.pairs + [pairs[0]] * (max(0, MIN_LANES - padded) if elementwise else 0)
         self.network = network
         gate = pairs[0][0]
         # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
         shape = replace(network, learning_rate=1.0, steps=1)
-        self.program = (make_program or _Program)(gate.inputs, gate.outputs, shape, len(self.pairs))
-        starts = [initial_weights(g.inputs, g.outputs, network, seed) for g, seed in self.pairs]
-        self.x = np.broadcast_to(gate.rows.astype(np.float32), (len(self.pairs), *gate.rows.shape)).copy()
-        self.y = np.stack([g.table.astype(np.float32) for g, _ in self.pairs])
+        self.program = (make_program or _Program)(gate.inputs, gate.outputs, shape, len(lanes))
+        starts = [initial_weights(g.inputs, g.outputs, network, seed) for g, seed in lanes]
+        self.rows = tf.constant(gate.rows.astype(np.float32))  # every gate of one shape has these rows
+        # [rows, outputs, networks], as the program keeps every tensor: the network axis last.
+        self.y = tf.constant(np.stack([g.table.astype(np.float32) for g, _ in lanes], axis=-1))
         self.program.start_from(
             [np.stack(layer) for layer in zip(*starts, strict=True)], network.learning_rate
         )
         self.stride = sample_stride(network.steps)
         self.step = 0
-        self.last_wrong = tf.fill([len(self.pairs)], -1)
+        self.last_wrong = tf.fill([len(lanes)], -1)
 
     @property
     def done(self) -> bool:
@@ -192,8 +206,8 @@ class StackRun:
         stop = min(self.step + max(0, steps), self.network.steps)
         if stop > self.step:
             self.last_wrong = self.program.run(
-                tf.constant(self.x),
-                tf.constant(self.y),
+                self.rows,
+                self.y,
                 tf.constant(self.step),
                 tf.constant(stop),
                 tf.constant(self.stride),
@@ -203,14 +217,13 @@ class StackRun:
 
     def weights(self) -> list[np.ndarray]:
         """Every network's weights now, stacked: [networks, ...] per Keras weight."""
-        return [weight.numpy() for weight in self.program.model.weights]
+        return self.program.weights()
 
     def outputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Every network's probabilities on its table now, its loss, its accuracy, and whether every
         row is right."""
-        probabilities = np.asarray(self.program.model(self.x, training=False))
-        loss = np.asarray(self.program.network_losses(self.y, probabilities))
-        right = (probabilities > 0.5) == (self.y > 0.5)
+        probabilities, loss = (np.asarray(value) for value in self.program.evaluate(self.rows, self.y))
+        right = (probabilities > 0.5) == (np.moveaxis(np.asarray(self.y), -1, 0) > 0.5)
         return probabilities, loss, right.mean(axis=(1, 2)), right.all(axis=(1, 2))
 
     def finish(self, snapshots: list[tuple[int, list[np.ndarray]]] = ()) -> list[Trained]:
@@ -292,24 +305,17 @@ def stack_size(networks: int, step: int = 256) -> int:
     return -(-networks // step) * step
 
 
-class StackedDense(keras.layers.Layer):
-    """`networks` independent Dense layers side by side: kernel [networks, fan_in, units]."""
-
-    def __init__(self, networks: int, units: int, activation: str, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.networks, self.units = networks, units
-        self.activation = keras.activations.get(activation)
-
-    def build(self, input_shape) -> None:
-        self.kernel = self.add_weight(shape=(self.networks, input_shape[-1], self.units), name="kernel")
-        self.bias = self.add_weight(shape=(self.networks, self.units), initializer="zeros", name="bias")
-
-    def call(self, x):
-        return self.activation(ops.einsum("nri,niu->nru", x, self.kernel) + self.bias[:, None, :])
-
-
 class _Program:
     """One compiled training loop for `networks` networks of one shape, reused across calls.
+
+    The loop is compiled whole by XLA (`jit_compile`): a step of thousands of tiny networks is
+    dozens of element-wise passes over the stack, and XLA fuses them into a few loops instead of one
+    TensorFlow kernel, and one round trip through memory, each. Weights are stored with the network
+    axis last (kernel [fan_in, units, networks]), so every fused loop runs along the networks, and a
+    layer is a broadcast multiply and a sum over its inputs rather than thousands of tiny matrix
+    products. The input rows are one [rows, inputs] table shared by every network: all gates of one
+    shape have the same rows. A program of one network (an optimizer that normalises per variable)
+    keeps plain Keras shapes, kernel [fan_in, units], so such an optimizer sees what it would alone.
 
     The loop takes the steps to run (from `start` to `stop`, so a run can go in segments) and the
     history stride as inputs, and the learning rate is a variable, so settings that differ only in
@@ -323,40 +329,69 @@ class _Program:
     """
 
     def __init__(self, inputs: int, outputs: int, network: NetworkSpec, networks: int) -> None:
-        layers = [keras.Input((2**inputs, inputs), batch_size=networks)]
-        for units, activation in zip(network.hidden, network.activation, strict=True):
-            layers.append(StackedDense(networks, units, activation))
-        layers.append(StackedDense(networks, outputs, network.output_activation))
-        self.model = keras.Sequential(layers)
+        self.networks = networks
+        stack = (networks,) if networks > 1 else ()
+        sizes = [inputs, *network.hidden, outputs]
+        self.variables = []
+        for layer, (fan_in, units) in enumerate(zip(sizes, sizes[1:], strict=False)):
+            self.variables += [
+                keras.Variable(np.zeros((fan_in, units, *stack), np.float32), name=f"kernel_{layer}"),
+                keras.Variable(np.zeros((units, *stack), np.float32), name=f"bias_{layer}"),
+            ]
+        names = [*network.activation, network.output_activation]
+        self.activations = [keras.activations.get(name) for name in names]
         self.optimizer = make_optimizer(network)
-        self.optimizer.build(self.model.trainable_variables)
+        self.optimizer.build(self.variables)
         self.initial_state = [variable.numpy() for variable in self.optimizer.variables]
         loss = keras.losses.get(network.loss)
         self.per_row = getattr(loss, "fn", loss)  # a Loss object wraps the per-row function
         # Row r holds [loss, accuracy] of every network at the last step of the r-th stride.
         self.trace = tf.Variable(tf.zeros((MAX_POINTS, 2, networks)), trainable=False)
-        self.run = tf.function(self._run)
+        self.run = tf.function(self._run, jit_compile=True)
+        self.evaluate = tf.function(self._evaluate, jit_compile=True)
 
     def start_from(self, weights: list[np.ndarray], learning_rate: float) -> None:
-        self.model.set_weights(weights)
+        """Load every network's starting weights, stacked as `weights()` gives them."""
+        for variable, value in zip(self.variables, weights, strict=True):
+            variable.assign(np.moveaxis(value, 0, -1) if self.networks > 1 else value[0])
         for variable, value in zip(self.optimizer.variables, self.initial_state, strict=True):
             variable.assign(value)
         self.optimizer.learning_rate = learning_rate
 
+    def weights(self) -> list[np.ndarray]:
+        """Every network's weights now, [networks, ...] per Keras weight (kernel, bias per layer)."""
+        values = [variable.numpy() for variable in self.variables]
+        return [np.moveaxis(value, -1, 0) if self.networks > 1 else value[None] for value in values]
+
+    def probabilities(self, rows):
+        """Every network's outputs on `rows` ([rows, inputs]): [rows, outputs, networks]."""
+        values = rows[:, :, None]  # [rows, fan_in, networks], here broadcast over the networks
+        for layer, activation in enumerate(self.activations):
+            kernel, bias = self.variables[2 * layer], self.variables[2 * layer + 1]
+            if self.networks == 1:
+                kernel, bias = kernel[..., None], bias[..., None]
+            summed = ops.sum(values[:, :, None, :] * kernel[None], axis=1) + bias[None]
+            # The activation sees [rows, networks, units], as a Dense layer's does: units last.
+            values = _units_last(activation(_units_last(summed)))
+        return values
+
     def network_losses(self, y, probabilities):
-        return ops.mean(self.per_row(y, probabilities), axis=-1)
+        """Each network's mean loss over its rows; `y` and `probabilities` are [rows, outputs, networks]."""
+        return ops.mean(self.per_row(_units_last(y), _units_last(probabilities)), axis=0)
 
-    def _run(self, x, y, start, stop, stride, last_wrong):
-        variables = self.model.trainable_variables
+    def _evaluate(self, rows, y):
+        probabilities = self.probabilities(rows)
+        return ops.transpose(probabilities, (2, 0, 1)), self.network_losses(y, probabilities)
 
+    def _run(self, rows, y, start, stop, stride, last_wrong):
         def step(number, last_wrong):
             with tf.GradientTape() as tape:
-                probabilities = self.model(x, training=True)
+                probabilities = self.probabilities(rows)
                 losses = self.network_losses(y, probabilities)
                 total = ops.sum(losses)
-            self.optimizer.apply(tape.gradient(total, variables), variables)
+            self.optimizer.apply(tape.gradient(total, self.variables), self.variables)
             right = ops.cast(ops.equal(probabilities > 0.5, y_high), "float32")
-            accuracy = ops.mean(right, axis=(1, 2))
+            accuracy = ops.mean(right, axis=(0, 1))
             row = [[number // stride]]
             self.trace.scatter_nd_update(row, [ops.stack([losses, accuracy])])
             return number + 1, ops.where(accuracy < 1.0, number, last_wrong)
@@ -387,6 +422,12 @@ class _Program:
             )
             for index in range(len(last_wrong))
         ]
+
+
+def _units_last(values):
+    """[rows, units, networks] <-> [rows, networks, units]: Keras activations and losses work on the
+    last axis, as they would on a Dense layer's output."""
+    return ops.transpose(values, (0, 2, 1))
 
 
 @functools.lru_cache(maxsize=8)
