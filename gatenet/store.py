@@ -7,8 +7,9 @@
       xor/test_data_set_0/{input,output}_0.pb
       .gatenet/                             lock, holder, journal and staging (git-ignored)
 
-Writers take the folder's lock, stage every new file in `.gatenet/staging/`, write a journal (the
-commit point), move the staged files into place, write the manifest, and drop the journal. The next
+Writers take the folder's lock, stage every new file in `.gatenet/staging/`, make them durable (one
+`syncfs` for a whole chunk of gates, `gatenet.durable.Batch`), write a journal (the commit point),
+move the staged files into place, sync again, write the manifest, and drop the journal. The next
 writer (or `recover()`) that finds a journal with no writer alive finishes that commit; staging with
 no journal is thrown away. So every gate is wholly its old version or wholly its new one, whenever
 the writer dies. Readers take no lock and change nothing: they wait out a commit in progress, re-read
@@ -101,6 +102,7 @@ class ModelFolder:
         self.journal = self.private / "journal.json"
         self.staging = self.private / "staging"
         self._parsed: tuple[bytes, int, dict[str, ModelRecord]] | None = None  # the last manifest read
+        self._texts: dict[str, tuple[ModelRecord, str]] = {}  # each entry's JSON in the last manifest written
 
     # The layout: the only place that knows file names.
 
@@ -456,46 +458,104 @@ class ModelFolder:
             raise FolderError(f"{where}: {folder} is not a staging folder gatenet made")
         return folder, records, removed
 
-    def _apply(self, staged: Path, entries: dict[str, ModelRecord], removed: list[str]) -> None:
+    def _apply(
+        self,
+        staged: Path,
+        entries: dict[str, ModelRecord],
+        removed: list[str],
+        batch: durable.Batch | None = None,
+    ) -> None:
         """Move a committed transaction's files into place and remove the `removed` models' files,
         then update the manifest.
 
         Safe to repeat: a file already moved is checked against the journal instead. A removed model
         loses only the files its manifest entry lists; its folder goes only when nothing else is in it.
+        Recovery (no `batch`) finds each staged file, refuses links, and reads every one back against
+        the journal, which is untrusted; the writer that staged the files a moment ago under the lock
+        passes its `batch` and skips those look-ups and reads.
         """
-        folders = set()
-        for name, entry in entries.items():
-            key = entry.key
-            for relative, digest in [(name, entry.sha256), *entry.files.items()]:
-                source, target = staged / relative, self.inside(relative)
-                if _linked(staged, relative):
-                    raise FolderError(f"{source}: a link in staging; gatenet stages only files it wrote")
-                if source.exists():
-                    try:
-                        staged_digest = sha256(durable.read_file(source))
-                    except OSError as error:
-                        raise os_error(error) from None
-                    if staged_digest != digest:
-                        raise FolderError(f"{source}: staged, but not the file the journal names")
-                    durable.make_dirs(target.parent)
-                    durable.replace(source, target)
-                    folders.add(target.parent)
-                elif not target.is_file() or sha256(durable.read_file(target)) != digest:
-                    raise FolderError(f"{target}: changed during an interrupted commit of gate {key!r}")
-        models = self._entries(self._manifest_bytes())
-        for name in removed:
-            if name in models:
-                folders |= self._remove_model(name, models[name])
-        for folder in sorted(folders):
-            if folder.is_dir():  # a removed model's own folders are gone; the folder above was touched
-                durable.fsync_dir(folder)
+        with contextlib.nullcontext(batch) if batch else durable.Batch(self.root) as moves:
+            for number, (relative, digest, key) in enumerate(self._transaction_files(entries)):
+                target = self.inside(relative)
+                if batch is not None:  # staged by this writer a moment ago: every file is there, as written
+                    source = staged / str(number)
+                else:
+                    source = self._staged_file(staged, number, relative)
+                    if source is None:  # moved before the crash: it must be the file the journal names
+                        if not target.is_file() or sha256(durable.read_file(target)) != digest:
+                            where = f"interrupted commit of gate {key!r}"
+                            raise FolderError(f"{target}: changed during an {where}")
+                        continue
+                    self._check_staged(source, digest)
+                moves.make_dirs(target.parent)
+                moves.replace(source, target)
+            models = self._entries(self._manifest_bytes())
+            for name in removed:
+                if name in models:
+                    for folder in self._remove_model(name, models[name]):
+                        moves.touched(folder)
+            moves.sync()  # every file in place, on disk, before the journal that could redo it goes
         models.update(entries)
         for name in removed:
             models.pop(name, None)
-        durable.write_atomically(self.root / MANIFEST, manifest.dump(models), scratch=self.private)
+        document = self._dump(models)
+        durable.write_atomically(self.root / MANIFEST, document, scratch=self.private)
+        self._parsed = (document, manifest.FORMAT, models)  # what parsing it gives: the next commit reuses it
         durable.remove(self.journal)
         durable.fsync_dir(self.private)
         durable.remove(staged)
+
+    def _dump(self, models: dict[str, ModelRecord]) -> bytes:
+        """`manifest.dump(models)`, byte for byte, with the JSON of each entry unchanged since the last
+        manifest this folder object wrote taken from then: a family export grows the folder chunk by
+        chunk to 65,536 models, and encoding all of them again for every chunk cost more than the rest
+        of the commit. `tests/test_chunk_commit.py` holds the two to the same bytes."""
+        if not models:
+            return manifest.dump(models)
+        texts, parts = {}, []
+        for name in sorted(models):
+            record = models[name]
+            known = self._texts.get(name)
+            if known is None or known[0] is not record:  # records are frozen: the same one, the same JSON
+                known = (record, json.dumps(record.to_json(), indent=2).replace("\n", "\n    "))
+            texts[name] = known
+            parts.append(f"    {json.dumps(name)}: {known[1]}")
+        self._texts = texts
+        body = ",\n".join(parts)
+        return f'{{\n  "format": {manifest.FORMAT},\n  "models": {{\n{body}\n  }}\n}}\n'.encode()
+
+    @staticmethod
+    def _transaction_files(entries: dict[str, ModelRecord]) -> Iterator[tuple[str, str, str]]:
+        """(path, SHA-256, gate key) of every file of a transaction, in the journal's order; a file's
+        place in this order is its name in the staging folder."""
+        for name, entry in entries.items():
+            for relative, digest in [(name, entry.sha256), *entry.files.items()]:
+                yield relative, digest, entry.key
+
+    @staticmethod
+    def _staged_file(staged: Path, number: int, relative: str) -> Path | None:
+        """The staged file of a transaction's `number`-th file, if it is still there (else it was moved).
+
+        Staged files are named by their number, `staging/<id>/7`: one flat folder, with no folder per
+        gate to make, sync and remove. A journal written by gatenet 0.x before that staged each file
+        under its own path (`staging/<id>/xor/history.json`), where recovery finds it still.
+        """
+        for name in (str(number), relative):
+            if _linked(staged, name):
+                raise FolderError(f"{staged / name}: a link in staging; gatenet stages only files it wrote")
+            if (staged / name).exists():
+                return staged / name
+        return None
+
+    @staticmethod
+    def _check_staged(source: Path, digest: str) -> None:
+        """A staged file is the one the journal names, read back in full."""
+        try:
+            staged_digest = sha256(durable.read_file(source))
+        except OSError as error:
+            raise os_error(error) from None
+        if staged_digest != digest:
+            raise FolderError(f"{source}: staged, but not the file the journal names")
 
     def _remove_model(self, name: str, entry: ModelRecord) -> set[Path]:
         """Delete the files a manifest entry lists (never a folder), then its folders if left empty."""
@@ -567,11 +627,13 @@ class Writer:
         folder, removed = self.folder, sorted(remove)
         staged = folder.staging / f"{os.getpid()}-{time.monotonic_ns()}"
         try:
-            entries = self._stage(staged, gates)
-            records = {name: entry.to_json() for name, entry in entries.items()}
-            journal = json.dumps({"staged": staged.name, "entries": records, "removed": removed}).encode()
-            durable.write_atomically(folder.journal, journal, scratch=folder.private)  # the commit point
-            folder._apply(staged, entries, removed)
+            with durable.Batch(folder.root) as batch:  # opened before the first write: see its syncfs
+                entries = self._stage(staged, gates, batch)
+                batch.sync()  # every staged file and name on disk before the journal names them
+                records = {name: entry.to_json() for name, entry in entries.items()}
+                journal = json.dumps({"staged": staged.name, "entries": records, "removed": removed})
+                durable.write_atomically(folder.journal, journal.encode(), scratch=folder.private)  # commit
+                folder._apply(staged, entries, removed, batch)
         except BaseException:
             if folder.journal.exists():  # committed: finish it now if we still can; else the next one will
                 with contextlib.suppress(BaseException):
@@ -580,10 +642,10 @@ class Writer:
                 durable.remove(staged)
             raise
 
-    def _stage(self, staged: Path, gates: list[GateFiles]) -> dict[str, ModelRecord]:
-        """Every new file under `staged`, on disk with its name; returns the new manifest entries."""
-        durable.make_dirs(staged, sync=False)  # even when only removing: the journal names it
-        entries, folders = {}, {self.folder.private, self.folder.staging, staged}
+    def _stage(self, staged: Path, gates: list[GateFiles], batch: durable.Batch) -> dict[str, ModelRecord]:
+        """Every new file in `staged`, named by its number in the journal's order (see
+        `ModelFolder._staged_file`), durable at the batch's next sync; returns the new entries."""
+        entries, contents = {}, {}
         for gate in gates:
             files = {
                 f"{gate.key}/{HISTORY}": gate.history,
@@ -596,10 +658,8 @@ class Writer:
             )
             where = f"new entry {model_name}"  # a record made in code is checked as one read from a folder
             entries[model_name] = ModelRecord.from_json(model_name, entry.to_json(), where, manifest.FORMAT)
-            for relative, data in [(model_name, gate.model), *files.items()]:
-                durable.make_dirs((staged / relative).parent, sync=False)  # all fsynced below
-                durable.write_file(staged / relative, data)
-                folders.add((staged / relative).parent)
-        for folder in sorted(folders):  # every staged name must be on disk before the journal
-            durable.fsync_dir(folder)
+            contents.update({model_name: gate.model, **files})
+        batch.make_dirs(staged)  # even when only removing: the journal names it
+        for number, (relative, _, _) in enumerate(ModelFolder._transaction_files(entries)):
+            batch.write(staged / str(number), contents[relative])
         return entries

@@ -344,28 +344,35 @@ def test_a_staging_folder_that_links_out_moves_nothing_into_the_folder(sandbox):
     assert sandbox_digest(root, folder) == before
 
 
-def test_a_link_inside_a_staging_folder_is_refused(sandbox):
+# Where a staged file lies: by its number in the journal's order (`1` is the entry's first file after
+# the model, xor/history.json), or, as gatenet staged before chunked commits, under its own path.
+STAGED_HISTORY = ["1", "xor/history.json"]
+
+
+@pytest.mark.parametrize("staged_as", STAGED_HISTORY)
+def test_a_link_inside_a_staging_folder_is_refused(sandbox, staged_as):
     root, folder = sandbox
     victim = copy_models(root / "victim_models", ["xor"])
     write_journal(folder, {"staged": "1-1", "entries": {"xor.onnx": xor_entry(folder)}, "removed": []})
     staged = folder / ".gatenet" / "staging" / "1-1"
-    staged.mkdir()
-    (staged / "xor").symlink_to(victim / "xor")
+    (staged / staged_as).parent.mkdir(parents=True)
+    (staged / staged_as).symlink_to(victim / "xor" / "history.json")
     before = sandbox_digest(root, folder)
     result = run_cli("recover", "--dir", str(folder))
     assert result.exit_code == 1 and "a link in staging" in result.output
     assert sandbox_digest(root, folder) == before
 
 
-def test_a_staged_file_the_journal_does_not_name_is_not_moved_in(sandbox):
+@pytest.mark.parametrize("staged_as", STAGED_HISTORY)
+def test_a_staged_file_the_journal_does_not_name_is_not_moved_in(sandbox, staged_as):
     root, folder = sandbox
     write_journal(folder, {"staged": "1-1", "entries": {"xor.onnx": xor_entry(folder)}, "removed": []})
     staged = folder / ".gatenet" / "staging" / "1-1"
-    staged.mkdir()
-    (staged / "xor.onnx").write_bytes(b"not the model the journal vouches for")
+    (staged / staged_as).parent.mkdir(parents=True)
+    (staged / staged_as).write_bytes(b"not the history the journal vouches for")
     result = run_cli("recover", "--dir", str(folder))
     assert result.exit_code == 1 and "staged, but not the file the journal names" in result.output
-    assert (folder / "xor.onnx").read_bytes() != b"not the model the journal vouches for"
+    assert (folder / "xor" / "history.json").read_bytes() != b"not the history the journal vouches for"
 
 
 @pytest.mark.parametrize(
