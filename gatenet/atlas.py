@@ -68,16 +68,6 @@ def ks(seeds: int) -> tuple[int, ...]:
     return tuple(sorted({1, math.ceil(seeds / 2), seeds}))
 
 
-def columns(
-    inputs: int, hidden: Sequence[int] = HIDDEN, widths: Sequence[int] = WIDTHS, seeds: int = SEEDS
-) -> list[str]:
-    """The atlas's columns, in order (docs/atlas.md says what each means)."""
-    facts = ["class", "representative", "member", "size", "support", "name", "threshold", "min_gates"]
-    relu = [f"relu_h{h}" for h in hidden] + [f"relu_k{k}" for k in ks(seeds)]
-    logic = [f"logic_w{w}" for w in widths] + [f"logic_k{k}" for k in ks(seeds)] + ["logic_gates"]
-    return facts + relu + logic
-
-
 def atlas(
     gates: Sequence[Gate],
     hidden: Sequence[int] = HIDDEN,
@@ -90,12 +80,11 @@ def atlas(
     chunk: int = DEFAULT_CHUNK,
 ) -> list[dict]:
     """One row per NPN class of `gates` (one output each, all of one input count, at most
-        `npn.MAX_INPUTS`), in the order of their least members: see `columns` and the module's docstring.
+    `npn.MAX_INPUTS`), in the order of their least members; docs/atlas.md says what each column means.
 
-        `network` and `logic` are what every rung changes (hidden layer, width), gatenet's defaults if not
-        given; `on_program(done, total)` is called once the classes are known (`done` 0) and after each
-    training program.
-        A ValueError names what cannot be used, before anything trains.
+    `network` and `logic` are what every rung changes (hidden layer, width), gatenet's defaults if not
+    given. `on_program(done, total)` is called once the classes are known (`done` 0) and after each
+    training program. A ValueError names what cannot be used, before anything trains.
     """
     inputs = _check(gates, hidden, widths, seeds)
     numbers = npn.tables_to_numbers(np.stack([gate.table[:, 0] for gate in gates]))
