@@ -157,3 +157,17 @@ def test_bad_input_gets_one_clear_line(tmp_path):
         mixed.stderr == "Error: --family mixed: MIXED_B: 3 inputs, but MIXED_A has 2; give one input count\n"
     )
     assert not (tmp_path / "m" / "mixed.csv").exists()
+
+
+def test_the_library_reports_progress_and_gives_the_command_s_counts(boolean2):
+    _, _, rows, _ = boolean2
+    gates = list(collect_gates().select((), ("boolean2",)))
+    calls = []
+    found = atlas.atlas(gates, hidden=(1,), widths=(1,), seeds=4, on_program=lambda *c: calls.append(c))
+    # one ReLU program for all 4 classes x 4 seeds, then one logic program per seed
+    assert calls == [(0, 5), (1, 5), (2, 5), (3, 5), (4, 5), (5, 5)]
+    assert [row["name"] for row in found] == list(rows)
+    # the same seeds give the same networks in another process and beside another ladder
+    assert [row["relu_h1"] for row in found] == [int(row["relu_h1"]) for row in rows.values()]
+    assert [row["logic_gates"] for row in found] == [int(row["logic_gates"]) for row in rows.values()]
+    assert found[3]["relu_k1"] is None and found[1]["threshold"] == "yes"  # XOR: none; AND: separable
