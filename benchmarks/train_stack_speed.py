@@ -138,31 +138,62 @@ def cached(kind: type, inputs: int, outputs: int, network: NetworkSpec, networks
     return kind(inputs, outputs, network, networks)
 
 
-def time_train_together(module: types.ModuleType, gates: list[Gate], network: NetworkSpec) -> float:
+class Clock:
+    """Wall and CPU seconds since it was made. On a machine shared with other work, CPU time (of
+    every thread of this process) is the steadier figure: it leaves out the time other processes ran."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def elapsed(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def time_train_together(
+    module: types.ModuleType, gates: list[Gate], network: NetworkSpec
+) -> tuple[float, float]:
     """Seconds for `train_together` of `gates`, one seed each, its program compiled beforehand."""
-    started = time.perf_counter()
+    started = Clock()
     results = module.train_together(gates, network, [0])
     assert len(results) == len(gates)
-    return time.perf_counter() - started
+    return started.elapsed()
 
 
-def time_loop(kind: type, gates: list[Gate], network: NetworkSpec) -> float:
+def time_loop(kind: type, gates: list[Gate], network: NetworkSpec) -> tuple[float, float]:
     """Seconds of the training loop alone (`StackRun.advance` of every step) for a program of `kind`."""
     run = trainer.StackRun([(gate, 0) for gate in gates], network, functools.partial(cached, kind))
-    started = time.perf_counter()
+    started = Clock()
     run.advance(network.steps)
     run.last_wrong.numpy()
-    return time.perf_counter() - started
+    return started.elapsed()
 
 
-def measure(label: str, timings: dict[str, list[float]], network_steps: int) -> dict[str, float]:
-    best = {name: min(runs) / network_steps * 1e6 for name, runs in timings.items()}
-    median = {name: statistics.median(runs) / network_steps * 1e6 for name, runs in timings.items()}
-    reference = next(iter(best.values()))
-    print(f"\n{label}: us per network-step (best of {len(next(iter(timings.values())))}, median)")
-    for name in timings:
-        print(f"  {name:<34} {best[name]:8.3f} {median[name]:8.3f}   x{best[name] / reference:5.2f}")
-    return {name: round(value, 4) for name, value in best.items()}
+def stacks_loop(parts: list[list[Gate]], network: NetworkSpec) -> tuple[float, float]:
+    """The loop of today's program over each part in turn: seconds, wall and CPU, in all."""
+    times = [time_loop(trainer._Program, part, network) for part in parts]
+    return sum(wall for wall, _ in times), sum(cpu for _, cpu in times)
+
+
+def measure(label: str, timings: dict[str, list[tuple[float, float]]], network_steps: int) -> dict:
+    """Print and return us per network-step, wall and CPU, best and median of the rounds."""
+    table = {}
+    for name, runs in timings.items():
+        figures = {}
+        for index, kind in enumerate(("wall", "cpu")):
+            values = [run[index] / network_steps * 1e6 for run in runs]
+            figures[kind] = round(min(values), 4)
+            figures[f"{kind}_median"] = round(statistics.median(values), 4)
+        table[name] = figures
+    first = next(iter(table.values()))
+    print(f"\n{label}: us per network-step, best of {len(next(iter(timings.values())))} (median)")
+    print(f"  {'':<34} {'wall':>16} {'cpu':>16}   {'wall ratio':>10} {'cpu ratio':>9}")
+    for name, row in table.items():
+        print(
+            f"  {name:<34} {row['wall']:7.3f} ({row['wall_median']:6.3f})"
+            f" {row['cpu']:7.3f} ({row['cpu_median']:6.3f})"
+            f"   x{row['wall'] / first['wall']:8.2f} x{row['cpu'] / first['cpu']:7.2f}"
+        )
+    return table
 
 
 def main() -> None:
@@ -189,9 +220,7 @@ def main() -> None:
                 entries[f"loop: {name}"] = functools.partial(time_loop, kind, gates, network)
         for size in args.stacks:
             parts = [gates[start : start + size] for start in range(0, len(gates), size)]
-            entries[f"stacks of {size}"] = functools.partial(
-                lambda parts: sum(time_loop(trainer._Program, part, network) for part in parts), parts
-            )
+            entries[f"loop in stacks of {size}"] = functools.partial(stacks_loop, parts, network)
         short = network.with_changes(steps=2)  # compiles every program once, outside the timings
         for warm in [before, trainer]:
             if warm is not None:
@@ -200,15 +229,16 @@ def main() -> None:
             time_loop(kind, gates, short)
         for size in args.stacks:
             time_loop(trainer._Program, gates[:size], short)
-        timings: dict[str, list[float]] = {name: [] for name in entries}
+        timings: dict[str, list[tuple[float, float]]] = {name: [] for name in entries}
         for _ in range(args.rounds):
             for name, entry in entries.items():
                 timings[name].append(entry())
         label = f"{len(gates)} random {inputs}-input tables ({2**inputs} rows), {network.steps} steps"
         report[f"{inputs} inputs"] = measure(label, timings, network_steps)
         if before is not None:
-            ratio = report[f"{inputs} inputs"]["before"] / report[f"{inputs} inputs"]["after"]
-            print(f"  after is {ratio:.2f}x as fast as before")
+            row = report[f"{inputs} inputs"]
+            wall, cpu = (row["before"][kind] / row["after"][kind] for kind in ("wall", "cpu"))
+            print(f"  after is {wall:.2f}x as fast as before in wall time, {cpu:.2f}x in CPU time")
     print(
         json.dumps(
             {

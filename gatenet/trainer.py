@@ -365,12 +365,23 @@ class _Program:
 
     def probabilities(self, rows):
         """Every network's outputs on `rows` ([rows, inputs]): [rows, outputs, networks]."""
-        values = rows[:, :, None]  # [rows, fan_in, networks], here broadcast over the networks
+        values = None
         for layer, activation in enumerate(self.activations):
             kernel, bias = self.variables[2 * layer], self.variables[2 * layer + 1]
             if self.networks == 1:
                 kernel, bias = kernel[..., None], bias[..., None]
-            summed = ops.sum(values[:, :, None, :] * kernel[None], axis=1) + bias[None]
+            if values is None:
+                # The rows are shared, so the first layer of every network is one matrix product:
+                # [rows, inputs + 1] (a column of ones for the bias) by [inputs + 1, units * networks].
+                # Its gradient is the same product transposed. The rows are bits, so each product in
+                # it is exact and only the order of the sum matters: the inputs', in order.
+                ones = ops.ones_like(rows[:, :1])
+                weights = ops.concatenate([kernel, bias[None]], axis=0)
+                fan_in, units, networks = weights.shape
+                flat = ops.matmul(ops.concatenate([rows, ones], axis=1), ops.reshape(weights, (fan_in, -1)))
+                summed = ops.reshape(flat, (-1, units, networks))
+            else:
+                summed = ops.sum(values[:, :, None, :] * kernel[None], axis=1) + bias[None]
             # The activation sees [rows, networks, units], as a Dense layer's does: units last.
             values = _units_last(activation(_units_last(summed)))
         return values
