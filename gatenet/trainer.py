@@ -57,6 +57,10 @@ ELEMENTWISE_OPTIMIZERS = {
 }
 
 
+# Activations of a layer's units together, not each unit on its own; the rest work in any layout.
+ACROSS_UNITS = {keras.activations.softmax, keras.activations.log_softmax}
+
+
 @dataclass
 class Trained:
     """One network trained on one gate: its weights, its outputs on the whole table, its history."""
@@ -382,8 +386,10 @@ class _Program:
                 summed = ops.reshape(flat, (-1, units, networks))
             else:
                 summed = ops.sum(values[:, :, None, :] * kernel[None], axis=1) + bias[None]
-            # The activation sees [rows, networks, units], as a Dense layer's does: units last.
-            values = _units_last(activation(_units_last(summed)))
+            if activation in ACROSS_UNITS:  # it sees [rows, networks, units], as on a Dense layer
+                values = _units_last(activation(_units_last(summed)))
+            else:
+                values = activation(summed)
         return values
 
     def network_losses(self, y, probabilities):
