@@ -190,7 +190,9 @@ class StackRun:
         # Learning rate and steps are inputs of the compiled loop, not part of it: sweeps reuse one program.
         shape = replace(network, learning_rate=1.0, steps=1)
         self.program = (make_program or _Program)(gate.inputs, gate.outputs, shape, len(lanes))
-        starts = [initial_weights(g.inputs, g.outputs, network, seed) for g, seed in lanes]
+        # A start depends on the seed and the shape alone, and a stack is usually one seed.
+        by_seed = {seed: initial_weights(gate.inputs, gate.outputs, network, seed) for _, seed in lanes}
+        starts = [by_seed[seed] for _, seed in lanes]
         self.rows = tf.constant(gate.rows.astype(np.float32))  # every gate of one shape has these rows
         # [rows, outputs, networks], as the program keeps every tensor: the network axis last.
         self.y = tf.constant(np.stack([g.table.astype(np.float32) for g, _ in lanes], axis=-1))
@@ -235,7 +237,12 @@ class StackRun:
         self.advance(self.network.steps)
         probabilities, *final = self.outputs()
         stacked = self.weights()
-        histories = self.program.histories(self.last_wrong.numpy(), self.network.steps, self.stride, *final)
+        histories = self.program.histories(
+            self.last_wrong.numpy()[: self.count],
+            self.network.steps,
+            self.stride,
+            *(values[: self.count] for values in final),
+        )
         return [
             Trained(
                 gate,
@@ -428,16 +435,18 @@ class _Program:
         """One history per network, ending with the final weights, which no traced step saw."""
         points = -(-steps // stride)
         labels = [min((row + 1) * stride, steps) - 1 for row in range(points)]
-        trace = self.trace.numpy()[:points]
-        losses, accuracies = trace[:, 0], trace[:, 1]
+        count = len(last_wrong)
+        trace = self.trace.numpy()[:points, :, :count]
+        # One conversion per quantity, network by network: a column at a time costs more than training.
+        losses, accuracies = trace[:, 0].T.tolist(), trace[:, 1].T.tolist()
         return [
             History(
                 step=[*labels, steps],
-                loss=[*losses[:, index].tolist(), float(final_loss[index])],
-                accuracy=[*accuracies[:, index].tolist(), float(final_accuracy[index])],
+                loss=[*losses[index], float(final_loss[index])],
+                accuracy=[*accuracies[index], float(final_accuracy[index])],
                 first_right_step=int(last_wrong[index]) + 1 if all_right[index] else None,
             )
-            for index in range(len(last_wrong))
+            for index in range(count)
         ]
 
 
