@@ -52,6 +52,10 @@ class Options:
     ray: str | None = None  # run the chunks on this Ray cluster ("local", "auto", an address)
     command: str = "gatenet train"  # who holds the folder's lock, as a second writer is told
     escalate: int = DEFAULT_ESCALATE  # rungs of a network's ladder a gate may climb (0: none)
+    # Compact history files (`History.compact`: ~100 points of the curve, no weight snapshots for a
+    # replay); None: for a family, whose 65,536 full histories would hold 1.8 GB and take longer to
+    # write than to train, not for gates named.
+    compact_history: bool | None = None
 
 
 @dataclass
@@ -354,6 +358,7 @@ def _train(
                 chunk=options.chunk,
                 run_jobs=run_jobs(),
                 escalate=options.escalate,
+                compact_history=_compact_history(gates, options),
             ),
             events,
             report,
@@ -363,6 +368,13 @@ def _train(
 
         results = logic_models.stream_logic(logic, writer, options.chunk, run_jobs(), options.export)
         _report(results, events, report)
+
+
+def _compact_history(gates: Chain | Sequence[Gate], options: Options) -> bool:
+    """Whether history files are compact: as asked, else when a family is trained."""
+    if options.compact_history is not None:
+        return options.compact_history
+    return any(isinstance(part, Family) for part in getattr(gates, "parts", ()))
 
 
 def _report(results: Iterable[GateResult | LogicResult], events: Events, report: Report) -> None:

@@ -492,6 +492,12 @@ def recipe_options(command: Callable) -> Callable:
 @recipe_options
 @click.option("--no-export", is_flag=True, help="Train and check in Keras only; write nothing.")
 @click.option(
+    "--compact-history/--full-history",
+    default=None,
+    help="Write each history file with about 100 points of the learning curve and no weight snapshots "
+    "(the gallery's replay needs them). [default: compact when a --family trains]",
+)
+@click.option(
     "--resume/--force",
     default=True,
     help="Skip gates whose model is up to date, so an interrupted run goes on where it stopped "
@@ -536,6 +542,7 @@ def train(
     escalate,
     margin,
     no_export,
+    compact_history,
     resume,
     chunk,
     ray,
@@ -583,6 +590,7 @@ def train(
         export=not no_export,
         ray=ray,
         escalate=escalate,
+        compact_history=compact_history,
     )
     if check:
         statuses = builder.check(registry, gates, circuits, options, deep)

@@ -15,10 +15,10 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gatenet import contract, exporter, runtime, trainer
+from gatenet import contract, exporter, onnx_batch, trainer
 from gatenet.check import DEFAULT_MARGIN, Check, check_margin, check_table
 from gatenet.errors import first_line
 from gatenet.family import chunks
@@ -96,6 +96,7 @@ def stream_gates(
     chunk: int = DEFAULT_CHUNK,
     run_jobs: RunJobs | None = None,
     escalate: int = DEFAULT_ESCALATE,
+    compact_history: bool = False,
 ) -> Iterator[GateResult]:
     """Train `gates` `chunk` at a time and yield each result once its model is committed.
 
@@ -108,6 +109,7 @@ def stream_gates(
     `writer` of a folder already held to write there instead of `out_dir`), and each chunk is committed
     as one transaction, so an interrupted run keeps every chunk it finished. `run_jobs` runs the
     chunks (`gatenet.ray_jobs` runs them on a Ray cluster); by default they run here, one by one.
+    `compact_history` writes each history with ~100 points of its curve and no weight snapshots.
     """
     check_margin(margin)
     if restarts < 1:
@@ -123,7 +125,7 @@ def stream_gates(
 
     def job(part: list[Gate]) -> Job:
         networks, problems = _networks(part, settings, gate_settings, checked)
-        return Job(part, networks, seed, restarts, margin, export, escalate, problems)
+        return Job(part, networks, seed, restarts, margin, export, escalate, compact_history, problems)
 
     parts = chunks(gates, chunk)
     first = [job(part) for part in itertools.islice(parts, 1)]  # a bad setting fails before any writing
@@ -174,8 +176,10 @@ def export_trained(
     `gatenet train GATE --seed SEED --restarts 1` would: written only if it verifies in Keras and in
     onnxruntime, so a failed network leaves the model exported before as it was."""
     build = Recipe(trained.gate, trained.network, trained.seed, 1, margin, escalate=0).build()
-    result, files = _finish(trained.gate, [(0, trained)], margin, True, build)
-    if files is not None:
+    result, trial = _finish(trained.gate, [(0, trained)], margin)
+    if trial is not None:
+        ((result, files),) = _export([(result, trial)], margin, build)
+    if result.verified:
         writing = contextlib.nullcontext(writer) if writer else ModelFolder(out_dir).writing("gatenet.export")
         with writing as held:
             held.commit([files])
@@ -195,6 +199,7 @@ class Job:
     margin: float
     export: bool
     escalate: int = DEFAULT_ESCALATE
+    compact_history: bool = False  # `History.compact`: no weight snapshots, a sampled curve
     problems: dict[str, str] = field(default_factory=dict)  # gates (by key) that cannot train, and why
 
 
@@ -233,7 +238,8 @@ def _train_group(
     group: list[Gate], network: NetworkSpec, job: Job, done: dict[str, tuple[GateResult, GateFiles | None]]
 ) -> None:
     """Every gate's first seed, then its other seeds if the first did not make a verified model, then
-    the rungs of the ladder above, each rung's seeds side by side, for the gates still failing."""
+    the rungs of the ladder above, each rung's seeds side by side, for the gates still failing. The
+    models a round verified in Keras are exported and checked by onnxruntime together."""
     earlier: dict[str, list[tuple[int, trainer.Trained]]] = {}
     pending = group
     recipe = Recipe(group[0], network, job.seed, job.restarts, job.margin, job.escalate)
@@ -250,84 +256,107 @@ def _train_group(
             continue
         started, error = time.perf_counter(), None
         try:
-            trials = trainer.train_together(pending, rung_network, seeds, snapshots=job.export)
+            trials = trainer.train_together(
+                pending, rung_network, seeds, snapshots=job.export and not job.compact_history
+            )
         except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
             error, trials = failure, [[] for _ in pending]
         share = (time.perf_counter() - started) / len(pending)
-        retry = []
+        retry, verified = [], []
         for gate, gate_trials in zip(pending, trials, strict=True):
-            started = time.perf_counter()
             if gate_trials:
                 gate_trials = [*earlier.pop(gate.key, []), *((rung, trial) for trial in gate_trials)]
-                result, files = _finish(gate, gate_trials, job.margin, job.export, build)
+                result, trial = _finish(gate, gate_trials, job.margin)
             else:
                 problem = f"training failed: {type(error).__name__}: {first_line(error)}"
                 result = GateResult(gate, network, False, float("nan"), None, 0.0, job.seed, problem=problem)
-                result.error, files = error, None
-            result.seconds += share + time.perf_counter() - started
-            done[gate.key] = result, files
-            if not result.verified and result.error is None and gate_trials:
+                result.error, trial = error, None
+            result.seconds += share
+            done[gate.key] = result, None
+            if trial is not None and job.export:
+                verified.append((result, trial))
+            elif not result.verified and result.error is None and gate_trials:
                 earlier[gate.key] = gate_trials
                 retry.append(gate)
+        for result, files in _export(verified, job.margin, build, job.compact_history):
+            done[result.gate.key] = result, files
         pending = retry
 
 
 def _finish(
-    gate: Gate,
-    trials: list[tuple[int, trainer.Trained]],
-    margin: float,
-    export: bool,
-    build: dict,
-) -> tuple[GateResult, GateFiles | None]:
-    """Keep the first trial, in the order tried (rung, then seed), that verifies in Keras and, when
-    exporting, in ONNX. Each trial comes with the rung of the ladder that trained it.
-
-    Returns the gate's result and, when a model was exported and verified, the files to commit.
-    """
+    gate: Gate, trials: list[tuple[int, trainer.Trained]], margin: float
+) -> tuple[GateResult, trainer.Trained | None]:
+    """The first trial, in the order tried (rung, then seed), that verifies in Keras, with its result;
+    else a failed result naming the best trial. Each trial comes with the rung of the ladder that
+    trained it."""
     checked = [(check_table(gate.table, trial.probabilities, margin), rung, trial) for rung, trial in trials]
-    best_check, best_rung, best = max(checked, key=lambda found: found[0].worst_margin)
-    error = None
-    problem = f"{_tried(trials)}; the best, {_trial_name(best_rung, best)}: {best_check.details}"
     for check, rung, trial in checked:
-        if not check.verified:
-            continue
-        result = GateResult(
-            gate,
-            trial.network,
-            True,
-            check.worst_margin,
-            trial.history.first_right_step,
-            0.0,
-            trial.seed,
-            history=trial.history,
-            rung=rung,
-        )
-        if not export:
-            return result, None
-        made = {**build, "rung": rung}
-        try:
-            onnx_check, model = _export(trial, margin, made)
-        except Exception as failure:  # this gate's export failed; the others go on
-            problem, error = f"seed {trial.seed}: export failed: {type(failure).__name__}: {failure}", failure
-            break
-        if not onnx_check.verified:
-            problem = f"seed {trial.seed}: onnxruntime: {onnx_check.details}"
-            continue
-        result.worst_margin = onnx_check.worst_margin
-        return result, _gate_files(result, model, onnx_check, margin, made)
+        if check.verified:
+            first_right = trial.history.first_right_step
+            result = GateResult(
+                gate,
+                trial.network,
+                True,
+                check.worst_margin,
+                first_right,
+                0.0,
+                trial.seed,
+                history=trial.history,
+                rung=rung,
+            )
+            return result, trial
+    best_check, best_rung, best = max(checked, key=lambda found: found[0].worst_margin)
+    problem = f"{_tried(trials)}; the best, {_trial_name(best_rung, best)}: {best_check.details}"
+    rung = trials[-1][0]  # how far up the ladder it went
     failed = GateResult(
-        gate,
-        best.network,
-        False,
-        best_check.worst_margin,
-        None,
-        0.0,
-        best.seed,
-        problem=problem,
-        error=error,
-        rung=trials[-1][0],  # how far up the ladder it went
+        gate, best.network, False, best_check.worst_margin, None, 0.0, best.seed, problem=problem, rung=rung
     )
     return failed, None
+
+
+def _export(
+    verified: list[tuple[GateResult, trainer.Trained]], margin: float, build: dict, compact: bool = False
+) -> list[tuple[GateResult, GateFiles | None]]:
+    """Each model as ONNX bytes, checked by onnxruntime on its whole table, the models of one shape in
+    one run (`gatenet.onnx_batch`); the files to commit for each that verifies. A model onnxruntime
+    rejects, or that cannot be exported, fails its gate with the reason."""
+    made, done = [], []
+    for result, trial in verified:
+        started, record = time.perf_counter(), {**build, "rung": result.rung}
+        gate = result.gate
+        metadata = contract.model_metadata(gate, margin, trial.seed, trial.network.to_dict(), record)
+        try:
+            model = exporter.to_onnx(trial, metadata)
+        except Exception as failure:  # this gate's export failed; the others go on
+            problem = f"seed {trial.seed}: export failed: {type(failure).__name__}: {failure}"
+            done.append((_failed(result, problem, failure), None))
+            continue
+        result.seconds += time.perf_counter() - started
+        made.append(
+            (result, record, onnx_batch.Unchecked(f"{gate.name} (exported, in memory)", model, gate.table))
+        )
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for index, (result, _, _) in enumerate(made):
+        by_shape.setdefault((result.gate.inputs, result.gate.outputs), []).append(index)
+    for indexes in by_shape.values():
+        started = time.perf_counter()
+        rows = made[indexes[0]][0].gate.rows
+        checks, _ = onnx_batch.check_models([made[i][2] for i in indexes], rows, margin)
+        share = (time.perf_counter() - started) / len(indexes)
+        for index, check in zip(indexes, checks, strict=True):
+            result, record, unchecked = made[index]
+            result.seconds += share
+            if not check.verified:
+                done.append((_failed(result, f"seed {result.seed}: onnxruntime: {check.details}"), None))
+                continue
+            result.worst_margin = check.worst_margin
+            done.append((result, _gate_files(result, unchecked.model, check, margin, record, compact)))
+    return done
+
+
+def _failed(result: GateResult, problem: str, error: BaseException | None = None) -> GateResult:
+    """A result that verified in Keras but could not be exported or was rejected by onnxruntime."""
+    return replace(result, verified=False, history=None, problem=problem, error=error)
 
 
 def _tried(trials: list[tuple[int, trainer.Trained]]) -> str:
@@ -345,20 +374,14 @@ def _trial_name(rung: int, trial: trainer.Trained) -> str:
     return f"seed {trial.seed} of rung {rung} (hidden {hidden_text(network.hidden)}, {network.steps} steps)"
 
 
-def _export(trained: trainer.Trained, margin: float, build: dict) -> tuple[Check, bytes]:
-    """The model as ONNX bytes, and onnxruntime's check of those bytes in memory."""
-    gate = trained.gate
-    metadata = contract.model_metadata(gate, margin, trained.seed, trained.network.to_dict(), build)
-    model = exporter.to_onnx(trained, metadata)
-    return runtime.GateModel(Path(f"{gate.name} (exported, in memory)"), model).verify(margin), model
-
-
-def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, build: dict) -> GateFiles:
+def _gate_files(
+    result: GateResult, model: bytes, check: Check, margin: float, build: dict, compact: bool = False
+) -> GateFiles:
     """Everything to commit for a verified model. The test data's outputs are the ones onnxruntime
     gave when it checked the model, so nothing runs twice."""
     gate = result.gate
     history = {"gate": gate.name, "seed": result.seed, "worst_margin": round(check.worst_margin, 6)}
-    history.update(result.history.to_dict())
+    history.update((result.history.compact() if compact else result.history).to_dict())
     return GateFiles(
         gate.key,
         model,

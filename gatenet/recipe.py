@@ -25,7 +25,7 @@ from gatenet.network import DEFAULT_ESCALATE, NetworkError, NetworkSpec, Rung, l
 from gatenet.record import Kind, ModelRecord
 
 # Bump when gatenet's training or export would give other bytes for the same recipe.
-EXPORT_VERSION = 3  # 3: the escalation ladder
+EXPORT_VERSION = 4  # 3: the escalation ladder; 4: the trainer compiled whole by XLA
 BUILD_NAMES = {
     "seed": "first seed",
     "restarts": "restarts",

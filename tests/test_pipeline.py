@@ -182,10 +182,10 @@ def test_unknown_keras_names_are_refused_before_training(tmp_path, change, messa
 
 
 def test_a_model_onnxruntime_rejects_names_its_failing_rows(tmp_path, monkeypatch):
-    from gatenet import runtime
+    from gatenet import onnx_batch
 
-    strict = runtime.GateModel.verify
-    monkeypatch.setattr(runtime.GateModel, "verify", lambda model, margin=None: strict(model, 0.4999))
+    strict = onnx_batch.check_table
+    monkeypatch.setattr(onnx_batch, "check_table", lambda table, found, margin: strict(table, found, 0.4999))
     (result,) = train_gates([collect_gates().find("xor")], tmp_path, {"steps": 300}, restarts=1, escalate=0)
     assert not result.verified and result.path is None
     assert result.problem.startswith("seed 0: onnxruntime: row "), result.problem

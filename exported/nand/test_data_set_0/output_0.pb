@@ -1,2 +1,2 @@
-BprobabilitiesJï?¼_~?(ü}?@”
+BprobabilitiesJï?â_~?ü}? “
 <

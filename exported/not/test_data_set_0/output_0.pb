@@ -1,1 +1,1 @@
-BprobabilitiesJ=Å~?€;š;
+BprobabilitiesJ<Å~?À:š;

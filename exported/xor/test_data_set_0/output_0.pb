@@ -1,1 +1,1 @@
-BprobabilitiesJ ^I<ƒ•}?VŠ~?Àœø;
+BprobabilitiesJàaI<˜•}?›Š~?À²ø;
