@@ -9,6 +9,7 @@ and no temporary file may be left. Two runs go at a time: the machine has two co
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -135,3 +136,55 @@ def test_a_train_into_a_folder_with_a_corrupt_manifest_changes_nothing(tmp_path)
     assert result.stderr.startswith(f"Error: {folder}/manifest.json: not valid JSON"), result.stderr
     assert "Traceback" not in result.stderr and "tensorflow" not in result.stderr.lower()
     assert {key: gate_files(folder, key) for key in KEYS} == before
+
+
+FAMILY = ["train", "--family", "boolean2", "--chunk", "4", "--restarts", "1", "--no-escalate", "-q"]
+FAMILY_KEYS = [f"boolean2_{number:02d}" for number in range(16)]
+
+
+def test_a_chunked_family_export_killed_at_any_point_resumes_to_a_verified_folder(tmp_path):
+    """A family of 16 written in 4 chunks, each one commit of compact histories and batched checks,
+    killed at file operations across all four commits and at moments across the run; then resumed."""
+    old, new, trace = tmp_path / "old", tmp_path / "new", tmp_path / "trace.txt"
+    assert gatenet(*FAMILY, "--seed", "0", "--out", str(old)).returncode == 0
+    shutil.copytree(old, new)
+    started = time.perf_counter()
+    result = gatenet(*FAMILY, "--seed", "3", "--out", str(new), env={"GATENET_FAULT_TRACE": str(trace)})
+    seconds = time.perf_counter() - started
+    assert result.returncode == 0, result.stderr
+    steps = trace.read_text().splitlines()
+    assert sum("journal" in step and step.split()[1] == "write" for step in steps) >= 4  # a commit per chunk
+    rng = random.Random("family")
+    points = [("step", step) for step in sorted(rng.sample(range(1, len(steps) + 1), 10))]
+    points += [("delay", round(rng.uniform(0.5, seconds), 2)) for _ in range(4)]
+    folders = [shutil.copytree(old, tmp_path / f"run{index}") for index in range(len(points))]
+
+    def run(index):
+        how, value = points[index]
+        env = {"GATENET_FAULT_AT": f"{value}:KILL"} if how == "step" else {}
+        process = subprocess.Popen(
+            [str(GATENET), *FAMILY, "--seed", "3", "--out", str(folders[index])],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if how == "delay":
+            try:
+                process.wait(timeout=value)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        return process.wait(timeout=300)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(run, range(len(points))))
+    mixed = 0
+    for (how, value), folder in zip(points, folders, strict=True):
+        problems = judge(folder, old, new, FAMILY_KEYS)
+        assert not problems, f"killed at {how} {value}: {problems}"
+        done = [gate_files(folder, key) == gate_files(new, key) for key in FAMILY_KEYS]
+        mixed += 0 < sum(done) < len(done)
+        resumed = gatenet(*FAMILY, "--seed", "3", "--out", str(folder))
+        assert resumed.returncode == 0, resumed.stderr
+        assert all(gate_files(folder, key) == gate_files(new, key) for key in FAMILY_KEYS), f"{how} {value}"
+        assert run_cli("verify", "--dir", str(folder)).exit_code == 0
+    assert mixed, "the premise: some runs were killed between chunks, with some gates new and some old"
