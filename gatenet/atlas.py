@@ -35,7 +35,7 @@ from gatenet import exact_minimum, extras, npn
 from gatenet.check import DEFAULT_MARGIN
 from gatenet.durable import write_atomically
 from gatenet.family import chunks
-from gatenet.gate import Gate, input_rows, table_gate
+from gatenet.gate import Gate, input_rows
 from gatenet.logic_spec import LogicSpec
 from gatenet.network import DEFAULT_CHUNK, NetworkSpec
 
@@ -91,7 +91,7 @@ def atlas(
     representatives, first, sizes = np.unique(
         npn.classify(numbers, inputs).representative, return_index=True, return_counts=True
     )
-    classes = [class_gate(inputs, int(number)) for number in representatives.tolist()]
+    classes = [npn.class_gate(inputs, int(number)) for number in representatives.tolist()]
     total, done = _programs(len(classes), hidden, widths, seeds, chunk), itertools.count(1)
 
     def advance() -> None:
@@ -162,12 +162,6 @@ def _check(gates: Sequence[Gate], hidden: Sequence[int], widths: Sequence[int], 
     if not 1 <= inputs <= npn.MAX_INPUTS:
         raise ValueError(f"{gates[0].name}: {inputs} inputs; NPN classes cover 1 to {npn.MAX_INPUTS}")
     return inputs
-
-
-def class_gate(inputs: int, number: int) -> Gate:
-    """The gate a class is trained as: the function `number` (bit r = row r), named NPN<inputs>_<number>."""
-    column = "".join(str(bit) for bit in npn.numbers_to_tables([number], inputs)[0])
-    return table_gate(f"NPN{inputs}_{number}", [column])
 
 
 def hex_table(number: int, inputs: int) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from gatenet import contract, logic_onnx, npn, runtime
 from gatenet.check import EXACT_MARGIN, check_table
-from gatenet.gate import Gate, table_gate
+from gatenet.gate import Gate
 from gatenet.logic_learner import LearnedCircuit, LogicHistory, learn_circuits
 from gatenet.logic_spec import LogicSpec
 from gatenet.netlist import Netlist, exact
@@ -165,7 +165,7 @@ def learn_gates(gates: Sequence[Gate], spec: LogicSpec, seed: int) -> list[Learn
             indexes, classified.representative.tolist(), classified.transform, strict=True
         ):
             key = ("npn", inputs, representative)
-            targets.setdefault(key, _class_gate(inputs, representative))
+            targets.setdefault(key, npn.class_gate(inputs, representative))
             plan[index] = (key, transform)
     by_key = {key: _CLASSES[key, spec, seed] for key in targets if (key, spec, seed) in _CLASSES}
     todo = [key for key in targets if key not in by_key]
@@ -195,12 +195,6 @@ def _by_inputs(gates: Sequence[Gate]) -> dict[int, list[int]]:
     for index, gate in enumerate(gates):
         groups.setdefault(gate.inputs if gate.outputs == 1 else npn.MAX_INPUTS + 1, []).append(index)
     return groups
-
-
-def _class_gate(inputs: int, representative: int) -> Gate:
-    """The gate an NPN class is learned as: its least member's table."""
-    column = "".join(str(bit) for bit in npn.numbers_to_tables([representative], inputs)[0])
-    return table_gate(f"NPN{inputs}_{representative}", [column])
 
 
 def _climb(targets: list[Gate], spec: LogicSpec, seed: int) -> list[Learned]:

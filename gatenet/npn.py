@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gatenet.gate import input_rows
+from gatenet.gate import Gate, input_rows, table_gate
 from gatenet.netlist import Netlist, Node, Output, complement_inputs
 
 MAX_INPUTS = 5  # 5! * 2^5 = 3,840 transforms; six inputs would need 46,080 per function
@@ -132,3 +132,10 @@ def transform_netlist(netlist: Netlist, transform: Transform, output_name: str |
         complement ^= negated
     names = (output_name,) if output_name is not None else netlist.output_names
     return Netlist(netlist.inputs, tuple(nodes), (Output(signal, complement),), names)
+
+
+def class_gate(inputs: int, number: int) -> Gate:
+    """The gate a class is learned as, by the logic learner and the atlas: the function `number`
+    (bit r = row r), usually the class's least member, named NPN<inputs>_<number>."""
+    column = "".join(str(bit) for bit in numbers_to_tables([number], inputs)[0])
+    return table_gate(f"NPN{inputs}_{number}", [column])

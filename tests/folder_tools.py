@@ -13,6 +13,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from gatenet.cli import cli
+from gatenet.store import GateFiles, ModelFolder
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTED = ROOT / "exported"
@@ -118,3 +119,14 @@ def judge(folder: Path, old: Path, new: Path, keys: list[str]) -> list[str]:
             problems.append(f"{key}: no manifest entry")
     problems += [f"left behind: {path}" for path in leftovers(folder)]
     return problems
+
+
+def committed_gates(folder: Path) -> list[GateFiles]:
+    """Every gate of a folder read back as the files a commit writes, to commit them elsewhere."""
+    gates = []
+    for name, record in ModelFolder(folder).entries().items():
+        key = name.removesuffix(".onnx")
+        data = {path.name: path.read_bytes() for path in (folder / key / "test_data_set_0").iterdir()}
+        history = (folder / key / "history.json").read_bytes()
+        gates.append(GateFiles(key, (folder / name).read_bytes(), data, history, record))
+    return gates

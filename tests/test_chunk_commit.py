@@ -21,31 +21,37 @@ import subprocess
 import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
-from folder_tools import EXPORTED, copy_models, gate_files, gatenet, judge, leftovers, run_cli
+from folder_tools import (
+    EXPORTED,
+    committed_gates,
+    copy_models,
+    gate_files,
+    gatenet,
+    judge,
+    leftovers,
+    run_cli,
+)
 
 from gatenet import durable, manifest
-from gatenet.store import FolderError, GateFiles, ModelFolder
+from gatenet.store import FolderError, ModelFolder
 
 GATES = [f"BOOLEAN3_{number:03d}" for number in range(64)]
 KEYS = [gate.lower() for gate in GATES]
 
 # Commits every gate of folder NEW onto folder TARGET in ONE transaction, as a family export does.
 COMMIT = textwrap.dedent(
-    """
+    f"""
     import sys
     from pathlib import Path
-    from gatenet.store import GateFiles, ModelFolder
+    sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+    from folder_tools import committed_gates
+    from gatenet.store import ModelFolder
     target, new = Path(sys.argv[1]), Path(sys.argv[2])
-    gates = []
-    for name, record in ModelFolder(new).entries().items():
-        key = name.removesuffix(".onnx")
-        data = {p.name: p.read_bytes() for p in (new / key / "test_data_set_0").iterdir()}
-        history = (new / key / "history.json").read_bytes()
-        gates.append(GateFiles(key, (new / name).read_bytes(), data, history, record))
     with ModelFolder(target).writing("test chunk commit") as writer:
-        writer.commit(gates)
+        writer.commit(committed_gates(new))
     """
 )
 
@@ -169,7 +175,7 @@ def test_a_failed_sync_before_the_journal_changes_nothing(tmp_path, versions, mo
     old, new = versions
     folder = copy_folder(old, tmp_path / "failing")
     before = {key: gate_files(folder, key) for key in KEYS}
-    gates = gate_files_of(new)
+    gates = committed_gates(new)
 
     def failing_syncfs(fd):
         ctypes.set_errno(errno.EIO)
@@ -206,22 +212,12 @@ def test_a_folder_on_another_filesystem_is_synced_folder_by_folder(tmp_path, ver
 
     monkeypatch.setattr(durable.os, "stat", stat)
     with ModelFolder(folder).writing() as writer:
-        writer.commit(gate_files_of(new))
+        writer.commit(committed_gates(new))
     steps = [line.split(" ", 2) for line in trace.read_text().splitlines()]
     assert [operation for _, operation, _ in steps].count("syncfs") == 1
     synced = {path for _, operation, path in steps if operation == "fsync-dir" and gate_folder(path)}
     assert mounted in synced and len(synced) == 2 * len(KEYS)
     assert run_cli("verify", "--dir", str(folder)).exit_code == 0
-
-
-def gate_files_of(folder):
-    gates = []
-    for name, record in ModelFolder(folder).entries().items():
-        key = name.removesuffix(".onnx")
-        data = {path.name: path.read_bytes() for path in (folder / key / "test_data_set_0").iterdir()}
-        history = (folder / key / "history.json").read_bytes()
-        gates.append(GateFiles(key, (folder / name).read_bytes(), data, history, record))
-    return gates
 
 
 def test_the_manifest_written_chunk_by_chunk_is_the_one_manifest_dump_gives(tmp_path, versions):
@@ -230,7 +226,7 @@ def test_the_manifest_written_chunk_by_chunk_is_the_one_manifest_dump_gives(tmp_
     old, new = versions
     folder = ModelFolder(tmp_path / "grown")
     shipped = ModelFolder(EXPORTED)
-    chunks = [gate_files_of(old)[:20], gate_files_of(old)[20:], gate_files_of(new)[10:30]]
+    chunks = [committed_gates(old)[:20], committed_gates(old)[20:], committed_gates(new)[10:30]]
     with folder.writing() as writer:
         assert folder._dump({}) == manifest.dump({})
         assert folder._dump(shipped.entries()) == manifest.dump(shipped.entries())  # circuits, networks

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from pathlib import Path
 
 import pytest
 from folder_tools import EXPORTED, copy_models, gate_files, judge, leftovers, run_cli, tree_digest
@@ -24,17 +25,14 @@ KEYS = ["xor", "and", "or"]
 
 # Commits the gates of folder NEW onto folder TARGET through the store, as `gatenet train` would.
 COMMIT = textwrap.dedent(
-    """
-    import json, sys
+    f"""
+    import sys
     from pathlib import Path
-    from gatenet.store import GateFiles, ModelFolder
+    sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+    from folder_tools import committed_gates
+    from gatenet.store import ModelFolder
     target, new, rounds = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
-    gates = []
-    for name, record in ModelFolder(new).entries().items():
-        key = name.removesuffix(".onnx")
-        data = {p.name: p.read_bytes() for p in (new / key / "test_data_set_0").iterdir()}
-        history = (new / key / "history.json").read_bytes()
-        gates.append(GateFiles(key, (new / name).read_bytes(), data, history, record))
+    gates = committed_gates(new)
     with ModelFolder(target).writing("test commit") as writer:
         for _ in range(rounds):
             writer.commit(gates)
