@@ -52,7 +52,7 @@ class Options:
     ray: str | None = None  # run the chunks on this Ray cluster ("local", "auto", an address)
     command: str = "gatenet train"  # who holds the folder's lock, as a second writer is told
     escalate: int = DEFAULT_ESCALATE  # rungs of a network's ladder a gate may climb (0: none)
-    # Compact history files (`History.compact`: ~100 points of the curve, no weight snapshots for a
+    # Compact history files (`history.COMPACT_POINTS` points of the curve, no weight snapshots for a
     # replay); None: for a family, whose 65,536 full histories would hold 1.8 GB and take longer to
     # write than to train, not for gates named.
     compact_history: bool | None = None

@@ -8,7 +8,7 @@ import numpy as np
 
 MAX_POINTS = 1000
 SNAPSHOTS = 32  # weight snapshots kept per network, for replaying how it learned
-COMPACT_POINTS = 100  # points of a compact history's curve (`History.compact`)
+COMPACT_POINTS = 100  # points of a compact history's curve: a family's, written 65,536 times
 
 
 def sample_stride(steps: int, max_points: int = MAX_POINTS) -> int:
@@ -61,15 +61,6 @@ class History:
             "accuracy": [float(f"{value:.6g}") for value in self.accuracy],
             "snapshots": [snapshot.to_dict() for snapshot in self.snapshots],
         }
-
-    def compact(self, points: int = COMPACT_POINTS) -> History:
-        """About `points` evenly spaced points of the curve, the last always kept, and no snapshots: a
-        family's history, written 65,536 times, in a tenth of the time and space."""
-        stride = max(1, -(-len(self.step) // points))
-        kept = sorted({*range(0, len(self.step), stride), len(self.step) - 1})
-        pick = [self.step, self.loss, self.accuracy]
-        step, loss, accuracy = ([values[index] for index in kept] for values in pick)
-        return History(step, loss, accuracy, self.first_right_step)
 
     @classmethod
     def from_dict(cls, data: dict) -> History:

@@ -23,7 +23,7 @@ from gatenet.check import DEFAULT_MARGIN, Check, check_margin, check_table
 from gatenet.errors import first_line
 from gatenet.family import chunks
 from gatenet.gate import Gate
-from gatenet.history import History
+from gatenet.history import COMPACT_POINTS, MAX_POINTS, History
 from gatenet.network import (
     DEFAULT_CHUNK,
     DEFAULT_ESCALATE,
@@ -199,7 +199,7 @@ class Job:
     margin: float
     export: bool
     escalate: int = DEFAULT_ESCALATE
-    compact_history: bool = False  # `History.compact`: no weight snapshots, a sampled curve
+    compact_history: bool = False  # histories of COMPACT_POINTS points and no weight snapshots
     problems: dict[str, str] = field(default_factory=dict)  # gates (by key) that cannot train, and why
 
 
@@ -256,8 +256,10 @@ def _train_group(
             continue
         started, error = time.perf_counter(), None
         try:
+            compact = job.compact_history  # a sampled curve, and no snapshots: nothing to replay
+            points = COMPACT_POINTS if compact else MAX_POINTS
             trials = trainer.train_together(
-                pending, rung_network, seeds, snapshots=job.export and not job.compact_history
+                pending, rung_network, seeds, snapshots=job.export and not compact, points=points
             )
         except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
             error, trials = failure, [[] for _ in pending]
@@ -278,7 +280,7 @@ def _train_group(
             elif not result.verified and result.error is None and gate_trials:
                 earlier[gate.key] = gate_trials
                 retry.append(gate)
-        for result, files in _export(verified, job.margin, build, job.compact_history):
+        for result, files in _export(verified, job.margin, build):
             done[result.gate.key] = result, files
         pending = retry
 
@@ -315,7 +317,7 @@ def _finish(
 
 
 def _export(
-    verified: list[tuple[GateResult, trainer.Trained]], margin: float, build: dict, compact: bool = False
+    verified: list[tuple[GateResult, trainer.Trained]], margin: float, build: dict
 ) -> list[tuple[GateResult, GateFiles | None]]:
     """Each model as ONNX bytes, checked by onnxruntime on its whole table, the models of one shape in
     one run (`gatenet.onnx_batch`); the files to commit for each that verifies. A model onnxruntime
@@ -350,7 +352,7 @@ def _export(
                 done.append((_failed(result, f"seed {result.seed}: onnxruntime: {check.details}"), None))
                 continue
             result.worst_margin = check.worst_margin
-            done.append((result, _gate_files(result, unchecked.model, check, margin, record, compact)))
+            done.append((result, _gate_files(result, unchecked.model, check, margin, record)))
     return done
 
 
@@ -374,14 +376,12 @@ def _trial_name(rung: int, trial: trainer.Trained) -> str:
     return f"seed {trial.seed} of rung {rung} (hidden {hidden_text(network.hidden)}, {network.steps} steps)"
 
 
-def _gate_files(
-    result: GateResult, model: bytes, check: Check, margin: float, build: dict, compact: bool = False
-) -> GateFiles:
+def _gate_files(result: GateResult, model: bytes, check: Check, margin: float, build: dict) -> GateFiles:
     """Everything to commit for a verified model. The test data's outputs are the ones onnxruntime
     gave when it checked the model, so nothing runs twice."""
     gate = result.gate
     history = {"gate": gate.name, "seed": result.seed, "worst_margin": round(check.worst_margin, 6)}
-    history.update((result.history.compact() if compact else result.history).to_dict())
+    history.update(result.history.to_dict())
     return GateFiles(
         gate.key,
         model,

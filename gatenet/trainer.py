@@ -142,24 +142,32 @@ def train(gate: Gate, network: NetworkSpec, seed: int) -> Trained:
 
 
 def train_together(
-    gates: Sequence[Gate], network: NetworkSpec, seeds: Sequence[int], snapshots: bool = False
+    gates: Sequence[Gate],
+    network: NetworkSpec,
+    seeds: Sequence[int],
+    snapshots: bool = False,
+    points: int = MAX_POINTS,
 ) -> list[list[Trained]]:
-    """Train one network per (gate, seed), all gates of one shape in one program; result[gate][seed]."""
+    """Train one network per (gate, seed), all gates of one shape in one program; result[gate][seed].
+
+    Each history keeps about `points` points of the curve (`history.sample_stride`)."""
     shapes = {(gate.inputs, gate.outputs) for gate in gates}
     if len(shapes) != 1:
         raise ValueError(f"gates trained together need one shape (inputs, outputs), got {sorted(shapes)}")
     pairs = [(gate, seed) for gate in gates for seed in seeds]
     if network.optimizer.lower() in ELEMENTWISE_OPTIMIZERS:
-        trained = _train_stack(pairs, network, snapshots)
+        trained = _train_stack(pairs, network, snapshots, points)
     else:
-        trained = [one for pair in pairs for one in _train_stack([pair], network, snapshots)]
+        trained = [one for pair in pairs for one in _train_stack([pair], network, snapshots, points)]
     return [trained[index * len(seeds) : (index + 1) * len(seeds)] for index in range(len(gates))]
 
 
-def _train_stack(pairs: list[tuple[Gate, int]], network: NetworkSpec, snapshots: bool) -> list[Trained]:
+def _train_stack(
+    pairs: list[tuple[Gate, int]], network: NetworkSpec, snapshots: bool, points: int
+) -> list[Trained]:
     """Train one stack; with `snapshots`, stop at each snapshot step to keep the weights for replay
     (which changes no bit, but holds ~30 copies of the stack's weights, so only exports ask for it)."""
-    run = StackRun(pairs, network, _program)
+    run = StackRun(pairs, network, _program, points)
     kept = []
     for step in snapshot_steps(network.steps) if snapshots else ():
         run.advance(step - run.step)
@@ -176,7 +184,11 @@ class StackRun:
     """
 
     def __init__(
-        self, pairs: list[tuple[Gate, int]], network: NetworkSpec, make_program: Callable | None = None
+        self,
+        pairs: list[tuple[Gate, int]],
+        network: NetworkSpec,
+        make_program: Callable | None = None,
+        points: int = MAX_POINTS,
     ) -> None:
         self.count = len(pairs)
         # Stacks are padded with copies of the first network, whose results are dropped, so chunks and
@@ -201,7 +213,7 @@ class StackRun:
         self.program.start_from(
             [np.stack(layer) for layer in zip(*starts, strict=True)], network.learning_rate
         )
-        self.stride = sample_stride(network.steps)
+        self.stride = sample_stride(network.steps, points)
         self.step = 0
         self.last_wrong = tf.fill([len(lanes)], -1)
 
