@@ -494,7 +494,7 @@ def recipe_options(command: Callable) -> Callable:
 @click.option(
     "--compact-history/--full-history",
     default=None,
-    help="Write each history file with about 100 points of the learning curve and no weight snapshots "
+    help="Write each history file with 101 points of the learning curve and no weight snapshots "
     "(the gallery's replay needs them). [default: compact when a --family trains]",
 )
 @click.option(

@@ -109,7 +109,7 @@ def stream_gates(
     `writer` of a folder already held to write there instead of `out_dir`), and each chunk is committed
     as one transaction, so an interrupted run keeps every chunk it finished. `run_jobs` runs the
     chunks (`gatenet.ray_jobs` runs them on a Ray cluster); by default they run here, one by one.
-    `compact_history` writes each history with ~100 points of its curve and no weight snapshots.
+    `compact_history` writes each history with `COMPACT_POINTS` points of its curve and no snapshots.
     """
     check_margin(margin)
     if restarts < 1:
