@@ -892,9 +892,9 @@ def _show_lines(seen: Overview, options: builder.Options) -> list[tuple[str, str
         made.append(f"all right at step {training.first_right_step}")
         rung = (training.build or {}).get("rung", 0)
         if rung and record.logic is None:  # a logic model's rung is in its `logic` shape, below
-            made.append(
-                f"rung {rung} of the escalation ladder, hidden {hidden_text(training.network['hidden'])}"
-            )
+            hidden = training.network.get("hidden")  # a folder's record: any mapping of settings
+            shape = f", hidden {hidden_text(hidden)}" if isinstance(hidden, list) else ""
+            made.append(f"rung {rung} of the escalation ladder{shape}")
     circuit = record.circuit or {}
     shape = record.logic or {key: circuit.get(key) for key in ("depth", "instances", "verification")}
     made += [f"{key} {value}" for key, value in shape.items() if value is not None]

@@ -142,4 +142,12 @@ def test_show_says_the_rung_of_a_model_the_ladder_learned(tmp_path):
     shown = run("show", RUNG_1, "--dir", str(tmp_path))
     assert shown.exit_code == 0, shown.output
     assert "restarts 4, escalate 3, margin 0.4" in shown.output
-    assert ", rung 1 of the escalation ladder" in shown.output
+    assert ", rung 1 of the escalation ladder, hidden 16" in shown.output
+
+    manifest = tmp_path / "manifest.json"  # a folder from someone else: its record's network is theirs
+    document = json.loads(manifest.read_text())
+    del document["models"][f"{RUNG_1.lower()}.onnx"]["network"]["hidden"]
+    manifest.write_text(json.dumps(document))
+    shown = run("show", RUNG_1, "--dir", str(tmp_path))
+    assert shown.exit_code == 0, shown.output
+    assert ", rung 1 of the escalation ladder\n" in shown.output
