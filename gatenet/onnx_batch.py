@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import numpy_helper
 
 from gatenet import contract, runtime
@@ -72,11 +71,11 @@ def check_models(models: list[Unchecked], rows: np.ndarray, margin: float) -> tu
     ran_alone = 0
     if len(stacked) > 1 and all(node.op_type in STACKABLE for node in protos[0].graph.node):
         outputs = _run_stacked([protos[index] for index in stacked], rows)
-        probabilities = {index: alone(index) for index in stacked[::SPOT_CHECK]}
+        spots = range(0, len(stacked), SPOT_CHECK)  # positions in the stack
+        probabilities = {stacked[spot]: alone(stacked[spot]) for spot in spots}
         ran_alone = len(probabilities)
         if all(
-            np.allclose(found, outputs[stacked.index(i)], rtol=0, atol=AGREEMENT)
-            for i, found in probabilities.items()
+            np.allclose(probabilities[stacked[spot]], outputs[spot], rtol=0, atol=AGREEMENT) for spot in spots
         ):
             probabilities = {**dict(zip(stacked, outputs, strict=True)), **probabilities}
     for index in range(len(models)):
@@ -112,8 +111,5 @@ def _run_stacked(protos: list[onnx.ModelProto], rows: np.ndarray) -> np.ndarray:
         stacked.graph.initializer.append(numpy_helper.from_array(value, initializer.name))
     for output in stacked.graph.output:
         output.type.tensor_type.ClearField("shape")
-    session = ort.InferenceSession(
-        stacked.SerializeToString(), runtime.session_options(), providers=["CPUExecutionProvider"]
-    )
-    outputs = session.run([contract.OUTPUT_NAME], {contract.INPUT_NAME: rows.astype(np.float32)})[0]
+    (outputs,) = runtime.run_outputs(stacked.SerializeToString(), rows, [contract.OUTPUT_NAME])
     return np.broadcast_to(outputs, (len(protos), *outputs.shape[-2:]))  # no weight differed: one answer

@@ -249,6 +249,8 @@ def _train_group(
         for rung, step in enumerate(recipe.ladder())
         for seeds in ([step.seeds[:1], step.seeds[1:]] if rung == 0 else [step.seeds])
     ]
+    points = COMPACT_POINTS if job.compact_history else MAX_POINTS
+    snapshots = job.export and not job.compact_history  # a compact history has nothing to replay
     for rung, rung_network, seeds in rounds:
         if not pending:
             break
@@ -256,11 +258,7 @@ def _train_group(
             continue
         started, error = time.perf_counter(), None
         try:
-            compact = job.compact_history  # a sampled curve, and no snapshots: nothing to replay
-            points = COMPACT_POINTS if compact else MAX_POINTS
-            trials = trainer.train_together(
-                pending, rung_network, seeds, snapshots=job.export and not compact, points=points
-            )
+            trials = trainer.train_together(pending, rung_network, seeds, snapshots, points)
         except Exception as failure:  # one line naming the failure, not a traceback from inside Keras
             error, trials = failure, [[] for _ in pending]
         share = (time.perf_counter() - started) / len(pending)
@@ -319,9 +317,9 @@ def _finish(
 def _export(
     verified: list[tuple[GateResult, trainer.Trained]], margin: float, build: dict
 ) -> list[tuple[GateResult, GateFiles | None]]:
-    """Each model as ONNX bytes, checked by onnxruntime on its whole table, the models of one shape in
-    one run (`gatenet.onnx_batch`); the files to commit for each that verifies. A model onnxruntime
-    rejects, or that cannot be exported, fails its gate with the reason."""
+    """Each model as ONNX bytes, checked by onnxruntime on its whole table, all of them (one round of
+    one shape) in one run (`gatenet.onnx_batch`); the files to commit for each that verifies. A model
+    onnxruntime rejects, or that cannot be exported, fails its gate with the reason."""
     made, done = [], []
     for result, trial in verified:
         started, record = time.perf_counter(), {**build, "rung": result.rung}
@@ -337,22 +335,19 @@ def _export(
         made.append(
             (result, record, onnx_batch.Unchecked(f"{gate.name} (exported, in memory)", model, gate.table))
         )
-    by_shape: dict[tuple[int, int], list[int]] = {}
-    for index, (result, _, _) in enumerate(made):
-        by_shape.setdefault((result.gate.inputs, result.gate.outputs), []).append(index)
-    for indexes in by_shape.values():
-        started = time.perf_counter()
-        rows = made[indexes[0]][0].gate.rows
-        checks, _ = onnx_batch.check_models([made[i][2] for i in indexes], rows, margin)
-        share = (time.perf_counter() - started) / len(indexes)
-        for index, check in zip(indexes, checks, strict=True):
-            result, record, unchecked = made[index]
-            result.seconds += share
-            if not check.verified:
-                done.append((_failed(result, f"seed {result.seed}: onnxruntime: {check.details}"), None))
-                continue
-            result.worst_margin = check.worst_margin
-            done.append((result, _gate_files(result, unchecked.model, check, margin, record)))
+    if not made:
+        return done
+    started = time.perf_counter()
+    rows = made[0][0].gate.rows  # trained together, so of one shape
+    checks, _ = onnx_batch.check_models([unchecked for _, _, unchecked in made], rows, margin)
+    share = (time.perf_counter() - started) / len(made)
+    for (result, record, unchecked), check in zip(made, checks, strict=True):
+        result.seconds += share
+        if not check.verified:
+            done.append((_failed(result, f"seed {result.seed}: onnxruntime: {check.details}"), None))
+            continue
+        result.worst_margin = check.worst_margin
+        done.append((result, _gate_files(result, unchecked.model, check, margin, record)))
     return done
 
 

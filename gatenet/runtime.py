@@ -29,7 +29,7 @@ class ModelError(ValueError):
     """A model file that cannot be used; the message names the file."""
 
 
-def session_options() -> ort.SessionOptions:
+def _session_options() -> ort.SessionOptions:
     """Tiny models: one thread avoids thread-pool hand-offs that cost more than the arithmetic."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
@@ -59,7 +59,7 @@ class GateModel(Bits):
             except OSError as error:
                 raise ModelError(f"{self.path}: cannot read ({error.strerror})") from None
         try:
-            self.session = ort.InferenceSession(data, session_options(), providers=["CPUExecutionProvider"])
+            self.session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
         except Exception as error:
             reason = first_line(error) or type(error).__name__
             raise ModelError(f"{self.path}: not a loadable ONNX model ({reason})") from None
@@ -158,7 +158,7 @@ class GateModel(Bits):
 
 def run_outputs(data: bytes, rows: np.ndarray, outputs: list[str]) -> list[np.ndarray]:
     """Any named tensors of a model with gatenet's input, for looking inside it (a circuit's gates)."""
-    session = ort.InferenceSession(data, session_options(), providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(data, _session_options(), providers=["CPUExecutionProvider"])
     return session.run(outputs, {contract.INPUT_NAME: np.asarray(rows, np.float32)})
 
 
