@@ -307,21 +307,13 @@ def write_atlas(name: str, rows: Sequence[dict], out_dir: Path | str) -> dict[st
     """`<name>.csv` and `<name>.png` in `out_dir`, each written whole or not at all; returns them by
     kind. The PNG carries no version metadata, so the same rows give the same bytes."""
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         from gatenet import plots
     except ImportError as error:
         raise extras.error("plot", error, "gatenet atlas") from None
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"csv": out_dir / f"{name}.csv", "png": out_dir / f"{name}.png"}
-    figure = atlas_figure(name, rows)
-    FigureCanvasAgg(figure)
-    picture = io.BytesIO()
-    figure.savefig(picture, dpi=plots.DPI, format="png", metadata={"Software": None})
-    figure.clear()
+    plots.save_figure(atlas_figure(name, rows), paths["png"], metadata={"Software": None})
     write_atomically(paths["csv"], atlas_csv(rows).encode())
-    write_atomically(paths["png"], picture.getvalue())
     return paths
 
 

@@ -9,6 +9,7 @@ Every PNG is written at `DPI` with no tight cropping, so its pixel size is the f
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -20,6 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from gatenet.durable import write_atomically
 
 if TYPE_CHECKING:
     from gatenet.runtime import GateModel
@@ -39,14 +42,18 @@ LOSS_COLOUR = "tab:blue"
 ACCURACY_COLOUR = "tab:orange"
 
 
-def save_figure(figure: Figure, path: Path | str) -> Path:
-    """Write `figure` as a PNG at `path` (its folder made) and return `path`: every gatenet picture is
-    saved here, at `DPI` so its pixel size is predictable, and its memory is released at once."""
+def save_figure(figure: Figure, path: Path | str, metadata: Mapping[str, str | None] | None = None) -> Path:
+    """Write `figure` as a PNG at `path` (its folder made), whole or not at all, and return `path`:
+    every gatenet picture is saved here, at `DPI` so its pixel size is predictable, and its memory is
+    released at once. `metadata` is savefig's: `{"Software": None}` leaves matplotlib's version out,
+    so a committed picture is the same bytes whoever makes it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     FigureCanvasAgg(figure)
-    figure.savefig(path, dpi=DPI, format="png")
+    picture = io.BytesIO()
+    figure.savefig(picture, dpi=DPI, format="png", metadata=metadata)
     figure.clear()
+    write_atomically(path, picture.getvalue())
     return path
 
 
